@@ -1,0 +1,7 @@
+package dev.thaw.lifecycle;
+
+/** A checkpoint or restore callback of app code. */
+@FunctionalInterface
+public interface Hook {
+    void run() throws Exception;
+}

@@ -1,0 +1,28 @@
+package dev.thaw.lifecycle.control;
+
+/**
+ * Every message of thaw's control protocol, in one place. Direction in brackets. The protocol is
+ * documented in docs/control-protocol.md.
+ */
+public enum MessageType {
+    /** [JVM -> orchestrator] first line on every connection: role=leader|worker, pid, protocol. */
+    HELLO,
+    /** [orchestrator -> leader] warm-up is done: run beforeCheckpoint and get ready to be dumped. */
+    CHECKPOINT,
+    /** [leader -> orchestrator] beforeCheckpoint ran; the leader closes this connection and waits on stdin. */
+    READY_TO_DUMP,
+    /** [leader -> orchestrator] beforeCheckpoint failed (error=...); the leader goes on running. */
+    CHECKPOINT_FAILED,
+    /** [orchestrator -> JVM stdin] who a restored worker is: worker, generation, control, env.*, prop.*. */
+    IDENTITY,
+    /** [orchestrator -> leader stdin] the dump will not happen: run afterRestore and go on as the leader. */
+    ABORT,
+    /** [worker -> orchestrator] afterRestore ran and the worker serves. */
+    READY,
+    /** [worker -> orchestrator] afterRestore failed (error=...); the worker exits with code 3. */
+    RESTORE_FAILED,
+    /** [worker -> orchestrator] periodic sign of life. */
+    HEARTBEAT,
+    /** [orchestrator -> worker] stop gracefully: the JVM exits through its shutdown hooks. */
+    STOP;
+}

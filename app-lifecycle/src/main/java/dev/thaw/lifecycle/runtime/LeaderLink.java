@@ -1,0 +1,99 @@
+package dev.thaw.lifecycle.runtime;
+
+import dev.thaw.lifecycle.control.ControlConnection;
+import dev.thaw.lifecycle.control.Message;
+import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.crac.CheckpointException;
+import dev.thaw.lifecycle.crac.RestoreException;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The leader's connection to the orchestrator. A daemon thread waits for CHECKPOINT and runs the
+ * checkpoint on itself; in each restored worker that same thread returns from the checkpoint and
+ * ends, since the worker has its own session by then.
+ */
+final class LeaderLink {
+    /** Exit code of a worker whose afterRestore failed: the orchestrator must not retry it blindly. */
+    static final int EXIT_RESTORE_FAILED = 3;
+
+    private final Path socket;
+    private final ControlConnection connection;
+    private volatile boolean handedOver;
+
+    private LeaderLink(Path socket, ControlConnection connection) {
+        this.socket = socket;
+        this.connection = connection;
+    }
+
+    static LeaderLink open(Path socket, ThawRuntime runtime) throws IOException {
+        ControlConnection connection = ControlConnection.connect(socket);
+        connection.send(Message.of(MessageType.HELLO, "role", "leader",
+                "pid", Long.toString(ProcessHandle.current().pid()),
+                "java-home", System.getProperty("java.home"),
+                "java-version", System.getProperty("java.runtime.version"),
+                "protocol", Integer.toString(Message.PROTOCOL_VERSION)));
+        LeaderLink link = new LeaderLink(socket, connection);
+        Thread thread = new Thread(() -> link.serve(runtime), "thaw-leader-control");
+        thread.setDaemon(true);
+        thread.start();
+        return link;
+    }
+
+    Path socket() {
+        return socket;
+    }
+
+    /** Tells the orchestrator to dump and closes the connection: no socket crosses the snapshot. */
+    void readyToDump() {
+        handedOver = true;
+        sendQuietly(Message.of(MessageType.READY_TO_DUMP, "pid", Long.toString(ProcessHandle.current().pid())));
+        try {
+            connection.close();
+        } catch (IOException ignored) {
+            // closing is all that matters, and the channel is closed even when this throws
+        }
+    }
+
+    void sendQuietly(Message message) {
+        try {
+            connection.send(message);
+        } catch (IOException e) {
+            System.err.println("thaw: cannot reach the orchestrator: " + e.getMessage());
+        }
+    }
+
+    private void serve(ThawRuntime runtime) {
+        try {
+            while (true) {
+                Message message = connection.receive();
+                if (message.type() == MessageType.CHECKPOINT) {
+                    checkpoint(runtime);
+                    if (handedOver) {
+                        return;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            if (!handedOver) {
+                // The orchestrator is gone: a leader only exists to be checkpointed by it.
+                System.err.println("thaw: the orchestrator closed the control connection; leader exiting");
+                System.exit(1);
+            }
+        }
+    }
+
+    private static void checkpoint(ThawRuntime runtime) {
+        try {
+            runtime.checkpointRestore();
+        } catch (CheckpointException e) {
+            System.err.println("thaw: checkpoint refused: " + ThawRuntime.describe(e));
+        } catch (RestoreException e) {
+            System.err.println("thaw: afterRestore failed, worker exiting: " + ThawRuntime.describe(e));
+            for (Throwable t : e.getSuppressed()) {
+                System.err.print(ThawRuntime.stackTrace(t));
+            }
+            System.exit(EXIT_RESTORE_FAILED);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package dev.thaw.lifecycle.runtime;
+
+import dev.thaw.lifecycle.WorkerIdentity;
+import dev.thaw.lifecycle.control.ControlConnection;
+import dev.thaw.lifecycle.control.Message;
+import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.crac.CheckpointException;
+import dev.thaw.lifecycle.crac.OrderedContext;
+import dev.thaw.lifecycle.crac.RestoreException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * thaw's runtime inside a JVM: the global context and the checkpoint itself.
+ *
+ * <p>A checkpoint, seen from inside the leader: run every beforeCheckpoint; tell the orchestrator
+ * READY_TO_DUMP and close the control connection (no socket may cross the snapshot); block reading
+ * stdin. CRIU dumps the process while it waits. Each restored worker wakes up in that same read,
+ * now on its own stdin pipe, and reads its IDENTITY; then it sets its identity properties, connects
+ * to the orchestrator, runs every afterRestore and reports READY.
+ */
+public final class ThawRuntime {
+    private static final ThawRuntime INSTANCE = new ThawRuntime();
+
+    private final OrderedContext globalContext = new OrderedContext();
+    private final Object checkpointLock = new Object();
+    private volatile LeaderLink leaderLink;
+    private volatile WorkerIdentity identity;
+
+    private ThawRuntime() {
+    }
+
+    public static ThawRuntime get() {
+        return INSTANCE;
+    }
+
+    public OrderedContext globalContext() {
+        return globalContext;
+    }
+
+    public Optional<WorkerIdentity> identity() {
+        return Optional.ofNullable(identity);
+    }
+
+    /** Called by the agent in a leader started by the orchestrator. */
+    public void attachLeader(Path controlSocket) throws IOException {
+        leaderLink = LeaderLink.open(controlSocket, this);
+    }
+
+    public void checkpointRestore() throws CheckpointException, RestoreException {
+        synchronized (checkpointLock) {
+            LeaderLink link = leaderLink;
+            if (link == null) {
+                throw new CheckpointException("this JVM is not managed by a thaw orchestrator (no -Dthaw.control):"
+                        + " checkpoint it with 'thaw checkpoint -- <java command>'");
+            }
+            beforeCheckpoint(link);
+            leaderLink = null;
+            link.readyToDump();
+            Message next = awaitStdin();
+            if (next.type() == MessageType.ABORT) {
+                resumeAsLeader(link.socket(), next.get("reason").orElse("no reason given"));
+            }
+            becomeWorker(WorkerIdentity.fromMessage(next, Instant.now()));
+        }
+    }
+
+    private void beforeCheckpoint(LeaderLink link) throws CheckpointException {
+        try {
+            globalContext.beforeCheckpoint(null);
+        } catch (CheckpointException e) {
+            reopenAfterFailedCheckpoint(e);
+            link.sendQuietly(Message.of(MessageType.CHECKPOINT_FAILED, "error", describe(e)));
+            throw e;
+        }
+    }
+
+    /** CRaC's rule: afterRestore runs even when the checkpoint failed, so resources reopen. */
+    private void reopenAfterFailedCheckpoint(CheckpointException e) {
+        try {
+            globalContext.afterRestore(null);
+        } catch (RestoreException r) {
+            for (Throwable t : r.getSuppressed()) {
+                e.addSuppressed(t);
+            }
+        }
+    }
+
+    private static Message awaitStdin() throws CheckpointException {
+        try {
+            return StdinMessages.read();
+        } catch (IOException e) {
+            CheckpointException failure = new CheckpointException("no identity on stdin: " + e.getMessage());
+            failure.addSuppressed(e);
+            throw failure;
+        }
+    }
+
+    private void resumeAsLeader(Path socket, String reason) throws CheckpointException, RestoreException {
+        globalContext.afterRestore(null);
+        try {
+            leaderLink = LeaderLink.open(socket, this);
+        } catch (IOException e) {
+            System.err.println("thaw: checkpoint aborted and the orchestrator is gone: " + e.getMessage());
+        }
+        throw new CheckpointException("checkpoint aborted by the orchestrator: " + reason);
+    }
+
+    private void becomeWorker(WorkerIdentity id) throws RestoreException {
+        identity = id;
+        id.applySystemProperties();
+        ControlConnection connection = connectAsWorker(id);
+        try {
+            globalContext.afterRestore(null);
+        } catch (RestoreException e) {
+            sendQuietly(connection, Message.of(MessageType.RESTORE_FAILED, "worker", Integer.toString(id.workerId()),
+                    "error", describe(e)));
+            throw e;
+        }
+        sendQuietly(connection, Message.of(MessageType.READY, "worker", Integer.toString(id.workerId())));
+        WorkerSession.start(connection, id);
+    }
+
+    private static ControlConnection connectAsWorker(WorkerIdentity id) throws RestoreException {
+        try {
+            ControlConnection connection = ControlConnection.connect(id.controlSocket());
+            connection.send(Message.of(MessageType.HELLO, "role", "worker",
+                    "worker", Integer.toString(id.workerId()),
+                    "generation", Long.toString(id.generation()),
+                    "pid", Long.toString(ProcessHandle.current().pid()),
+                    "protocol", Integer.toString(Message.PROTOCOL_VERSION)));
+            return connection;
+        } catch (IOException e) {
+            RestoreException failure = new RestoreException(e.getMessage());
+            failure.addSuppressed(e);
+            throw failure;
+        }
+    }
+
+    private static void sendQuietly(ControlConnection connection, Message message) {
+        try {
+            connection.send(message);
+        } catch (IOException e) {
+            System.err.println("thaw: cannot reach the orchestrator: " + e.getMessage());
+        }
+    }
+
+    /** One line per failure, so the orchestrator can print the whole report. */
+    public static String describe(Exception aggregate) {
+        StringBuilder out = new StringBuilder(String.valueOf(aggregate.getMessage()));
+        for (Throwable t : aggregate.getSuppressed()) {
+            out.append("\n  - ").append(t);
+        }
+        return out.toString();
+    }
+
+    static String stackTrace(Throwable t) {
+        StringWriter s = new StringWriter();
+        t.printStackTrace(new PrintWriter(s));
+        return s.toString();
+    }
+}

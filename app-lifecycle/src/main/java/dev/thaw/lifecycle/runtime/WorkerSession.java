@@ -1,0 +1,66 @@
+package dev.thaw.lifecycle.runtime;
+
+import dev.thaw.lifecycle.WorkerIdentity;
+import dev.thaw.lifecycle.control.ControlConnection;
+import dev.thaw.lifecycle.control.Message;
+import dev.thaw.lifecycle.control.MessageType;
+import java.io.IOException;
+
+/**
+ * A restored worker's link to the orchestrator: heartbeats out, commands in. When the orchestrator
+ * goes away the worker exits, the way a gunicorn worker exits when its arbiter dies: an orphaned
+ * worker would hold the port with nobody supervising it.
+ */
+final class WorkerSession {
+    private final ControlConnection connection;
+    private final WorkerIdentity identity;
+
+    private WorkerSession(ControlConnection connection, WorkerIdentity identity) {
+        this.connection = connection;
+        this.identity = identity;
+    }
+
+    static void start(ControlConnection connection, WorkerIdentity identity) {
+        WorkerSession session = new WorkerSession(connection, identity);
+        daemon("thaw-heartbeat", session::heartbeat).start();
+        daemon("thaw-worker-control", session::serve).start();
+    }
+
+    private static Thread daemon(String name, Runnable body) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private void heartbeat() {
+        long period = Math.max(10, identity.heartbeat().toMillis());
+        try {
+            while (connection.isOpen()) {
+                connection.send(Message.of(MessageType.HEARTBEAT, "worker", Integer.toString(identity.workerId())));
+                Thread.sleep(period);
+            }
+        } catch (IOException | InterruptedException e) {
+            // the control reader notices the closed connection and ends the worker
+        }
+    }
+
+    private void serve() {
+        try {
+            while (true) {
+                Message message = connection.receive();
+                if (message.type() == MessageType.STOP) {
+                    exit(0, "stop requested by the orchestrator");
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            exit(0, "orchestrator gone");
+        }
+    }
+
+    private void exit(int code, String why) {
+        System.err.println("thaw: " + identity.logPrefix() + " exiting: " + why);
+        // Shutdown hooks may hang (a stuck connector drain); the orchestrator's KILL is the backstop.
+        System.exit(code);
+    }
+}
