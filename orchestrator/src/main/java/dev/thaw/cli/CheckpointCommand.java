@@ -1,0 +1,83 @@
+package dev.thaw.cli;
+
+import dev.thaw.engine.CheckpointRequest;
+import dev.thaw.engine.Checkpointer;
+import dev.thaw.engine.Criu;
+import dev.thaw.engine.Privileges;
+import dev.thaw.engine.ThawException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "checkpoint", sortOptions = false,
+        description = {"Start the app as the leader, warm it up, run its beforeCheckpoint callbacks and dump it with CRIU into an image.",
+                "The image is written atomically: an existing image is replaced only by a complete new one (--force)."},
+        footer = {"", "Example:", "  thaw checkpoint --image /var/lib/thaw/app --warmup-url http://127.0.0.1:8080/health --warmup-requests 2000 -- java -jar app.jar"})
+public final class CheckpointCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--image", required = true, paramLabel = "DIR", description = "Image directory to write.")
+    Path image;
+
+    @Option(names = "--force", description = "Replace an existing image (atomically, once the new one is complete).")
+    boolean force;
+
+    @Option(names = "--warmup-url", paramLabel = "URL", description = {"URL to warm up the leader with; repeatable.",
+            "The first one is polled until it answers 200; without any, the leader is dumped as soon as it connects."})
+    List<URI> warmupUrls = new ArrayList<>();
+
+    @Option(names = "--warmup-requests", paramLabel = "N", defaultValue = "1000",
+            description = "Warm-up requests sent round robin over the URLs after the first 200 (default: ${DEFAULT-VALUE}).")
+    int warmupRequests;
+
+    @Option(names = "--ready-timeout", paramLabel = "SECONDS", defaultValue = "180",
+            description = "How long the leader may take to start and answer 200 (default: ${DEFAULT-VALUE}).")
+    long readyTimeoutSeconds;
+
+    @Option(names = "--checkpoint-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long the leader's beforeCheckpoint callbacks may take (default: ${DEFAULT-VALUE}).")
+    long checkpointTimeoutSeconds;
+
+    @Parameters(paramLabel = "JAVA_COMMAND", arity = "1..*", description = "The app's java command line, after '--'.")
+    List<String> command;
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        PrintWriter out = spec.commandLine().getOut();
+        Criu criu = Criu.locate();
+        criu.check().ifPresent(problem -> {
+            throw ThawException.environment("'criu check' fails on this machine: " + problem + ": run 'thaw doctor'");
+        });
+        Privileges.require("thaw checkpoint");
+        CheckpointRequest request = new CheckpointRequest(image, force, command, Path.of("").toAbsolutePath(),
+                warmupUrls, warmupRequests, Duration.ofSeconds(readyTimeoutSeconds),
+                Duration.ofSeconds(checkpointTimeoutSeconds), ThawCli.agentJar());
+        Progress.printer(out).say("checkpoint of " + String.join(" ", command));
+        new Checkpointer(criu, Progress.printer(out)).checkpoint(request);
+        return 0;
+    }
+
+    private void validate() {
+        for (URI url : warmupUrls) {
+            if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
+                throw new ThawException(ThawException.EXIT_USAGE, "--warmup-url " + url + " is not an http(s) URL: use e.g. http://127.0.0.1:8080/health");
+            }
+        }
+        if (warmupRequests < 0) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--warmup-requests must be >= 0");
+        }
+        if (readyTimeoutSeconds < 1 || checkpointTimeoutSeconds < 1) {
+            throw new ThawException(ThawException.EXIT_USAGE, "timeouts must be at least 1 second");
+        }
+    }
+}

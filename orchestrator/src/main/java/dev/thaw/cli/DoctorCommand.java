@@ -1,0 +1,94 @@
+package dev.thaw.cli;
+
+import dev.thaw.engine.Criu;
+import dev.thaw.engine.Privileges;
+import dev.thaw.engine.ThawException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+@Command(name = "doctor", description = "Check that this machine can checkpoint and restore: one line per check, ok or the problem and its fix.")
+public final class DoctorCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private PrintWriter out;
+    private int failures;
+
+    @Override
+    public Integer call() {
+        out = spec.commandLine().getOut();
+        Criu criu = checkCriu();
+        if (criu != null) {
+            criu.check().ifPresentOrElse(problem -> fail("criu check", problem + " (see 'criu check --all'; the kernel may lack a feature CRIU needs)"),
+                    () -> ok("criu check", "looks good"));
+        }
+        checkPrivileges();
+        checkPidNamespaces();
+        checkKsm();
+        out.println(failures == 0 ? "thaw doctor: all checks passed" : "thaw doctor: " + failures + " problem(s) found");
+        return failures == 0 ? 0 : 1;
+    }
+
+    private Criu checkCriu() {
+        try {
+            Criu criu = Criu.locate();
+            ok("criu", criu.binary() + " version " + criu.version());
+            return criu;
+        } catch (ThawException e) {
+            fail("criu", e.getMessage());
+            return null;
+        }
+    }
+
+    private void checkPrivileges() {
+        List<String> missing = Privileges.missing();
+        if (missing.isEmpty()) {
+            ok("privileges", "CRIU can run (root or CAP_SYS_ADMIN + CAP_SYS_PTRACE)");
+        } else {
+            fail("privileges", "missing " + String.join(", ", missing) + ": run thaw as root");
+        }
+    }
+
+    private void checkPidNamespaces() {
+        Criu.ProcessResult r = Criu.ProcessResult.run(List.of("unshare", "--pid", "--mount", "--fork", "--mount-proc", "true"), 10);
+        if (r.exitCode() == 0) {
+            ok("pid namespaces", "unshare --pid works (each worker is restored in its own)");
+        } else {
+            fail("pid namespaces", "'unshare --pid --mount --fork --mount-proc true' failed: " + r.firstLine()
+                    + ": run as root on a kernel with user/PID namespaces (install util-linux)");
+        }
+    }
+
+    private void checkKsm() {
+        Path run = Path.of("/sys/kernel/mm/ksm/run");
+        if (!Files.isRegularFile(run)) {
+            warn("ksm", "not available in this kernel (CONFIG_KSM): workers will not share the image's pages");
+            return;
+        }
+        try {
+            String state = Files.readString(run).strip();
+            ok("ksm", "available (run=" + state + "); page sharing between workers is possible");
+        } catch (IOException e) {
+            warn("ksm", "cannot read " + run + ": " + e.getMessage());
+        }
+    }
+
+    private void ok(String what, String detail) {
+        out.printf("ok    %-15s %s%n", what, detail);
+    }
+
+    private void warn(String what, String detail) {
+        out.printf("warn  %-15s %s%n", what, detail);
+    }
+
+    private void fail(String what, String detail) {
+        failures++;
+        out.printf("FAIL  %-15s %s%n", what, detail);
+    }
+}

@@ -1,0 +1,61 @@
+package dev.thaw.cli;
+
+import dev.thaw.engine.Bytes;
+import dev.thaw.engine.FileDigest;
+import dev.thaw.engine.ImageDirectory;
+import dev.thaw.engine.ImageManifest;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "inspect", description = "Show an image's manifest: what it holds, what made it, whether it is intact.")
+public final class InspectCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "DIR", description = "Image directory.")
+    Path image;
+
+    @Option(names = "--json", description = "Print the manifest as JSON.")
+    boolean json;
+
+    @Option(names = "--verify", description = "Also check every file's checksum, the JDK and the app's jars, as 'thaw run' does.")
+    boolean verify;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        ImageDirectory dir = new ImageDirectory(image);
+        ImageManifest m = verify ? dir.verify() : ImageManifest.read(dir.target());
+        if (json) {
+            out.println(m.toJson());
+            return 0;
+        }
+        out.printf("image        %s%n", dir.target());
+        out.printf("generation   %d%n", m.generation());
+        out.printf("created      %s by thaw %s%n", m.createdAt(), m.thawVersion());
+        out.printf("size         %s in %d files%n", Bytes.human(m.imageBytes()), m.imageFiles().size());
+        out.printf("jdk          %s%n", m.jdk().describe());
+        out.printf("criu         %s%n", m.criuVersion());
+        out.printf("command      %s%n", String.join(" ", m.command()));
+        out.printf("directory    %s%n", m.workingDirectory());
+        for (FileDigest f : m.appFiles()) {
+            out.printf("app file     %s (%s, crc32c %s)%n", f.path(), Bytes.human(f.size()), f.crc32c());
+        }
+        out.printf("cold start   %s%n", m.coldStartMillis() > 0 ? m.coldStartMillis() + " ms to first HTTP 200" : "not measured (no --warmup-url)");
+        out.printf("dump         %d ms (leader pid %d)%n", m.dumpMillis(), m.leaderPid());
+        out.printf("pipes        stdin %d, stdout %d, stderr %d%n", m.pipes().stdin(), m.pipes().stdout(), m.pipes().stderr());
+        if (verify) {
+            out.println("verified     every file matches its checksum; JDK and app files unchanged");
+        }
+        return 0;
+    }
+
+    static String pathOf(Path p) {
+        return p.toString();
+    }
+}

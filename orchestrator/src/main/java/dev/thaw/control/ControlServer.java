@@ -1,0 +1,107 @@
+package dev.thaw.control;
+
+import dev.thaw.lifecycle.control.ControlConnection;
+import dev.thaw.lifecycle.control.Message;
+import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.control.ProtocolException;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The orchestrator's end of the control protocol: a Unix domain socket that leaders and workers
+ * connect to. Each connection gets a virtual thread that reads HELLO, then forwards every message
+ * to one sink as a {@link ControlEvent}; the owner (checkpoint or supervisor loop) handles them in
+ * one place, in order.
+ */
+public final class ControlServer implements AutoCloseable {
+    private final Path socket;
+    private final ServerSocketChannel server;
+    private final Consumer<ControlEvent> sink;
+    private final AtomicLong ids = new AtomicLong();
+    private final Thread acceptor;
+
+    private ControlServer(Path socket, ServerSocketChannel server, Consumer<ControlEvent> sink) {
+        this.socket = socket;
+        this.server = server;
+        this.sink = sink;
+        this.acceptor = Thread.ofVirtual().name("thaw-control-accept").start(this::acceptLoop);
+    }
+
+    public static ControlServer open(Path socket, Consumer<ControlEvent> sink) throws IOException {
+        Files.deleteIfExists(socket);
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        // Only the owner (root, in practice) may drive the pool through this socket.
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        return new ControlServer(socket, server, sink);
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    private void acceptLoop() {
+        while (server.isOpen()) {
+            try {
+                SocketChannel channel = server.accept();
+                Thread.ofVirtual().name("thaw-control-peer").start(() -> serve(new ControlConnection(channel)));
+            } catch (IOException e) {
+                return; // closed
+            }
+        }
+    }
+
+    private void serve(ControlConnection connection) {
+        Peer peer;
+        try {
+            Message hello = connection.receive();
+            if (hello.type() != MessageType.HELLO) {
+                throw new ProtocolException("expected HELLO, got " + hello.type());
+            }
+            String role = hello.require("role");
+            int workerId = "worker".equals(role) ? Integer.parseInt(hello.require("worker")) : -1;
+            peer = new Peer(ids.incrementAndGet(), role, workerId, connection);
+            sink.accept(new ControlEvent.Received(peer, hello));
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(connection);
+            return;
+        }
+        try {
+            while (true) {
+                sink.accept(new ControlEvent.Received(peer, connection.receive()));
+            }
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(connection);
+            sink.accept(new ControlEvent.Closed(peer));
+        }
+    }
+
+    private static void closeQuietly(ControlConnection c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // nothing more to do
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+            acceptor.join(1000);
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            // best effort: the run directory is removed anyway
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

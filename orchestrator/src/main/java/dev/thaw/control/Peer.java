@@ -1,0 +1,36 @@
+package dev.thaw.control;
+
+import dev.thaw.lifecycle.control.ControlConnection;
+import dev.thaw.lifecycle.control.Message;
+import java.io.IOException;
+
+/**
+ * One connected JVM, known by what it said in HELLO: the leader, or worker N.
+ *
+ * @param role "leader" or "worker"
+ * @param workerId the worker's slot, -1 for the leader
+ */
+public record Peer(long connectionId, String role, int workerId, ControlConnection connection) {
+
+    public boolean isLeader() {
+        return "leader".equals(role);
+    }
+
+    /** Sends, reporting failure instead of throwing: a peer may be gone by the time we speak. */
+    public boolean send(Message message) {
+        try {
+            connection.send(message);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public void close() {
+        try {
+            connection.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.thaw.engine;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything one checkpoint needs, validated by the CLI before it is built.
+ *
+ * @param warmupUrls the first URL is also the readiness probe; empty = dump as soon as the leader connects
+ * @param readyTimeout how long the leader may take to connect and answer its first 200
+ * @param checkpointTimeout how long beforeCheckpoint may take
+ */
+public record CheckpointRequest(Path image, boolean force, List<String> command, Path workingDirectory,
+                                List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
+                                Duration checkpointTimeout, Path agentJar) {
+    public CheckpointRequest {
+        command = List.copyOf(command);
+        warmupUrls = List.copyOf(warmupUrls);
+    }
+}

@@ -1,0 +1,215 @@
+package dev.thaw.engine;
+
+import dev.thaw.control.ControlEvent;
+import dev.thaw.control.ControlServer;
+import dev.thaw.control.Peer;
+import dev.thaw.lifecycle.control.Message;
+import dev.thaw.lifecycle.control.MessageType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Makes an image: start the leader with thaw's agent, wait for it, warm it up, have it run its
+ * beforeCheckpoint callbacks, dump it with CRIU into a staging directory, write the manifest and
+ * move the image into place. Any failure leaves the previous image untouched.
+ */
+public final class Checkpointer {
+    private final Criu criu;
+    private final Progress progress;
+    private final BlockingQueue<ControlEvent> events = new LinkedBlockingQueue<>();
+    private Peer leaderPeer;
+
+    public Checkpointer(Criu criu, Progress progress) {
+        this.criu = criu;
+        this.progress = progress;
+    }
+
+    public ImageManifest checkpoint(CheckpointRequest request) throws IOException, InterruptedException {
+        ImageDirectory image = new ImageDirectory(request.image());
+        image.checkWritable(request.force());
+        Path runDir = Files.createTempDirectory("thaw-ckpt-");
+        Process leader = null;
+        Path staging = null;
+        boolean keepRunDir = false;
+        try (ControlServer server = ControlServer.open(runDir.resolve("control.sock"), events::add)) {
+            List<String> command = LeaderCommand.build(request.command(), request.agentJar(), server.socket());
+            long started = System.nanoTime();
+            leader = startLeader(command, request.workingDirectory());
+            Message hello = awaitLeaderHello(leader, request.readyTimeout());
+            JdkInfo jdk = JdkInfo.of(Path.of(hello.require("java-home")));
+            progress.say("leader pid " + leader.pid() + " connected (" + jdk.vendor() + " " + jdk.version() + ")");
+            ImageManifest.PipeInodes pipes = pipeInodes(leader.pid());
+            long coldStartMillis = warmUp(request, leader, started);
+            requestCheckpoint(leader, request.checkpointTimeout());
+            staging = image.createStaging();
+            long dumpMillis = dump(leader, staging, runDir);
+            keepRunDir = false;
+            List<FileDigest> files = ImageDirectory.digestCriuFiles(staging);
+            ImageManifest manifest = new ImageManifest(ImageManifest.FORMAT, thawVersion(), Instant.now(), 1, jdk,
+                    request.command(), request.workingDirectory().toString(),
+                    LeaderCommand.appFiles(request.command(), request.workingDirectory()).stream()
+                            .map(p -> FileDigest.of(p, p.toString())).toList(),
+                    criu.version(), pipes, leader.pid(), ImageDirectory.sizeOf(files), files, coldStartMillis, dumpMillis);
+            manifest.write(staging);
+            image.commit(staging);
+            staging = null;
+            progress.say(String.format("image written: %s (%s, dumped in %.2f s)", image.target(),
+                    Bytes.human(manifest.imageBytes()), dumpMillis / 1000.0));
+            return manifest;
+        } catch (DumpFailed e) {
+            keepRunDir = true;
+            throw e.toThawException();
+        } finally {
+            if (leader != null && leader.isAlive()) {
+                leader.destroyForcibly();
+                leader.waitFor(5, TimeUnit.SECONDS);
+            }
+            if (staging != null) {
+                ImageDirectory.deleteRecursively(staging);
+            }
+            if (!keepRunDir) {
+                ImageDirectory.deleteRecursively(runDir);
+            }
+        }
+    }
+
+    private Process startLeader(List<String> command, Path cwd) throws IOException {
+        progress.say("leader starting: " + String.join(" ", command.subList(1, command.size())));
+        Process p = new ProcessBuilder(command).directory(cwd.toFile()).start();
+        OutputPump.start(p.getInputStream(), "leader | ", progress::say);
+        OutputPump.start(p.getErrorStream(), "leader | ", progress::say);
+        return p;
+    }
+
+    private Message awaitLeaderHello(Process leader, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            ControlEvent e = events.poll(100, TimeUnit.MILLISECONDS);
+            if (e instanceof ControlEvent.Received r && r.peer().isLeader() && r.message().type() == MessageType.HELLO) {
+                leaderPeer = r.peer();
+                return r.message();
+            }
+            failIfExited(leader, "before connecting to thaw");
+        }
+        throw new ThawException("the leader did not connect within " + timeout.toSeconds()
+                + " s: check its output above, or raise --ready-timeout");
+    }
+
+    private long warmUp(CheckpointRequest request, Process leader, long started) throws InterruptedException {
+        if (request.warmupUrls().isEmpty()) {
+            return 0;
+        }
+        try (Warmup warmup = new Warmup(request.warmupUrls())) {
+            progress.say("waiting for " + request.warmupUrls().get(0) + " to answer 200");
+            if (!warmup.awaitFirst200(request.readyTimeout(), leader::isAlive)) {
+                failIfExited(leader, "before answering " + request.warmupUrls().get(0));
+                throw new ThawException(request.warmupUrls().get(0) + " did not answer 200 within "
+                        + request.readyTimeout().toSeconds() + " s: check the URL and port, or raise --ready-timeout");
+            }
+            long coldStart = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            progress.say("leader answered 200 after " + coldStart + " ms (cold start)");
+            if (request.warmupRequests() > 0) {
+                int failures = warmup.send(request.warmupRequests(), progress);
+                failIfExited(leader, "during warm-up");
+                if (failures == request.warmupRequests()) {
+                    throw new ThawException("no warm-up request answered 200: check --warmup-url");
+                }
+            }
+            return coldStart;
+        }
+    }
+
+    private void requestCheckpoint(Process leader, Duration timeout) throws InterruptedException {
+        progress.say("checkpoint requested: running beforeCheckpoint in the leader");
+        if (!sendToLeader(Message.of(MessageType.CHECKPOINT))) {
+            failIfExited(leader, "before the checkpoint");
+            throw new ThawException("lost the leader's control connection before the checkpoint: check its output above");
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean ready = false;
+        while (System.nanoTime() < deadline) {
+            ControlEvent e = events.poll(100, TimeUnit.MILLISECONDS);
+            if (e instanceof ControlEvent.Received r && r.message().type() == MessageType.CHECKPOINT_FAILED) {
+                throw new ThawException("the leader refused the checkpoint: " + r.message().get("error").orElse("no reason")
+                        .replace("\n", " ") + ": fix the resources named, then run thaw checkpoint again");
+            }
+            if (e instanceof ControlEvent.Received r && r.message().type() == MessageType.READY_TO_DUMP) {
+                ready = true;
+            }
+            if (e instanceof ControlEvent.Closed && ready) {
+                return; // the leader closed its control connection: nothing of thaw's is open in it
+            }
+            failIfExited(leader, "during beforeCheckpoint");
+        }
+        throw new ThawException("beforeCheckpoint did not finish within " + timeout.toSeconds()
+                + " s: a resource is stuck (see the leader's output), or raise --checkpoint-timeout");
+    }
+
+    private boolean sendToLeader(Message message) {
+        return leaderPeer != null && leaderPeer.send(message);
+    }
+
+    private long dump(Process leader, Path staging, Path runDir) throws InterruptedException {
+        progress.say("dumping leader pid " + leader.pid() + " with CRIU " + criu.version());
+        long start = System.nanoTime();
+        List<String> cmd = new ArrayList<>(List.of(criu.binary().toString(), "dump", "-t", Long.toString(leader.pid()),
+                "-D", staging.resolve(ImageManifest.CRIU_DIR).toString(), "-W", runDir.toString(), "-o", "dump.log", "-v2"));
+        Criu.ProcessResult result = Criu.ProcessResult.run(cmd, 600);
+        if (result.exitCode() != 0) {
+            throw new DumpFailed(runDir.resolve("dump.log"), result);
+        }
+        leader.waitFor(10, TimeUnit.SECONDS);
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+
+    private static void failIfExited(Process leader, String when) {
+        if (!leader.isAlive()) {
+            throw new ThawException("the leader exited with code " + leader.exitValue() + " " + when
+                    + ": see its output above (lines starting 'leader |')");
+        }
+    }
+
+    /** Inodes of the leader's stdin/stdout/stderr pipes, which each restore swaps for the worker's own. */
+    static ImageManifest.PipeInodes pipeInodes(long pid) throws IOException {
+        return new ImageManifest.PipeInodes(pipeInode(pid, 0), pipeInode(pid, 1), pipeInode(pid, 2));
+    }
+
+    private static long pipeInode(long pid, int fd) throws IOException {
+        String link = Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "fd", Integer.toString(fd))).toString();
+        if (!link.startsWith("pipe:[")) {
+            throw new IllegalStateException("leader fd " + fd + " is " + link + ", not a pipe");
+        }
+        return Long.parseLong(link.substring(6, link.length() - 1));
+    }
+
+    static String thawVersion() {
+        String v = Checkpointer.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** CRIU refused to dump; its log says why. */
+    private static final class DumpFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient Path log;
+        private final transient Criu.ProcessResult result;
+
+        DumpFailed(Path log, Criu.ProcessResult result) {
+            this.log = log;
+            this.result = result;
+        }
+
+        ThawException toThawException() {
+            String reason = CriuLog.firstError(log).orElse(result.lastLine());
+            return new ThawException("criu dump failed: " + reason + " (full log: " + log
+                    + "); the previous image, if any, is untouched");
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dev.thaw.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The CRIU binary: where it is, which version, whether it works here. thaw needs 4.2 or newer:
+ * 3.17 does not start on current kernels, and 4.1 cannot dump TCP sockets on Linux 6.16+.
+ */
+public record Criu(Path binary, String version) {
+    public static final String MIN_VERSION = "4.2";
+    private static final List<Path> KNOWN_LOCATIONS = List.of(
+            Path.of("/usr/local/sbin/criu"), Path.of("/usr/sbin/criu"), Path.of("/usr/local/bin/criu"), Path.of("/usr/bin/criu"));
+    private static final Pattern VERSION = Pattern.compile("Version:\\s*([0-9][0-9.]*)");
+    private static final String INSTALL_HINT = "run scripts/setup, or install CRIU >= " + MIN_VERSION + " and put it on PATH or in $THAW_CRIU";
+
+    /** Finds CRIU ($THAW_CRIU, then PATH, then the usual sbin directories) and checks its version. */
+    public static Criu locate() {
+        Path binary = find().orElseThrow(() -> ThawException.environment("CRIU not found: " + INSTALL_HINT));
+        String version = readVersion(binary);
+        if (compareVersions(version, MIN_VERSION) < 0) {
+            throw ThawException.environment("CRIU " + version + " at " + binary + " is too old (thaw needs >= "
+                    + MIN_VERSION + "): " + INSTALL_HINT);
+        }
+        return new Criu(binary, version);
+    }
+
+    static Optional<Path> find() {
+        String explicit = System.getenv("THAW_CRIU");
+        if (explicit != null && !explicit.isBlank()) {
+            Path p = Path.of(explicit);
+            return Files.isExecutable(p) ? Optional.of(p) : Optional.empty();
+        }
+        List<Path> candidates = new ArrayList<>();
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty()) {
+                candidates.add(Path.of(dir, "criu"));
+            }
+        }
+        candidates.addAll(KNOWN_LOCATIONS);
+        return candidates.stream().filter(Files::isExecutable).findFirst();
+    }
+
+    static String readVersion(Path binary) {
+        ProcessResult r = ProcessResult.run(List.of(binary.toString(), "--version"), 10);
+        Matcher m = VERSION.matcher(r.output());
+        if (!m.find()) {
+            throw ThawException.environment("cannot read the version of " + binary + " (" + r.firstLine() + "): " + INSTALL_HINT);
+        }
+        return m.group(1);
+    }
+
+    /** Runs {@code criu check}; empty when the kernel supports what CRIU needs, else CRIU's complaint. */
+    public Optional<String> check() {
+        ProcessResult r = ProcessResult.run(List.of(binary.toString(), "check"), 30);
+        return r.exitCode() == 0 ? Optional.empty() : Optional.of(r.lastLine());
+    }
+
+    /** Compares dotted version numbers numerically (4.10 > 4.2). */
+    public static int compareVersions(String a, String b) {
+        String[] x = a.split("\\.");
+        String[] y = b.split("\\.");
+        for (int i = 0; i < Math.max(x.length, y.length); i++) {
+            int xi = i < x.length ? parse(x[i]) : 0;
+            int yi = i < y.length ? parse(y[i]) : 0;
+            if (xi != yi) {
+                return Integer.compare(xi, yi);
+            }
+        }
+        return 0;
+    }
+
+    private static int parse(String s) {
+        try {
+            return Integer.parseInt(s.replaceAll("[^0-9].*", ""));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** Output and exit code of a short helper command. */
+    public record ProcessResult(int exitCode, String output) {
+        public static ProcessResult run(List<String> command, int timeoutSeconds) {
+            try {
+                Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+                byte[] out = p.getInputStream().readAllBytes();
+                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    return new ProcessResult(-1, "timed out after " + timeoutSeconds + " s");
+                }
+                return new ProcessResult(p.exitValue(), new String(out));
+            } catch (IOException e) {
+                return new ProcessResult(-1, e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new ProcessResult(-1, "interrupted");
+            }
+        }
+
+        public String firstLine() {
+            return output.strip().lines().findFirst().orElse("no output");
+        }
+
+        public String lastLine() {
+            List<String> lines = output.strip().lines().toList();
+            return lines.isEmpty() ? "no output" : lines.get(lines.size() - 1);
+        }
+    }
+}

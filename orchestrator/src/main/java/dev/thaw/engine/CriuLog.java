@@ -1,0 +1,23 @@
+package dev.thaw.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads the reason out of a CRIU log: its first "Error" line, without the timestamp. */
+public final class CriuLog {
+    private CriuLog() {
+    }
+
+    public static Optional<String> firstError(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return lines.stream().filter(l -> l.contains("Error (")).findFirst()
+                    .map(l -> l.replaceFirst("^\\([0-9. ]+\\)\\s*", "").strip());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package dev.thaw.engine;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * An image directory, written atomically: CRIU dumps into a sibling staging directory, the manifest
+ * is written last, and only then does the staging directory take the target's name (an atomic
+ * exchange when an old image is replaced). A failed or interrupted checkpoint leaves the old image
+ * exactly as it was.
+ */
+public final class ImageDirectory {
+    private final Path target;
+
+    public ImageDirectory(Path target) {
+        this.target = target.toAbsolutePath().normalize();
+    }
+
+    public Path target() {
+        return target;
+    }
+
+    /** Refuses to overwrite an existing image unless forced; checked before any work starts. */
+    public void checkWritable(boolean force) {
+        Path parent = target.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new ThawException(ThawException.EXIT_USAGE, "parent directory of " + target + " does not exist: create it first");
+        }
+        if (!Files.isWritable(parent)) {
+            throw new ThawException(ThawException.EXIT_USAGE, "cannot write in " + parent + ": choose another --image or fix its permissions");
+        }
+        if (Files.exists(target) && !force) {
+            throw new ThawException(ThawException.EXIT_USAGE, target + " already exists: pass --force to replace it (the old image stays intact until the new one is complete)");
+        }
+        if (Files.exists(target) && !Files.isDirectory(target)) {
+            throw new ThawException(ThawException.EXIT_USAGE, target + " exists and is not a directory: choose another --image");
+        }
+    }
+
+    /** A fresh staging directory next to the target (same file system, so the final rename is atomic). */
+    public Path createStaging() throws IOException {
+        Path staging = target.resolveSibling("." + target.getFileName() + ".staging-" + UUID.randomUUID().toString().substring(0, 8));
+        Files.createDirectories(staging.resolve(ImageManifest.CRIU_DIR));
+        return staging;
+    }
+
+    /** Digests of everything CRIU wrote, for the manifest. */
+    public static List<FileDigest> digestCriuFiles(Path staging) throws IOException {
+        Path criuDir = staging.resolve(ImageManifest.CRIU_DIR);
+        List<FileDigest> digests = new ArrayList<>();
+        try (Stream<Path> files = Files.list(criuDir)) {
+            for (Path f : files.sorted().toList()) {
+                if (Files.isRegularFile(f)) {
+                    digests.add(FileDigest.of(f, ImageManifest.CRIU_DIR + "/" + f.getFileName()));
+                }
+            }
+        }
+        return digests;
+    }
+
+    /** Moves a complete staging directory (manifest written) into place. */
+    public void commit(Path staging) throws IOException {
+        if (!Files.isRegularFile(staging.resolve(ImageManifest.FILE_NAME))) {
+            throw new IllegalStateException("commit before the manifest was written");
+        }
+        if (!Files.exists(target)) {
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        }
+        if (Native.exchange(staging, target)) {
+            deleteRecursively(staging); // now holds the old image
+            return;
+        }
+        // No RENAME_EXCHANGE here: two renames, the old image kept aside until the new one is in place.
+        Path old = target.resolveSibling("." + target.getFileName() + ".old-" + UUID.randomUUID().toString().substring(0, 8));
+        Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        deleteRecursively(old);
+    }
+
+    /** Reads and verifies an image for restore: manifest, every file's size and checksum, the JDK. */
+    public ImageManifest verify() {
+        if (!Files.isDirectory(target)) {
+            throw ThawException.badImage("image " + target + " does not exist: make one with 'thaw checkpoint --image " + target + " -- <java command>'");
+        }
+        ImageManifest manifest = ImageManifest.read(target);
+        for (FileDigest f : manifest.imageFiles()) {
+            Path file = target.resolve(f.path());
+            if (!Files.isRegularFile(file)) {
+                throw ThawException.badImage("image " + target + " is incomplete: " + f.path() + " is missing; make the image again with 'thaw checkpoint --force'");
+            }
+            if (!f.matches(file)) {
+                throw ThawException.badImage("image " + target + " is corrupt: " + f.path() + " does not match its checksum; make the image again with 'thaw checkpoint --force'");
+            }
+        }
+        verifyJdk(manifest);
+        verifyAppFiles(manifest);
+        return manifest;
+    }
+
+    private static void verifyJdk(ImageManifest manifest) {
+        JdkInfo recorded = manifest.jdk();
+        JdkInfo now;
+        try {
+            now = JdkInfo.of(Path.of(recorded.home()));
+        } catch (ThawException e) {
+            throw ThawException.badImage("the image was made with " + recorded.describe() + ", which is gone: install that JDK or make the image again with 'thaw checkpoint --force'");
+        }
+        if (!now.version().equals(recorded.version()) || !now.libjvm().crc32c().equals(recorded.libjvm().crc32c())) {
+            throw ThawException.badImage("the image was made with " + recorded.describe() + " but " + recorded.home()
+                    + " now holds " + now.version() + " (different libjvm.so): make the image again with 'thaw checkpoint --force'");
+        }
+    }
+
+    private static void verifyAppFiles(ImageManifest manifest) {
+        for (FileDigest f : manifest.appFiles()) {
+            if (!f.matches(Path.of(f.path()))) {
+                throw ThawException.badImage("app file " + f.path() + " changed or vanished since the checkpoint: make the image again with 'thaw checkpoint --force'");
+            }
+        }
+    }
+
+    public static long sizeOf(List<FileDigest> files) {
+        return files.stream().mapToLong(FileDigest::size).sum();
+    }
+
+    public static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

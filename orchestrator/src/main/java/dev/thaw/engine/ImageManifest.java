@@ -1,0 +1,83 @@
+package dev.thaw.engine;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What an image is: written last, so an image directory without it is half-written by definition.
+ *
+ * @param format manifest format; a reader refuses formats it does not know
+ * @param generation 1 for an image made from a fresh leader
+ * @param command the leader's command line as the user gave it (without thaw's additions)
+ * @param appFiles digests of the jars on the leader's class path: a restore of changed jars would run old code
+ * @param pipes inodes of the leader's stdin/stdout/stderr pipes, replaced by each worker's own at restore
+ * @param imageFiles every file CRIU wrote, with size and checksum
+ * @param coldStartMillis leader start to its first HTTP 200 (0 when no warm-up URL was given)
+ */
+public record ImageManifest(int format, String thawVersion, Instant createdAt, long generation,
+                            JdkInfo jdk, List<String> command, String workingDirectory, List<FileDigest> appFiles,
+                            String criuVersion, PipeInodes pipes, long leaderPid, long imageBytes,
+                            List<FileDigest> imageFiles, long coldStartMillis, long dumpMillis) {
+
+    public static final int FORMAT = 1;
+    public static final String FILE_NAME = "manifest.json";
+    /** Where CRIU's files live inside an image directory. */
+    public static final String CRIU_DIR = "criu";
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .findAndAddModules()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    public record PipeInodes(long stdin, long stdout, long stderr) {
+    }
+
+    public void write(Path dir) throws IOException {
+        Path tmp = dir.resolve(FILE_NAME + ".tmp");
+        JSON.writeValue(tmp.toFile(), this);
+        Files.move(tmp, dir.resolve(FILE_NAME), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    public static ImageManifest read(Path dir) {
+        Path file = dir.resolve(FILE_NAME);
+        if (!Files.isRegularFile(file)) {
+            throw ThawException.badImage(dir + " is not a complete thaw image (no " + FILE_NAME
+                    + "; a checkpoint may have been interrupted): run 'thaw checkpoint --image " + dir + " --force -- ...' again");
+        }
+        ImageManifest m;
+        try {
+            m = JSON.readValue(file.toFile(), ImageManifest.class);
+        } catch (IOException e) {
+            throw ThawException.badImage(file + " is unreadable (" + firstLine(e.getMessage()) + "): make the image again with 'thaw checkpoint'");
+        }
+        if (m.format() != FORMAT) {
+            throw ThawException.badImage(dir + " has manifest format " + m.format() + " but this thaw reads format "
+                    + FORMAT + ": make the image again with this thaw's 'thaw checkpoint'");
+        }
+        if (m.jdk() == null || m.pipes() == null || m.imageFiles() == null || m.command() == null) {
+            throw ThawException.badImage(file + " is missing required fields: make the image again with 'thaw checkpoint'");
+        }
+        return m;
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+}

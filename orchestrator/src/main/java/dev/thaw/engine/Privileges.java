@@ -1,0 +1,55 @@
+package dev.thaw.engine;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Whether this process may run CRIU: root, or the capabilities CRIU needs. */
+public final class Privileges {
+    private static final int CAP_SYS_PTRACE = 19;
+    private static final int CAP_SYS_ADMIN = 21;
+    private static final int CAP_CHECKPOINT_RESTORE = 40;
+
+    private Privileges() {
+    }
+
+    /** Names of the missing capabilities; empty when CRIU can run. */
+    public static List<String> missing() {
+        BigInteger effective = effectiveCapabilities();
+        List<String> missing = new ArrayList<>();
+        if (!effective.testBit(CAP_SYS_ADMIN)) {
+            missing.add("CAP_SYS_ADMIN");
+        }
+        if (!effective.testBit(CAP_CHECKPOINT_RESTORE) && !effective.testBit(CAP_SYS_ADMIN)) {
+            missing.add("CAP_CHECKPOINT_RESTORE");
+        }
+        if (!effective.testBit(CAP_SYS_PTRACE)) {
+            missing.add("CAP_SYS_PTRACE");
+        }
+        return missing;
+    }
+
+    public static void require(String what) {
+        List<String> missing = missing();
+        if (!missing.isEmpty()) {
+            throw ThawException.environment(what + " needs root or " + String.join(", ", missing)
+                    + " (CRIU reads and rebuilds whole processes): run thaw as root, e.g. with sudo");
+        }
+    }
+
+    private static BigInteger effectiveCapabilities() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    return new BigInteger(line.substring(7).strip(), 16);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through: assume none
+        }
+        return BigInteger.ZERO;
+    }
+}

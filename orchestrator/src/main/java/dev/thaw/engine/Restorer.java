@@ -1,0 +1,76 @@
+package dev.thaw.engine;
+
+import dev.thaw.lifecycle.WorkerIdentity;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Restores one worker from an image. Each restore runs in its own PID namespace, because CRIU gives
+ * the restored JVM its original PID and many copies of one image run at once:
+ *
+ * <pre>
+ *   orchestrator
+ *    └─ unshare --pid --mount --fork --mount-proc --kill-child   (host side; killing it ends the namespace)
+ *        └─ criu restore            (PID 1 of the namespace, waits for the worker)
+ *            └─ java                (the leader's PID, inside the namespace)
+ * </pre>
+ *
+ * The leader's stdin/stdout/stderr pipes are swapped for the worker's own ({@code --inherit-fd}):
+ * criu's fds 0/1/2, pipes to this orchestrator, become the worker's, so each worker has its own
+ * output and reads its own identity line.
+ */
+public final class Restorer {
+    private final Criu criu;
+    private final Path image;
+    private final ImageManifest manifest;
+    private final Path runDir;
+
+    public Restorer(Criu criu, Path image, ImageManifest manifest, Path runDir) {
+        this.criu = criu;
+        this.image = image;
+        this.manifest = manifest;
+        this.runDir = runDir;
+    }
+
+    public ImageManifest manifest() {
+        return manifest;
+    }
+
+    public WorkerProcess restore(WorkerIdentity identity, Consumer<String> output) throws IOException {
+        Path workDir = runDir.resolve("worker-" + identity.workerId());
+        Files.createDirectories(workDir);
+        long started = System.nanoTime();
+        Process process = new ProcessBuilder(command(workDir)).start();
+        String prefix = "worker=" + identity.workerId() + " | ";
+        OutputPump.start(process.getInputStream(), prefix, output);
+        OutputPump.start(process.getErrorStream(), prefix, output);
+        // The identity waits in the pipe until the restored JVM returns from its read of stdin.
+        OutputStream stdin = process.getOutputStream();
+        stdin.write((identity.toMessage().encode() + "\n").getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
+        return new WorkerProcess(identity.workerId(), identity.generation(), process, started, workDir.resolve("restore.log"));
+    }
+
+    List<String> command(Path workDir) {
+        ImageManifest.PipeInodes pipes = manifest.pipes();
+        List<String> cmd = new ArrayList<>(List.of("unshare", "--pid", "--mount", "--fork", "--mount-proc",
+                "--kill-child=SIGKILL", criu.binary().toString(), "restore",
+                "-D", image.resolve(ImageManifest.CRIU_DIR).toString(),
+                "-W", workDir.toString(), "-o", "restore.log", "-v2"));
+        addInheritFd(cmd, 0, pipes.stdin());
+        addInheritFd(cmd, 1, pipes.stdout());
+        addInheritFd(cmd, 2, pipes.stderr());
+        return cmd;
+    }
+
+    private static void addInheritFd(List<String> cmd, int fd, long inode) {
+        cmd.add("--inherit-fd");
+        cmd.add("fd[" + fd + "]:pipe:[" + inode + "]");
+    }
+}

@@ -1,0 +1,26 @@
+package dev.thaw.supervisor;
+
+import dev.thaw.control.Peer;
+import dev.thaw.engine.WorkerProcess;
+import java.time.Instant;
+
+/** The supervisor's record of one worker slot's current process. */
+final class Worker {
+    final WorkerProcess process;
+    WorkerState state = WorkerState.RESTORING;
+    Peer peer;
+    Instant lastHeartbeat = Instant.now();
+    long stopRequestedAtNanos;
+
+    Worker(WorkerProcess process) {
+        this.process = process;
+    }
+
+    int slot() {
+        return process.workerId();
+    }
+
+    String describe() {
+        return process.describe();
+    }
+}
