@@ -130,6 +130,7 @@ public final class Checkpointer {
     private void requestCheckpoint(Process leader, Duration timeout) throws InterruptedException {
         progress.say("checkpoint requested: running beforeCheckpoint in the leader");
         if (!sendToLeader(Message.of(MessageType.CHECKPOINT))) {
+            leader.waitFor(2, TimeUnit.SECONDS);
             failIfExited(leader, "before the checkpoint");
             throw new ThawException("lost the leader's control connection before the checkpoint: check its output above");
         }
@@ -146,6 +147,11 @@ public final class Checkpointer {
             }
             if (e instanceof ControlEvent.Closed && ready) {
                 return; // the leader closed its control connection: nothing of thaw's is open in it
+            }
+            if (e instanceof ControlEvent.Closed) {
+                leader.waitFor(2, TimeUnit.SECONDS);
+                failIfExited(leader, "before the checkpoint");
+                throw new ThawException("the leader closed its control connection without getting ready to dump: check its output above");
             }
             failIfExited(leader, "during beforeCheckpoint");
         }

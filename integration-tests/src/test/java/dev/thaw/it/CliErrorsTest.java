@@ -1,0 +1,91 @@
+package dev.thaw.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Bad input that thaw must turn away before touching CRIU: one line naming problem and fix, non-zero exit. */
+class CliErrorsTest {
+    private static final Duration BOUND = Duration.ofSeconds(60);
+
+    @TempDir
+    Path work;
+
+    @Test
+    void run_on_a_missing_image_names_the_image_and_how_to_make_one() throws Exception {
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", work.resolve("nope").toString());
+        assertEquals(5, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("does not exist: make one with 'thaw checkpoint"), r.output());
+    }
+
+    @Test
+    void run_on_a_half_written_image_says_it_is_incomplete() throws Exception {
+        Path image = work.resolve("half");
+        Files.createDirectories(image.resolve("criu"));
+        Files.writeString(image.resolve("criu/pages-1.img"), "partial");
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", image.toString());
+        assertEquals(5, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("is not a complete thaw image"), r.output());
+    }
+
+    @Test
+    void run_on_a_manifest_of_another_format_refuses_it() throws Exception {
+        Path image = work.resolve("foreign");
+        Files.createDirectories(image);
+        Files.writeString(image.resolve("manifest.json"), "{\"format\": 99}");
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", image.toString());
+        assertEquals(5, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("manifest format 99"), r.output());
+    }
+
+    @Test
+    void checkpoint_without_criu_says_how_to_install_it() throws Exception {
+        ThawProcess.Result r = ThawProcess.run(work, Map.of("THAW_CRIU", "/nonexistent/criu"), BOUND,
+                "checkpoint", "--image", work.resolve("img").toString(), "--", "java", "-version");
+        assertEquals(4, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("CRIU not found: run scripts/setup"), r.output());
+        assertTrue(Files.notExists(work.resolve("img")));
+    }
+
+    @Test
+    void checkpoint_with_a_criu_too_old_names_the_version_needed() throws Exception {
+        Path fake = work.resolve("criu");
+        Files.writeString(fake, "#!/bin/sh\necho 'Version: 3.17.1'\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        ThawProcess.Result r = ThawProcess.run(work, Map.of("THAW_CRIU", fake.toString()), BOUND,
+                "checkpoint", "--image", work.resolve("img").toString(), "--", "java", "-version");
+        assertEquals(4, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("CRIU 3.17.1 at " + fake + " is too old (thaw needs >= 4.2)"), r.output());
+    }
+
+    @Test
+    void an_unknown_flag_is_a_usage_error_pointing_to_help() throws Exception {
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", "x", "--wrokers", "3");
+        assertEquals(2, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("Unknown option: '--wrokers'"), r.output());
+        assertTrue(r.errorLine().contains("see 'thaw run --help'"), r.output());
+    }
+
+    @Test
+    void a_worker_count_out_of_range_is_refused() throws Exception {
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", "x", "--workers", "0");
+        assertEquals(2, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("--workers must be between 1 and 1024"), r.output());
+    }
+
+    @Test
+    void a_command_that_is_not_java_is_refused_before_anything_starts() throws Exception {
+        Environment.requireCriu();
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", work.resolve("img").toString(),
+                "--", "python3", "app.py");
+        assertEquals(2, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("the command must start with a java executable"), r.output());
+    }
+}

@@ -1,0 +1,60 @@
+package dev.thaw.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.thaw.engine.Criu;
+import dev.thaw.engine.Privileges;
+import dev.thaw.engine.ThawException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * What the integration tests need from the machine. Outside CI a test that needs CRIU and root is
+ * skipped with the reason; with THAW_REQUIRE_CRIU=1 (CI sets it) a missing requirement is a failure.
+ */
+final class Environment {
+    static final Path REPO = Path.of(System.getProperty("thaw.repo", "..")).toAbsolutePath().normalize();
+    static final Path THAW = REPO.resolve("scripts/thaw");
+    static final Path SAMPLE_JAR = REPO.resolve("sample-app/target/thaw-sample-app.jar");
+    /** The JDK running the tests is the JDK the sample app's leader runs on. */
+    static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
+
+    private Environment() {
+    }
+
+    static boolean required() {
+        return "1".equals(System.getenv("THAW_REQUIRE_CRIU"));
+    }
+
+    /** Skips (or, in CI, fails) the calling test unless CRIU works and we may run it. */
+    static void requireCriu() {
+        String problem = criuProblem();
+        if (problem == null) {
+            return;
+        }
+        if (required()) {
+            fail("THAW_REQUIRE_CRIU=1 but " + problem);
+        }
+        Assumptions.abort(problem + " (set THAW_REQUIRE_CRIU=1 to make this a failure)");
+    }
+
+    private static String criuProblem() {
+        try {
+            Criu criu = Criu.locate();
+            String check = criu.check().orElse(null);
+            if (check != null) {
+                return "'criu check' fails: " + check;
+            }
+        } catch (ThawException e) {
+            return e.getMessage();
+        }
+        if (!Privileges.missing().isEmpty()) {
+            return "CRIU needs root; missing " + Privileges.missing();
+        }
+        if (!Files.isRegularFile(SAMPLE_JAR)) {
+            return "sample app not built at " + SAMPLE_JAR;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,122 @@
+package dev.thaw.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The real {@code scripts/thaw} launcher run as a user runs it, with its output collected line by
+ * line so that tests can wait for log lines (log lines are API) and show everything on failure.
+ */
+final class ThawProcess implements AutoCloseable {
+    private final Process process;
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final Thread pump;
+
+    private ThawProcess(Process process) {
+        this.process = process;
+        this.pump = Thread.ofVirtual().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // process gone
+            }
+        });
+    }
+
+    static ThawProcess start(Path cwd, Map<String, String> env, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Environment.THAW.toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        return new ThawProcess(pb.start());
+    }
+
+    /** Runs thaw to completion (bounded) and returns its exit code and output. */
+    static Result run(Path cwd, Map<String, String> env, Duration timeout, String... args) throws Exception {
+        try (ThawProcess p = start(cwd, env, args)) {
+            if (!p.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("thaw " + String.join(" ", args) + " did not finish within " + timeout + "\n" + p.output());
+            }
+            p.pump.join(5000);
+            return new Result(p.process.exitValue(), List.copyOf(p.lines));
+        }
+    }
+
+    /** Waits for a line matching {@code regex}; fails with the whole output when it does not come. */
+    Matcher awaitLine(String regex, Duration timeout) throws InterruptedException {
+        Pattern pattern = Pattern.compile(regex);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (String line : lines) {
+                Matcher m = pattern.matcher(line);
+                if (m.find()) {
+                    return m;
+                }
+            }
+            if (!process.isAlive() && !pump.isAlive()) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no line matching /" + regex + "/ within " + timeout + "; output:\n" + output());
+    }
+
+    long count(String regex) {
+        Pattern p = Pattern.compile(regex);
+        return lines.stream().filter(l -> p.matcher(l).find()).count();
+    }
+
+    String output() {
+        return String.join("\n", lines);
+    }
+
+    Process process() {
+        return process;
+    }
+
+    /** TERM, as Ctrl-C or Kubernetes would; then waits for the exit. */
+    int stop(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            throw new AssertionError("thaw did not stop within " + timeout + " after TERM; output:\n" + output());
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+    }
+
+    record Result(int exitCode, List<String> lines) {
+        String output() {
+            return String.join("\n", lines);
+        }
+
+        /** The one-line error thaw printed, or an assertion error showing everything. */
+        String errorLine() {
+            return lines.stream().filter(l -> l.startsWith("thaw: error: ")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no 'thaw: error:' line in:\n" + output()));
+        }
+    }
+}

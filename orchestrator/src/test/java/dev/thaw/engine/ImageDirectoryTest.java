@@ -1,0 +1,80 @@
+package dev.thaw.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageDirectoryTest {
+    @TempDir
+    Path dir;
+
+    private Path stagedImage(ImageDirectory image, String content) throws Exception {
+        Path staging = image.createStaging();
+        Files.writeString(staging.resolve("criu/pages-1.img"), content);
+        List<FileDigest> files = ImageDirectory.digestCriuFiles(staging);
+        JdkInfo jdk = JdkInfo.of(Path.of(System.getProperty("java.home")));
+        new ImageManifest(ImageManifest.FORMAT, "test", Instant.now(), 1, jdk, List.of("java", "-jar", "app.jar"), "/",
+                List.of(), "4.2.1", new ImageManifest.PipeInodes(1, 2, 3), 42, ImageDirectory.sizeOf(files), files, 100, 10)
+                .write(staging);
+        return staging;
+    }
+
+    private List<String> names() throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void commit_moves_a_complete_staging_directory_into_place() throws Exception {
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "new"));
+        assertEquals("new", Files.readString(dir.resolve("img/criu/pages-1.img")));
+        assertEquals(List.of("img"), names());
+        assertEquals(1, image.verify().generation());
+    }
+
+    @Test
+    void commit_over_an_old_image_swaps_atomically_and_removes_the_old_one() throws Exception {
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "old"));
+        image.commit(stagedImage(image, "new"));
+        assertEquals("new", Files.readString(dir.resolve("img/criu/pages-1.img")));
+        assertEquals(List.of("img"), names(), "no staging or old directory left behind");
+    }
+
+    @Test
+    void an_existing_image_is_refused_without_force() {
+        ImageDirectory image = new ImageDirectory(dir);
+        ThawException e = assertThrows(ThawException.class, () -> image.checkWritable(false));
+        assertEquals(ThawException.EXIT_USAGE, e.exitCode());
+        assertTrue(e.getMessage().contains("pass --force"), e.getMessage());
+    }
+
+    @Test
+    void verify_names_a_file_whose_content_changed() throws Exception {
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "abcdef"));
+        Files.writeString(dir.resolve("img/criu/pages-1.img"), "abcdeX");
+        ThawException e = assertThrows(ThawException.class, image::verify);
+        assertEquals(ThawException.EXIT_BAD_IMAGE, e.exitCode());
+        assertTrue(e.getMessage().contains("criu/pages-1.img does not match its checksum"), e.getMessage());
+    }
+
+    @Test
+    void verify_names_a_missing_file() throws Exception {
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "abc"));
+        Files.delete(dir.resolve("img/criu/pages-1.img"));
+        ThawException e = assertThrows(ThawException.class, image::verify);
+        assertTrue(e.getMessage().contains("criu/pages-1.img is missing"), e.getMessage());
+    }
+}
