@@ -69,7 +69,7 @@ class CliErrorsTest {
     void an_unknown_flag_is_a_usage_error_pointing_to_help() throws Exception {
         ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", "x", "--wrokers", "3");
         assertEquals(2, r.exitCode(), r.output());
-        assertTrue(r.errorLine().contains("Unknown option: '--wrokers'"), r.output());
+        assertTrue(r.errorLine().contains("Unknown options: '--wrokers'"), r.output());
         assertTrue(r.errorLine().contains("see 'thaw run --help'"), r.output());
     }
 

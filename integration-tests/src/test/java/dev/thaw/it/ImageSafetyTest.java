@@ -14,10 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An image is never replaced by a broken one, and a broken image is never restored: each failure is
@@ -28,18 +28,24 @@ class ImageSafetyTest {
     private static final Duration BOUND = Duration.ofMinutes(3);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path work;
+    /** Made in @BeforeAll: JUnit injects @TempDir fields too late for a PER_CLASS @BeforeAll. */
+    private Path work;
     private Path image;
     private int port;
 
     @BeforeAll
     void makeOneGoodImage() throws Exception {
+        work = Files.createTempDirectory("thaw-it-");
         Environment.requireCriu();
         image = work.resolve("good");
         port = Http.freePort();
         ThawProcess.Result r = checkpoint(image, "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", "10");
         assertEquals(0, r.exitCode(), r.output());
+    }
+
+    @AfterAll
+    void removeImages() throws Exception {
+        TempFiles.delete(work);
     }
 
     private ThawProcess.Result checkpoint(Path target, String... options) throws Exception {

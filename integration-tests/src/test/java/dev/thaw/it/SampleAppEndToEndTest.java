@@ -16,7 +16,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The spine, for real: the sample app (Jetty, a warmed dataset, a HikariCP pool to a real
@@ -27,8 +26,8 @@ class SampleAppEndToEndTest {
     private static final int WORKERS = 3;
     private static final Duration BOUND = Duration.ofSeconds(90);
 
-    @TempDir
-    Path work;
+    /** Made in @BeforeAll: JUnit injects @TempDir fields too late for a PER_CLASS @BeforeAll. */
+    private Path work;
     private PostgresServer postgres;
     private int port;
     private ThawProcess.Result checkpoint;
@@ -40,6 +39,7 @@ class SampleAppEndToEndTest {
 
     @BeforeAll
     void checkpointOnceAndRestoreThreeWorkers() throws Exception {
+        work = Files.createTempDirectory("thaw-it-");
         Environment.requireCriu();
         postgres = PostgresServer.start();
         port = Http.freePort();
@@ -67,6 +67,7 @@ class SampleAppEndToEndTest {
         if (postgres != null) {
             postgres.close();
         }
+        TempFiles.delete(work);
     }
 
     /** New connections until every worker has answered (bounded); SO_REUSEPORT spreads connections by hash. */

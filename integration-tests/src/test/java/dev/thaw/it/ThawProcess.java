@@ -91,12 +91,14 @@ final class ThawProcess implements AutoCloseable {
 
     /** TERM, as Ctrl-C or Kubernetes would; then waits for the exit. */
     int stop(Duration timeout) throws InterruptedException {
-        process.destroy();
+        // Through the handle: Process.destroy() would also close our end of thaw's output pipe.
+        process.toHandle().destroy();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
             throw new AssertionError("thaw did not stop within " + timeout + " after TERM; output:\n" + output());
         }
+        pump.join(5000); // the last lines may still be in the pipe
         return process.exitValue();
     }
 

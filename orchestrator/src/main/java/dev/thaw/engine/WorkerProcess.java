@@ -62,14 +62,17 @@ public final class WorkerProcess {
         return namespace.isAlive();
     }
 
-    /** Asks the JVM to exit through its shutdown hooks. */
+    /**
+     * Asks the JVM to exit through its shutdown hooks. Signals go through {@link ProcessHandle}:
+     * {@link Process#destroy()} would also close our ends of the worker's pipes and lose its last words.
+     */
     public void terminate() {
-        jvm().ifPresentOrElse(ProcessHandle::destroy, namespace::destroy);
+        jvm().orElse(namespace.toHandle()).destroy();
     }
 
     /** Ends the whole namespace at once: SIGKILL to unshare, which kills criu, namespace init. */
     public void kill() {
-        namespace.destroyForcibly();
+        namespace.toHandle().destroyForcibly();
     }
 
     public String describe() {

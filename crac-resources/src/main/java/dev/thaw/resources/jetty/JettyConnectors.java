@@ -64,17 +64,17 @@ public final class JettyConnectors implements Resource {
         List<Connector> running = runningConnectors();
         if (running.isEmpty()) return;
 
+        List<Integer> ports = localPorts(running);
+        // From here on afterRestore owns bringing them back, even if a step below fails.
+        stoppedForCheckpoint.addAll(running);
         inFlight.startDraining();
-        closeListeningSockets(running);
-        int draining = inFlight.count();
-        if (draining > 0) {
-            log("draining " + draining + " request(s) in flight, waiting up to " + drainTimeout);
+        try {
+            closeListeningSockets(running);
+            drainRequestsInFlight();
+        } finally {
+            stopConnectors(running);
         }
-        if (!inFlight.awaitNone(drainTimeout)) {
-            log(inFlight.count() + " request(s) still in flight after " + drainTimeout + "; closing their connections");
-        }
-        stopConnectors(running);
-        log("connectors stopped, no socket left open");
+        log("connectors on port(s) " + ports + " stopped");
     }
 
     @Override
@@ -93,9 +93,10 @@ public final class JettyConnectors implements Resource {
                 failure = addFailure(failure, e);
             }
         }
-        log("connectors started with SO_REUSEPORT on port(s) " + localPorts(stoppedForCheckpoint));
+        List<Integer> ports = localPorts(stoppedForCheckpoint);
         stoppedForCheckpoint.clear();
         if (failure != null) throw failure;
+        log("connectors started with SO_REUSEPORT on port(s) " + ports);
     }
 
     private void countRequestsOf(Connector[] connectors) {
@@ -138,7 +139,17 @@ public final class JettyConnectors implements Resource {
         }
     }
 
-    private void stopConnectors(List<Connector> connectors) throws Exception {
+    private void drainRequestsInFlight() throws InterruptedException {
+        int draining = inFlight.count();
+        if (draining > 0) {
+            log("draining " + draining + " request(s) in flight, waiting up to " + drainTimeout);
+        }
+        if (!inFlight.awaitNone(drainTimeout)) {
+            log(inFlight.count() + " request(s) still in flight after " + drainTimeout + "; closing their connections");
+        }
+    }
+
+    private static void stopConnectors(List<Connector> connectors) throws Exception {
         Exception failure = null;
         for (Connector connector : connectors) {
             try {
@@ -146,7 +157,6 @@ public final class JettyConnectors implements Resource {
             } catch (Exception e) {
                 failure = addFailure(failure, e);
             }
-            stoppedForCheckpoint.add(connector);
         }
         if (failure != null) throw failure;
     }

@@ -1,6 +1,7 @@
 package dev.thaw.resources.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -96,6 +97,7 @@ class HikariPoolResourceTest {
                     () -> resource.beforeCheckpoint(null));
             assertTrue(refused.getMessage().contains("still borrowed"), refused.getMessage());
 
+            assertFalse(held.isClosed(), "a refused checkpoint leaves the borrower's connection alone");
             // Suspended, this would block for the whole connection timeout.
             assertEquals(1, CompletableFuture.supplyAsync(() -> queryOneQuietly(dataSource), background).get(2, TimeUnit.SECONDS));
         }

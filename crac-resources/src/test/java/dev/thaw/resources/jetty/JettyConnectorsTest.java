@@ -55,6 +55,28 @@ class JettyConnectorsTest {
     }
 
     @Test
+    void a_connector_accepting_through_its_selector_is_closed_and_reopened_too() throws Exception {
+        try (TestServer app = new TestServer("app", server -> {
+            ServerConnector noAcceptorThreads = new ServerConnector(server, 0, 1);
+            noAcceptorThreads.setHost("127.0.0.1");
+            noAcceptorThreads.setPort(port);
+            return noAcceptorThreads;
+        })) {
+            JettyConnectors connectors = new JettyConnectors(app.server, Duration.ofSeconds(5));
+            assertEquals("app", TestServer.get(port, "/"));
+
+            connectors.beforeCheckpoint(null);
+
+            assertFalse(TcpSockets.isListening(port));
+            assertEquals(List.of(), TcpSockets.openInThisProcess(port));
+
+            connectors.afterRestore(null);
+
+            assertEquals("app", TestServer.get(port, "/"));
+        }
+    }
+
+    @Test
     void beforeCheckpoint_closes_kept_alive_connections() throws Exception {
         try (TestServer app = new TestServer("app", port);
              Socket keptAlive = new Socket("127.0.0.1", port)) {

@@ -60,9 +60,13 @@ final class TestServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         releaseSlowRequests();
-        server.stop();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("stopping the test server failed", e);
+        }
     }
 
     /** GET over a fresh connection closed after the response; returns the body. */
