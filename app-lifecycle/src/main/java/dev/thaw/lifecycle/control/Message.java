@@ -91,7 +91,11 @@ public record Message(MessageType type, Map<String, String> fields) {
             if (eq <= 0) {
                 throw new ProtocolException("malformed field in " + type + ": " + abbreviate(parts[i]));
             }
-            fields.put(parts[i].substring(0, eq), URLDecoder.decode(parts[i].substring(eq + 1), StandardCharsets.UTF_8));
+            try {
+                fields.put(parts[i].substring(0, eq), URLDecoder.decode(parts[i].substring(eq + 1), StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException("bad percent-encoding in " + type + ": " + abbreviate(parts[i]));
+            }
         }
         return new Message(type, fields);
     }

@@ -1,7 +1,11 @@
 package dev.thaw.lifecycle.crac;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * A context that notifies its resources in CRaC's order: {@code beforeCheckpoint} in reverse
@@ -33,35 +37,43 @@ public final class OrderedContext extends Context<Resource> {
 
     @Override
     public void beforeCheckpoint(Context<? extends Resource> context) throws CheckpointException {
-        List<Resource> snapshot = resources();
-        CheckpointException failure = null;
-        for (int i = snapshot.size() - 1; i >= 0; i--) {
+        List<Resource> order = new ArrayList<>(resources());
+        Collections.reverse(order);
+        Map<Resource, Exception> failures = new LinkedHashMap<>();
+        for (Resource resource : order) {
             try {
-                snapshot.get(i).beforeCheckpoint(this);
+                resource.beforeCheckpoint(this);
             } catch (Exception e) {
-                failure = failure == null ? new CheckpointException("beforeCheckpoint failed") : failure;
-                addCauses(failure, e);
+                failures.put(resource, e);
             }
         }
-        if (failure != null) {
-            throw failure;
+        if (!failures.isEmpty()) {
+            throw withCauses(new CheckpointException("beforeCheckpoint failed in " + names(failures)), failures);
         }
     }
 
     @Override
     public void afterRestore(Context<? extends Resource> context) throws RestoreException {
-        RestoreException failure = null;
+        Map<Resource, Exception> failures = new LinkedHashMap<>();
         for (Resource resource : resources()) {
             try {
                 resource.afterRestore(this);
             } catch (Exception e) {
-                failure = failure == null ? new RestoreException("afterRestore failed") : failure;
-                addCauses(failure, e);
+                failures.put(resource, e);
             }
         }
-        if (failure != null) {
-            throw failure;
+        if (!failures.isEmpty()) {
+            throw withCauses(new RestoreException("afterRestore failed in " + names(failures)), failures);
         }
+    }
+
+    private static String names(Map<Resource, Exception> failures) {
+        return failures.keySet().stream().map(String::valueOf).collect(Collectors.joining(", "));
+    }
+
+    private static <E extends Exception> E withCauses(E aggregate, Map<Resource, Exception> failures) {
+        failures.values().forEach(e -> addCauses(aggregate, e));
+        return aggregate;
     }
 
     /** A nested context's aggregate is flattened so that the top-level report lists each cause once. */

@@ -3,6 +3,7 @@ package dev.thaw.lifecycle.runtime;
 import dev.thaw.lifecycle.control.ControlConnection;
 import dev.thaw.lifecycle.control.Message;
 import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.control.ProtocolException;
 import dev.thaw.lifecycle.crac.CheckpointException;
 import dev.thaw.lifecycle.crac.RestoreException;
 import java.io.IOException;
@@ -16,6 +17,8 @@ import java.nio.file.Path;
 final class LeaderLink {
     /** Exit code of a worker whose afterRestore failed: the orchestrator must not retry it blindly. */
     static final int EXIT_RESTORE_FAILED = 3;
+    /** Exit code of a leader whose orchestrator went away: it exists only to be checkpointed. */
+    static final int EXIT_ORCHESTRATOR_GONE = 1;
 
     private final Path socket;
     private final ControlConnection connection;
@@ -74,11 +77,11 @@ final class LeaderLink {
                     }
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | ProtocolException e) {
             if (!handedOver) {
                 // The orchestrator is gone: a leader only exists to be checkpointed by it.
-                System.err.println("thaw: the orchestrator closed the control connection; leader exiting");
-                System.exit(1);
+                System.err.println("thaw: the orchestrator closed the control connection (" + e.getMessage() + "); leader exiting");
+                System.exit(EXIT_ORCHESTRATOR_GONE);
             }
         }
     }

@@ -4,6 +4,7 @@ import dev.thaw.lifecycle.WorkerIdentity;
 import dev.thaw.lifecycle.control.ControlConnection;
 import dev.thaw.lifecycle.control.Message;
 import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.control.ProtocolException;
 import dev.thaw.lifecycle.crac.CheckpointException;
 import dev.thaw.lifecycle.crac.OrderedContext;
 import dev.thaw.lifecycle.crac.RestoreException;
@@ -28,6 +29,7 @@ public final class ThawRuntime {
 
     private final OrderedContext globalContext = new OrderedContext();
     private final Object checkpointLock = new Object();
+    private final HeapShrinker heapShrinker = new HeapShrinker();
     private volatile LeaderLink leaderLink;
     private volatile WorkerIdentity identity;
 
@@ -55,17 +57,18 @@ public final class ThawRuntime {
         synchronized (checkpointLock) {
             LeaderLink link = leaderLink;
             if (link == null) {
-                throw new CheckpointException("this JVM is not managed by a thaw orchestrator (no -Dthaw.control):"
+                throw refusal("this JVM is not managed by a thaw orchestrator (no -Dthaw.control):"
                         + " checkpoint it with 'thaw checkpoint -- <java command>'");
             }
             beforeCheckpoint(link);
+            heapShrinker.shrink();
             leaderLink = null;
             link.readyToDump();
             Message next = awaitStdin();
             if (next.type() == MessageType.ABORT) {
                 resumeAsLeader(link.socket(), next.get("reason").orElse("no reason given"));
             }
-            becomeWorker(WorkerIdentity.fromMessage(next, Instant.now()));
+            becomeWorker(parseIdentity(next));
         }
     }
 
@@ -90,27 +93,50 @@ public final class ThawRuntime {
         }
     }
 
-    private static Message awaitStdin() throws CheckpointException {
+    /**
+     * Blocks through the dump. Without a readable line there is nobody left to restore or resume this
+     * JVM (its resources are closed, its control connection too), so it exits instead of lingering.
+     */
+    private static Message awaitStdin() {
         try {
             return StdinMessages.read();
-        } catch (IOException e) {
-            CheckpointException failure = new CheckpointException("no identity on stdin: " + e.getMessage());
+        } catch (IOException | ProtocolException e) {
+            System.err.println("thaw: no identity on stdin (" + e.getMessage() + "); exiting");
+            System.exit(LeaderLink.EXIT_ORCHESTRATOR_GONE);
+            throw new IllegalStateException("unreachable");
+        }
+    }
+
+    private static WorkerIdentity parseIdentity(Message message) throws RestoreException {
+        try {
+            return WorkerIdentity.fromMessage(message, Instant.now());
+        } catch (RuntimeException e) {
+            RestoreException failure = new RestoreException("bad identity on stdin: " + e.getMessage());
             failure.addSuppressed(e);
             throw failure;
         }
     }
 
+    /** org.crac rethrows its own exception with only the suppressed list, so the reason must be in it too. */
+    private static CheckpointException refusal(String why) {
+        CheckpointException e = new CheckpointException(why);
+        e.addSuppressed(new IllegalStateException(why));
+        return e;
+    }
+
     private void resumeAsLeader(Path socket, String reason) throws CheckpointException, RestoreException {
+        heapShrinker.restore();
         globalContext.afterRestore(null);
         try {
             leaderLink = LeaderLink.open(socket, this);
         } catch (IOException e) {
             System.err.println("thaw: checkpoint aborted and the orchestrator is gone: " + e.getMessage());
         }
-        throw new CheckpointException("checkpoint aborted by the orchestrator: " + reason);
+        throw refusal("checkpoint aborted by the orchestrator: " + reason);
     }
 
     private void becomeWorker(WorkerIdentity id) throws RestoreException {
+        heapShrinker.restore();
         identity = id;
         id.applySystemProperties();
         ControlConnection connection = connectAsWorker(id);

@@ -4,6 +4,7 @@ import dev.thaw.lifecycle.WorkerIdentity;
 import dev.thaw.lifecycle.control.ControlConnection;
 import dev.thaw.lifecycle.control.Message;
 import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.control.ProtocolException;
 import java.io.IOException;
 
 /**
@@ -53,8 +54,8 @@ final class WorkerSession {
                     return;
                 }
             }
-        } catch (IOException e) {
-            exit(0, "orchestrator gone");
+        } catch (IOException | ProtocolException e) {
+            exit(0, "orchestrator gone (" + e.getMessage() + ")");
         }
     }
 

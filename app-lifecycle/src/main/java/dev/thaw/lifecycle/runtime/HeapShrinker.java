@@ -1,0 +1,82 @@
+package dev.thaw.lifecycle.runtime;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+
+/**
+ * Makes the heap small right before the dump. CRIU copies every resident page into the image, and
+ * every restore copies them back, so free heap that the JVM keeps committed would cost each worker.
+ * A full GC alone is not enough: G1 keeps up to MaxHeapFreeRatio (70%) of the heap free after it.
+ * Both free ratios are manageable flags, so they are tightened for this one collection and put back
+ * in each restored worker, whose heap then grows as the app needs.
+ */
+final class HeapShrinker {
+    private static final String MIN = "MinHeapFreeRatio";
+    private static final String MAX = "MaxHeapFreeRatio";
+
+    private final HotSpotDiagnosticMXBean hotspot = hotspot();
+    private String originalMin;
+    private String originalMax;
+
+    void shrink() {
+        long start = System.nanoTime();
+        boolean tightened = tighten();
+        System.gc();
+        trimNativeHeap();
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        System.err.printf("thaw: full GC before the dump: %d MiB used, %d MiB committed, %d ms%s%n",
+                heap.getUsed() >> 20, heap.getCommitted() >> 20, (System.nanoTime() - start) / 1_000_000,
+                tightened ? "" : " (free ratios not adjustable on this JVM)");
+    }
+
+    /** Puts the free ratios back, in the order the JVM accepts (min <= max at every step). */
+    void restore() {
+        if (hotspot == null || originalMin == null) {
+            return;
+        }
+        try {
+            hotspot.setVMOption(MAX, originalMax);
+            hotspot.setVMOption(MIN, originalMin);
+        } catch (RuntimeException e) {
+            System.err.println("thaw: could not restore heap free ratios: " + e.getMessage());
+        }
+    }
+
+    private boolean tighten() {
+        if (hotspot == null) {
+            return false;
+        }
+        try {
+            originalMin = hotspot.getVMOption(MIN).getValue();
+            originalMax = hotspot.getVMOption(MAX).getValue();
+            hotspot.setVMOption(MIN, "0");
+            hotspot.setVMOption(MAX, "1");
+            return true;
+        } catch (RuntimeException e) {
+            originalMin = null;
+            return false;
+        }
+    }
+
+    /**
+     * Returns glibc's free arena memory to the OS ({@code jcmd System.trim_native_heap}, JDK 17.0.9+
+     * and 21+): what the JIT and class loading left behind in malloc would otherwise be dumped too.
+     */
+    private static void trimNativeHeap() {
+        try {
+            javax.management.ObjectName dcmd = new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand");
+            ManagementFactory.getPlatformMBeanServer().invoke(dcmd, "systemTrimNativeHeap", new Object[0], new String[0]);
+        } catch (Exception | LinkageError e) {
+            // not available on this JDK: the image is just larger
+        }
+    }
+
+    private static HotSpotDiagnosticMXBean hotspot() {
+        try {
+            return ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package dev.thaw.lifecycle.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.thaw.lifecycle.control.Message;
+import dev.thaw.lifecycle.control.MessageType;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole leader side of the control protocol, for real but without CRIU: a leader JVM with
+ * thaw's agent talks to a fake orchestrator. CRIU would dump the leader while it waits on stdin
+ * and restore copies of it; here the leader itself reads the identity and goes on as the restored
+ * worker would, which is exactly the code path each restored worker runs.
+ */
+class LeaderProtocolTest {
+    private static final Duration JVM_START = Duration.ofSeconds(15);
+    private static final Duration STEP = Duration.ofSeconds(5);
+
+    @TempDir
+    Path dir;
+
+    private FakeOrchestrator orchestrator;
+    private LeaderProcess leader;
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        if (leader != null) {
+            leader.close();
+        }
+        if (orchestrator != null) {
+            orchestrator.close();
+        }
+    }
+
+    @Test
+    void leader_checkpoints_then_becomes_the_worker_named_on_stdin() throws Exception {
+        FakeOrchestrator.Peer leaderLink = startLeader("ok");
+        checkpointUntilDumped(leaderLink);
+
+        leader.writeStdin(identityOfWorker2());
+        FakeOrchestrator.Peer worker = orchestrator.accept(STEP, leader);
+
+        Message hello = worker.expect(MessageType.HELLO, STEP);
+        assertEquals("worker", hello.require("role"));
+        assertEquals("2", hello.require("worker"));
+        assertEquals("1", hello.require("generation"));
+        assertEquals(Long.toString(leader.pid()), hello.require("pid"));
+        assertEquals(Integer.toString(Message.PROTOCOL_VERSION), hello.require("protocol"));
+        assertEquals("2", worker.expect(MessageType.READY, STEP).require("worker"));
+        assertEquals("2", worker.expect(MessageType.HEARTBEAT, STEP).require("worker"));
+        assertEquals("2", worker.expect(MessageType.HEARTBEAT, STEP).require("worker"));
+
+        Map<String, String> afterRestore = leader.expectReport("afterRestore", STEP);
+        assertEquals("1", afterRestore.get("count"));
+        assertEquals("2", afterRestore.get("thaw.worker.id"), "thaw.worker.id seen by afterRestore");
+        assertEquals("y", afterRestore.get("x"), "prop.x seen by afterRestore");
+        assertEquals("hello", afterRestore.get("GREETING"), "env.GREETING seen through Thaw.getenv");
+        leader.expectNoMoreReports(Duration.ofMillis(300));
+    }
+
+    @Test
+    void abort_on_stdin_runs_afterRestore_and_the_leader_reconnects_as_leader() throws Exception {
+        FakeOrchestrator.Peer first = startLeader("ok");
+        checkpointUntilDumped(first);
+
+        leader.writeStdin(Message.of(MessageType.ABORT, "reason", "disk full"));
+
+        Map<String, String> afterRestore = leader.expectReport("afterRestore", STEP);
+        assertEquals("1", afterRestore.get("count"));
+        assertEquals("null", afterRestore.get("thaw.worker.id"), "an aborted leader is no worker");
+        FakeOrchestrator.Peer again = orchestrator.accept(STEP, leader);
+        assertEquals("leader", again.expect(MessageType.HELLO, STEP).require("role"));
+
+        again.send(Message.of(MessageType.CHECKPOINT));
+        assertEquals("2", leader.expectReport("beforeCheckpoint", STEP).get("count"));
+        again.expect(MessageType.READY_TO_DUMP, STEP);
+        again.expectEof(STEP);
+    }
+
+    @Test
+    void failing_beforeCheckpoint_sends_CHECKPOINT_FAILED_naming_the_hook_and_the_leader_keeps_running()
+            throws Exception {
+        FakeOrchestrator.Peer leaderLink = startLeader("failing-before");
+
+        leaderLink.send(Message.of(MessageType.CHECKPOINT));
+
+        String error = leaderLink.expect(MessageType.CHECKPOINT_FAILED, STEP).require("error");
+        assertTrue(error.contains("hook 'db-pool' failed in beforeCheckpoint"), error);
+        assertTrue(error.contains("pool busy"), error);
+        assertEquals("1", leader.expectReport("beforeCheckpoint", STEP).get("count"),
+                "the other resources are still notified");
+        assertEquals("1", leader.expectReport("afterRestore", STEP).get("count"),
+                "resources reopen after a failed checkpoint");
+
+        leaderLink.send(Message.of(MessageType.CHECKPOINT));
+        leaderLink.expect(MessageType.CHECKPOINT_FAILED, STEP);
+        assertTrue(leader.isAlive(), leader.diagnostics());
+    }
+
+    @Test
+    void failing_afterRestore_sends_RESTORE_FAILED_and_the_worker_exits_with_code_3() throws Exception {
+        FakeOrchestrator.Peer leaderLink = startLeader("failing-after");
+        checkpointUntilDumped(leaderLink);
+
+        leader.writeStdin(identityOfWorker2());
+        FakeOrchestrator.Peer worker = orchestrator.accept(STEP, leader);
+        worker.expect(MessageType.HELLO, STEP);
+
+        Message failed = worker.expect(MessageType.RESTORE_FAILED, STEP);
+        assertEquals("2", failed.require("worker"));
+        assertTrue(failed.require("error").contains("hook 'cache' failed in afterRestore"), failed.require("error"));
+        assertEquals(LeaderLink.EXIT_RESTORE_FAILED, leader.awaitExit(STEP));
+    }
+
+    @Test
+    void restored_worker_exits_when_the_orchestrator_closes_its_connection() throws Exception {
+        FakeOrchestrator.Peer worker = restoreWorker2();
+
+        worker.close();
+
+        assertEquals(0, leader.awaitExit(STEP));
+        assertTrue(leader.diagnostics().contains("worker=2 gen=1 exiting: orchestrator gone"), leader.diagnostics());
+    }
+
+    @Test
+    void restored_worker_exits_on_STOP() throws Exception {
+        FakeOrchestrator.Peer worker = restoreWorker2();
+
+        worker.send(Message.of(MessageType.STOP));
+
+        assertEquals(0, leader.awaitExit(STEP));
+        assertTrue(leader.diagnostics().contains("worker=2 gen=1 exiting: stop requested"), leader.diagnostics());
+    }
+
+    @Test
+    void leader_exits_when_the_orchestrator_closes_its_connection() throws Exception {
+        FakeOrchestrator.Peer leaderLink = startLeader("ok");
+
+        leaderLink.close();
+
+        assertEquals(1, leader.awaitExit(STEP));
+    }
+
+    @Test
+    void leader_exits_when_its_stdin_closes_while_waiting_for_the_dump() throws Exception {
+        checkpointUntilDumped(startLeader("ok"));
+
+        leader.closeStdin();
+
+        assertEquals(1, leader.awaitExit(STEP));
+    }
+
+    @Test
+    void identity_without_a_worker_number_makes_the_jvm_exit_with_code_3() throws Exception {
+        checkpointUntilDumped(startLeader("ok"));
+
+        leader.writeStdin(Message.of(MessageType.IDENTITY, "generation", "1", "control", orchestrator.socket().toString()));
+
+        assertEquals(LeaderLink.EXIT_RESTORE_FAILED, leader.awaitExit(STEP));
+    }
+
+    private FakeOrchestrator.Peer startLeader(String scenario) throws IOException, InterruptedException {
+        orchestrator = new FakeOrchestrator(dir);
+        leader = LeaderProcess.start(dir, orchestrator.socket(), scenario);
+        FakeOrchestrator.Peer link = orchestrator.accept(JVM_START, leader);
+        Message hello = link.expect(MessageType.HELLO, JVM_START);
+        assertEquals("leader", hello.require("role"));
+        assertEquals(Long.toString(leader.pid()), hello.require("pid"));
+        assertEquals(Integer.toString(Message.PROTOCOL_VERSION), hello.require("protocol"));
+        // The agent connects before main runs; the app registers its resources in main.
+        leader.expectReport("app started", JVM_START);
+        return link;
+    }
+
+    /** CHECKPOINT -> beforeCheckpoint -> READY_TO_DUMP -> the leader closes the connection. */
+    private void checkpointUntilDumped(FakeOrchestrator.Peer leaderLink) throws IOException, InterruptedException {
+        leaderLink.send(Message.of(MessageType.CHECKPOINT));
+        assertEquals("1", leader.expectReport("beforeCheckpoint", STEP).get("count"));
+        leaderLink.expect(MessageType.READY_TO_DUMP, STEP);
+        leaderLink.expectEof(STEP);
+    }
+
+    private FakeOrchestrator.Peer restoreWorker2() throws IOException, InterruptedException {
+        checkpointUntilDumped(startLeader("ok"));
+        leader.writeStdin(identityOfWorker2());
+        FakeOrchestrator.Peer worker = orchestrator.accept(STEP, leader);
+        worker.expect(MessageType.HELLO, STEP);
+        worker.expect(MessageType.READY, STEP);
+        return worker;
+    }
+
+    private Message identityOfWorker2() {
+        return Message.of(MessageType.IDENTITY, "worker", "2", "generation", "1",
+                "control", orchestrator.socket().toString(), "heartbeat-ms", "100",
+                "prop.x", "y", "env.GREETING", "hello");
+    }
+}
