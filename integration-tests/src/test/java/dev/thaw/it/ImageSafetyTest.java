@@ -147,4 +147,35 @@ class ImageSafetyTest {
         assertTrue(Files.notExists(target));
         assertEquals(List.of(), leftovers());
     }
+
+    @Test
+    void a_disk_too_small_for_the_image_fails_the_checkpoint_and_writes_nothing() throws Exception {
+        Path small = work.resolve("small-disk");
+        Files.createDirectories(small);
+        assertEquals(0, new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", small.toString())
+                .inheritIO().start().waitFor(), "mount a 16 MiB tmpfs");
+        try {
+            Path target = small.resolve("img");
+            ThawProcess.Result r = checkpoint(target, "--warmup-url", "http://127.0.0.1:" + port + "/health");
+            assertEquals(1, r.exitCode(), r.output());
+            assertTrue(r.errorLine().contains("not enough disk space for the image in " + small), r.output());
+            try (Stream<Path> s = Files.list(small)) {
+                assertEquals(List.of(), s.toList(), "nothing half-written");
+            }
+        } finally {
+            new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
+    void a_port_held_by_another_process_makes_thaw_halt_naming_the_bind_failure() throws Exception {
+        try (java.net.ServerSocket squatter = new java.net.ServerSocket()) {
+            squatter.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", image.toString(),
+                    "--workers", "1", "--max-boot-failures", "2");
+            assertEquals(3, r.exitCode(), r.output());
+            assertTrue(r.errorLine().contains("worker 0 failed to boot 2 times in a row"), r.output());
+            assertTrue(r.errorLine().contains("Address already in use"), r.output());
+        }
+    }
 }

@@ -34,6 +34,7 @@ class SampleAppEndToEndTest {
     private ThawProcess pool;
     private final Map<String, JsonNode> whoamiByWorker = new TreeMap<>();
     private final Map<String, JsonNode> dbByWorker = new TreeMap<>();
+    private final Map<String, JsonNode> quoteByWorker = new TreeMap<>();
     private int stopExitCode = -1;
     private int connectionsAfterStop = -1;
 
@@ -55,6 +56,7 @@ class SampleAppEndToEndTest {
         pool.awaitLine("all " + WORKERS + " workers ready", BOUND);
         collectFromEveryWorker("/whoami", whoamiByWorker);
         collectFromEveryWorker("/db", dbByWorker);
+        collectFromEveryWorker("/quote", quoteByWorker);
         stopExitCode = pool.stop(Duration.ofSeconds(60));
         connectionsAfterStop = awaitNoClientConnections();
     }
@@ -135,6 +137,11 @@ class SampleAppEndToEndTest {
             assertTrue(db.path("ok").asBoolean(), db.toString());
             assertTrue(db.path("visits").asLong() > 0, db.toString());
         }
+    }
+
+    @Test
+    void the_outbound_http_client_is_rebuilt_and_works_in_every_worker() {
+        assertEquals(Set.of("0", "1", "2"), quoteByWorker.keySet(), "workers that served /quote: " + quoteByWorker);
     }
 
     @Test

@@ -66,15 +66,22 @@ public final class RunCommand implements Callable<Integer> {
                 + Bytes.human(manifest.imageBytes()) + ", " + manifest.jdk().vendor() + " " + manifest.jdk().version()
                 + ", made " + manifest.createdAt());
         Path runDir = Files.createTempDirectory("thaw-run-");
+        boolean clean = false;
         try {
             Path socket = runDir.resolve("control.sock");
             Supervisor supervisor = new Supervisor(new Restorer(criu, dir.target(), manifest, runDir), settings, socket, out);
             try (ControlServer ignored = ControlServer.open(socket, supervisor::post)) {
                 installSignalHandlers(supervisor);
-                return supervisor.run();
+                int code = supervisor.run();
+                clean = true;
+                return code;
             }
+        } catch (ThawException e) {
+            throw new ThawException(e.exitCode(), e.getMessage() + " (restore logs kept in " + runDir + ")", e);
         } finally {
-            ImageDirectory.deleteRecursively(runDir);
+            if (clean) {
+                ImageDirectory.deleteRecursively(runDir);
+            }
         }
     }
 

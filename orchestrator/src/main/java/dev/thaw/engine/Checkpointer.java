@@ -50,6 +50,7 @@ public final class Checkpointer {
             long coldStartMillis = warmUp(request, leader, started);
             requestCheckpoint(leader, request.checkpointTimeout());
             staging = image.createStaging();
+            DiskSpace.requireRoomFor(leader.pid(), staging);
             long dumpMillis = dump(leader, staging, runDir);
             keepRunDir = false;
             List<FileDigest> files = ImageDirectory.digestCriuFiles(staging);

@@ -96,7 +96,10 @@ public final class Supervisor {
                 case HELLO -> w.peer = r.peer();
                 case READY -> markReady(w);
                 case HEARTBEAT -> w.lastHeartbeat = Instant.now();
-                case RESTORE_FAILED -> log(w.describe() + " afterRestore failed: " + m.get("error").orElse("").replace("\n", " "));
+                case RESTORE_FAILED -> {
+                    w.restoreError = m.get("error").orElse("no reason given").replace("\n", " ");
+                    log(w.describe() + " afterRestore failed: " + w.restoreError);
+                }
                 default -> { }
             }
         });
@@ -124,13 +127,13 @@ public final class Supervisor {
 
     private void countBootFailure(Worker w, int code) {
         int failures = bootFailures.merge(w.slot(), 1, Integer::sum);
-        String why = CriuLog.firstError(w.process.restoreLog()).map(s -> " (criu: " + s + ")").orElse("");
-        log(w.describe() + " failed to boot (" + failures + "/" + settings.maxBootFailures() + ")" + why);
+        String why = w.restoreError != null ? w.restoreError
+                : CriuLog.firstError(w.process.restoreLog()).map(s -> "criu: " + s).orElse("exited with code " + code + " before it was ready");
+        log(w.describe() + " failed to boot (" + failures + "/" + settings.maxBootFailures() + "): " + why);
         retryNotBefore.put(w.slot(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500L << Math.min(failures - 1, 6)));
         if (failures >= settings.maxBootFailures()) {
             halt = new ThawException(ThawException.EXIT_WORKER_BOOT_ERROR, "worker " + w.slot() + " failed to boot "
-                    + failures + " times in a row (last exit code " + code + "; restore log " + w.process.restoreLog()
-                    + "): check the output above, then make a fresh image with 'thaw checkpoint --force'");
+                    + failures + " times in a row: " + why + ": fix the cause (see the worker's output above), or make a fresh image with 'thaw checkpoint --force'");
             beginStop("halting");
         }
     }

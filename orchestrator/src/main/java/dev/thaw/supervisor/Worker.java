@@ -10,7 +10,8 @@ final class Worker {
     WorkerState state = WorkerState.RESTORING;
     Peer peer;
     Instant lastHeartbeat = Instant.now();
-    long stopRequestedAtNanos;
+    /** Why afterRestore failed, as the worker reported it (RESTORE_FAILED); null if it did not. */
+    String restoreError;
 
     Worker(WorkerProcess process) {
         this.process = process;

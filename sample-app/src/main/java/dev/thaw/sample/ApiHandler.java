@@ -111,6 +111,7 @@ final class ApiHandler extends Handler.Abstract {
         try {
             HttpResponse<String> answer = upstream.getPrice(productId);
             Json quote = Json.object()
+                    .field("worker", WorkerIdentity.current().id())
                     .field("id", productId)
                     .field("upstream", upstream.baseUrl())
                     .field("upstreamStatus", answer.statusCode());

@@ -180,6 +180,13 @@ public final class ThawRuntime {
         StringBuilder out = new StringBuilder(String.valueOf(aggregate.getMessage()));
         for (Throwable t : aggregate.getSuppressed()) {
             out.append("\n  - ").append(t);
+            Throwable root = t;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            if (root != t) {
+                out.append(" (caused by ").append(root).append(')');
+            }
         }
         return out.toString();
     }
