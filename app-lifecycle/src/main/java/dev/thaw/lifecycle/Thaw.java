@@ -39,6 +39,11 @@ public final class Thaw {
         ThawRuntime.get().globalContext().register(new NamedHooks(name, beforeCheckpoint, afterRestore));
     }
 
+    /** Runs {@code hook} when the orchestrator gets USR1 (log rotation): reopen your log files here. */
+    public static void onReopenLogs(String name, Hook hook) {
+        dev.thaw.lifecycle.runtime.LogReopeners.register(Objects.requireNonNull(name, "name"), Objects.requireNonNull(hook, "hook"));
+    }
+
     /** This worker's identity; empty in the leader and in a JVM not restored by thaw. */
     public static Optional<WorkerIdentity> identity() {
         return ThawRuntime.get().identity();

@@ -77,7 +77,7 @@ class CliErrorsTest {
     void a_worker_count_out_of_range_is_refused() throws Exception {
         ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", "x", "--workers", "0");
         assertEquals(2, r.exitCode(), r.output());
-        assertTrue(r.errorLine().contains("--workers must be between 1 and 1024"), r.output());
+        assertTrue(r.errorLine().contains("workers = '0' from flag --workers is invalid: expected 1..1024"), r.output());
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.thaw.cli;
 
+import dev.thaw.config.RunSettingsSpec;
+import dev.thaw.config.Setting;
+import dev.thaw.config.SettingSources;
 import dev.thaw.control.ControlServer;
 import dev.thaw.engine.Bytes;
 import dev.thaw.engine.Criu;
@@ -10,10 +13,13 @@ import dev.thaw.engine.Restorer;
 import dev.thaw.engine.ThawException;
 import dev.thaw.supervisor.RunSettings;
 import dev.thaw.supervisor.Supervisor;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +30,11 @@ import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
 @Command(name = "run", sortOptions = false,
-        description = {"Restore N workers from an image and supervise them until TERM or INT (Ctrl-C).",
-                "Each worker's output is forwarded, prefixed with 'worker=N | '."},
-        footer = {"", "Example:", "  thaw run --image /var/lib/thaw/app --workers 4"})
+        description = {"Restore N workers from an image and supervise them: crashed workers are restored again, hung ones",
+                "replaced, old ones recycled. Signals: TERM graceful stop, INT/QUIT fast stop, HUP rolling restart,",
+                "TTIN/TTOU one worker more/fewer, USR1 reopen logs (docs/signals.md). Each worker's output is",
+                "forwarded, prefixed 'worker=N | '. Every setting below also reads THAW_<NAME> and the --config file."},
+        footer = {"", "Example:", "  thaw run --image /var/lib/thaw/app --workers 4 --max-requests 10000 --max-requests-jitter 1000"})
 public final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -34,41 +42,39 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--image", required = true, paramLabel = "DIR", description = "Image directory made by 'thaw checkpoint'.")
     Path image;
 
-    @Option(names = {"-w", "--workers"}, paramLabel = "N", defaultValue = "2",
-            description = "Number of workers to keep serving (default: ${DEFAULT-VALUE}).")
-    int workers;
-
-    @Option(names = "--ready-timeout", paramLabel = "SECONDS", defaultValue = "60",
-            description = "A worker not ready this long after its restore began is killed (default: ${DEFAULT-VALUE}).")
-    long readyTimeoutSeconds;
-
-    @Option(names = "--graceful-timeout", paramLabel = "SECONDS", defaultValue = "30",
-            description = "How long stopping workers may drain before they are killed (default: ${DEFAULT-VALUE}).")
-    long gracefulTimeoutSeconds;
-
-    @Option(names = "--max-boot-failures", paramLabel = "N", defaultValue = "3",
-            description = "Halt after a worker slot fails to boot this many times in a row (default: ${DEFAULT-VALUE}).")
-    int maxBootFailures;
+    @Option(names = "--config", paramLabel = "FILE", description = "Settings file (Java properties: 'workers = 4'); flags and THAW_* win over it.")
+    Path config;
 
     @Option(names = "--env", paramLabel = "NAME=VALUE",
             description = "Environment override for every worker, read by the app through Thaw.getenv; repeatable.")
     Map<String, String> env = new LinkedHashMap<>();
 
+    /** Adds one option per setting declared in {@link RunSettingsSpec}: the declarations are the single source. */
+    static void addSettingOptions(CommandLine.Model.CommandSpec run) {
+        for (Setting<?> s : RunSettingsSpec.ALL) {
+            run.addOption(CommandLine.Model.OptionSpec.builder(s.flag())
+                    .paramLabel(s.paramLabel()).type(String.class)
+                    .description(s.description() + " (default: " + s.defaultValue() + "; env " + s.envVar() + ")")
+                    .build());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        RunSettings settings = settings();
+        RunSettings settings = RunSettings.from(new SettingSources(givenFlags(), System.getenv(), config), env);
         ImageDirectory dir = new ImageDirectory(image);
         ImageManifest manifest = dir.verify();
         Criu criu = Criu.locate();
         Privileges.require("thaw run");
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
         out.println("thaw: image " + dir.target() + ": generation " + manifest.generation() + ", "
                 + Bytes.human(manifest.imageBytes()) + ", " + manifest.jdk().vendor() + " " + manifest.jdk().version()
                 + ", made " + manifest.createdAt());
+        SystemTuning.apply(out);
         Path runDir = Files.createTempDirectory("thaw-run-");
         boolean clean = false;
         try {
-            Path socket = runDir.resolve("control.sock");
+            Path socket = claimSocket(settings.socket());
             Supervisor supervisor = new Supervisor(new Restorer(criu, dir.target(), manifest, runDir), settings, socket, out);
             try (ControlServer ignored = ControlServer.open(socket, supervisor::post)) {
                 installSignalHandlers(supervisor);
@@ -85,6 +91,31 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    private Map<String, String> givenFlags() {
+        Map<String, String> flags = new HashMap<>();
+        for (Setting<?> s : RunSettingsSpec.ALL) {
+            CommandLine.Model.OptionSpec o = spec.findOption(s.flag());
+            if (o != null && o.getValue() != null) {
+                flags.put(s.name(), o.getValue());
+            }
+        }
+        return flags;
+    }
+
+    /** One pool per socket: refuse a live one, remove a stale one left by a crash. */
+    private static Path claimSocket(Path socket) throws IOException {
+        Files.createDirectories(socket.getParent());
+        if (Files.exists(socket)) {
+            try (var c = dev.thaw.lifecycle.control.ControlConnection.connect(socket)) {
+                throw new ThawException(ThawException.EXIT_USAGE, "another thaw pool is running on " + socket
+                        + ": stop it, or give this one its own --socket");
+            } catch (IOException stale) {
+                Files.delete(socket);
+            }
+        }
+        return socket;
+    }
+
     /** Handlers only queue the signal; the supervisor loop acts on it. */
     private static void installSignalHandlers(Supervisor supervisor) {
         for (String name : List.of("TERM", "INT", "QUIT", "HUP", "USR1", "USR2", "TTIN", "TTOU")) {
@@ -94,19 +125,5 @@ public final class RunCommand implements Callable<Integer> {
                 // The JVM keeps some signals for itself (QUIT prints a thread dump unless -Xrs).
             }
         }
-    }
-
-    private RunSettings settings() {
-        if (workers < 1 || workers > 1024) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--workers must be between 1 and 1024, got " + workers);
-        }
-        if (readyTimeoutSeconds < 1 || gracefulTimeoutSeconds < 0) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--ready-timeout must be >= 1 and --graceful-timeout >= 0");
-        }
-        if (maxBootFailures < 1) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--max-boot-failures must be >= 1");
-        }
-        return new RunSettings(workers, Duration.ofSeconds(readyTimeoutSeconds), Duration.ofSeconds(gracefulTimeoutSeconds),
-                maxBootFailures, Duration.ofSeconds(1), env);
     }
 }

@@ -1,23 +1,40 @@
 package dev.thaw.supervisor;
 
+import dev.thaw.config.RunSettingsSpec;
+import dev.thaw.config.SettingException;
+import dev.thaw.config.SettingSources;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
 /**
- * Validated settings of one {@code thaw run}.
- *
- * @param workers how many workers to keep serving
- * @param readyTimeout a worker not ready this long after its restore started is killed and counts as a boot failure
- * @param gracefulTimeout how long a stopping worker may drain before it is killed
- * @param maxBootFailures consecutive boot failures of a slot after which thaw halts instead of retrying
- * @param env per-worker environment overrides sent with each identity
+ * The validated settings of one {@code thaw run}, read once from flags, environment and config file
+ * (see {@link RunSettingsSpec} for what each one means) and then immutable.
  */
-public record RunSettings(int workers, Duration readyTimeout, Duration gracefulTimeout, int maxBootFailures,
-                          Duration heartbeat, Map<String, String> env) {
+public record RunSettings(int workers, Duration timeout, Duration gracefulTimeout, Duration readyTimeout,
+                          int maxBootFailures, int maxRequests, int maxRequestsJitter, long maxMemoryMiB,
+                          String memoryMetric, int maxUnavailable, Duration heartbeat, boolean ksm, Path socket,
+                          Map<String, String> env) {
+
     public RunSettings {
-        if (workers < 1) {
-            throw new IllegalArgumentException("workers must be at least 1");
-        }
         env = Map.copyOf(env);
+        if (heartbeat.compareTo(timeout) >= 0) {
+            throw new SettingException("heartbeat (" + heartbeat.toMillis() + " ms) must be shorter than timeout ("
+                    + timeout.toMillis() + " ms), or every worker would look hung");
+        }
+    }
+
+    public static RunSettings from(SettingSources s, Map<String, String> env) {
+        return new RunSettings(s.value(RunSettingsSpec.WORKERS), s.value(RunSettingsSpec.TIMEOUT),
+                s.value(RunSettingsSpec.GRACEFUL_TIMEOUT), s.value(RunSettingsSpec.READY_TIMEOUT),
+                s.value(RunSettingsSpec.MAX_BOOT_FAILURES), s.value(RunSettingsSpec.MAX_REQUESTS),
+                s.value(RunSettingsSpec.MAX_REQUESTS_JITTER), s.value(RunSettingsSpec.MAX_MEMORY),
+                s.value(RunSettingsSpec.MEMORY_METRIC), s.value(RunSettingsSpec.MAX_UNAVAILABLE),
+                s.value(RunSettingsSpec.HEARTBEAT), s.value(RunSettingsSpec.KSM), Path.of(s.value(RunSettingsSpec.SOCKET)), env);
+    }
+
+    public RunSettings withWorkers(int n) {
+        return new RunSettings(n, timeout, gracefulTimeout, readyTimeout, maxBootFailures, maxRequests, maxRequestsJitter,
+                maxMemoryMiB, memoryMetric, maxUnavailable, heartbeat, ksm, socket, env);
     }
 }

@@ -1,29 +1,38 @@
 package dev.thaw.supervisor;
 
 import dev.thaw.control.ControlEvent;
+import dev.thaw.control.Peer;
 import dev.thaw.engine.CriuLog;
 import dev.thaw.engine.Restorer;
 import dev.thaw.engine.ThawException;
 import dev.thaw.engine.WorkerProcess;
 import dev.thaw.lifecycle.WorkerIdentity;
 import dev.thaw.lifecycle.control.Message;
+import dev.thaw.lifecycle.control.MessageType;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The arbiter of {@code thaw run}: keeps N restored workers serving. One loop, read top to bottom:
- * wait up to a second for an event, handle it, kill workers that never became ready, restore the
- * missing ones. Signals and process exits only post events; all decisions are made here.
+ * wait up to a second for an event and handle it, then the small steps that keep the pool healthy.
+ * Signal handlers, process exits and the control server only post events; every decision is made
+ * here, on this thread. Replacements (recycling, rolling restarts) are restored before the worker
+ * they replace drains, so capacity never drops below N for them.
  */
 public final class Supervisor {
     private enum State { RUNNING, STOPPING }
+
+    private static final long MEMORY_SAMPLE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final Restorer restorer;
     private final RunSettings settings;
@@ -34,9 +43,13 @@ public final class Supervisor {
     private final Map<Integer, Integer> bootFailures = new HashMap<>();
     /** Backoff after a boot failure: 0.5 s, 1 s, 2 s... so a broken image never spins in a tight loop. */
     private final Map<Integer, Long> retryNotBefore = new HashMap<>();
+    private final Map<Integer, Integer> restarts = new HashMap<>();
+    /** Workers a rolling restart still has to replace. */
+    private final Set<Worker> rollPending = new LinkedHashSet<>();
+    private int targetWorkers;
     private State state = State.RUNNING;
     private boolean announcedAllReady;
-    private long stopDeadlineNanos;
+    private long nextMemorySampleNanos;
     private ThawException halt;
 
     public Supervisor(Restorer restorer, RunSettings settings, Path controlSocket, PrintStream out) {
@@ -44,6 +57,7 @@ public final class Supervisor {
         this.settings = settings;
         this.controlSocket = controlSocket;
         this.out = out;
+        this.targetWorkers = settings.workers();
     }
 
     /** Where the control server delivers its events. */
@@ -57,19 +71,21 @@ public final class Supervisor {
 
     /** Runs until stopped by a signal (returns 0) or halted by workers that cannot boot (throws). */
     public int run() throws InterruptedException {
-        log("restoring " + settings.workers() + " workers from generation " + restorer.manifest().generation());
+        log("restoring " + targetWorkers + " workers from generation " + restorer.manifest().generation());
         manageWorkers();
         while (state == State.RUNNING || !workers.isEmpty()) {
             Event e = events.poll(1, TimeUnit.SECONDS);
             if (e != null) {
                 handle(e);
             }
-            killWorkersNotReadyInTime();
             if (state == State.RUNNING) {
+                sampleMemory();
+                killStuckWorkers();
+                recycleWorkers();
+                rollWorkers();
                 manageWorkers();
-            } else {
-                killWorkersPastGrace();
             }
+            killWorkersPastDeadline();
         }
         if (halt != null) {
             throw halt;
@@ -86,16 +102,27 @@ public final class Supervisor {
         }
     }
 
+    // ---- events -------------------------------------------------------------------------------
+
     private void handleControl(ControlEvent e) {
-        if (!(e instanceof ControlEvent.Received r) || r.peer().isLeader()) {
+        if (!(e instanceof ControlEvent.Received r)) {
             return;
         }
-        workers.bySlot(r.peer().workerId()).ifPresent(w -> {
-            Message m = r.message();
+        Peer peer = r.peer();
+        Message m = r.message();
+        if ("cli".equals(peer.role())) {
+            answerCli(peer, m);
+            return;
+        }
+        if (m.type() == MessageType.HELLO && "worker".equals(peer.role())) {
+            workers.restoringInSlot(peer.workerId()).stream().filter(w -> w.peer == null).findFirst()
+                    .ifPresent(w -> w.peer = peer);
+            return;
+        }
+        workers.byPeer(peer.connectionId()).ifPresent(w -> {
             switch (m.type()) {
-                case HELLO -> w.peer = r.peer();
                 case READY -> markReady(w);
-                case HEARTBEAT -> w.lastHeartbeat = Instant.now();
+                case HEARTBEAT -> recordHeartbeat(w, m);
                 case RESTORE_FAILED -> {
                     w.restoreError = m.get("error").orElse("no reason given").replace("\n", " ");
                     log(w.describe() + " afterRestore failed: " + w.restoreError);
@@ -105,100 +132,286 @@ public final class Supervisor {
         });
     }
 
+    private void recordHeartbeat(Worker w, Message m) {
+        w.lastHeartbeatNanos = System.nanoTime();
+        w.requests = m.get("requests").map(Long::parseLong).orElse(w.requests);
+        w.inFlight = m.get("inflight").map(Integer::parseInt).orElse(0);
+        w.oldestRequestMillis = m.get("oldest-ms").map(Long::parseLong).orElse(0L);
+    }
+
     private void markReady(Worker w) {
         w.state = WorkerState.READY;
+        w.lastHeartbeatNanos = System.nanoTime();
         bootFailures.remove(w.slot());
-        log(w.describe() + " ready in " + w.process.millisSinceStart() + " ms");
-        if (!announcedAllReady && workers.count(WorkerState.READY) == settings.workers()) {
+        String replacing = w.replaces == null ? "" : " (replacing pid " + w.replaces.process.hostPid() + ")";
+        log(w.describe() + " ready in " + w.process.millisSinceStart() + " ms" + replacing);
+        if (w.replaces != null) {
+            retire(w.replaces, w.replaces.retireReason);
+        }
+        if (!announcedAllReady && workers.count(WorkerState.READY) >= targetWorkers) {
             announcedAllReady = true;
-            log("all " + settings.workers() + " workers ready");
+            log("all " + targetWorkers + " workers ready");
         }
     }
 
     private void reapWorker(WorkerProcess process) {
-        workers.removeIfCurrent(process).ifPresent(w -> {
-            int code = process.namespace().exitValue();
-            log(w.describe() + " exited with code " + code + (w.state == WorkerState.STOPPING ? "" : " unexpectedly"));
-            if (w.state == WorkerState.RESTORING && state == State.RUNNING) {
-                countBootFailure(w, code);
+        workers.remove(process).ifPresent(w -> {
+            rollPending.remove(w);
+            if (w.replacedBy != null) {
+                w.replacedBy.replaces = null; // its replacement now simply fills the slot
+            }
+            if (w.replaces != null) {
+                w.replaces.replacedBy = null; // the old worker keeps serving and is replaced again later
+                if ("rolling restart".equals(w.replaces.retireReason) && w.replaces.state == WorkerState.READY) {
+                    rollPending.add(w.replaces);
+                }
+            }
+            switch (w.state) {
+                case DRAINING -> log(w.describe() + " exited (" + w.retireReason + ")");
+                case READY -> {
+                    restarts.merge(w.slot(), 1, Integer::sum);
+                    log(w.describe() + " exited unexpectedly" + (state == State.RUNNING ? ": restoring a replacement" : ""));
+                }
+                case RESTORING -> {
+                    if (state == State.RUNNING) {
+                        countBootFailure(w);
+                    }
+                }
             }
         });
     }
 
-    private void countBootFailure(Worker w, int code) {
+    private void countBootFailure(Worker w) {
         int failures = bootFailures.merge(w.slot(), 1, Integer::sum);
         String why = w.restoreError != null ? w.restoreError
-                : CriuLog.firstError(w.process.restoreLog()).map(s -> "criu: " + s).orElse("exited with code " + code + " before it was ready");
+                : CriuLog.firstError(w.process.restoreLog()).map(s -> "criu: " + s).orElse("exited before it was ready");
         log(w.describe() + " failed to boot (" + failures + "/" + settings.maxBootFailures() + "): " + why);
         retryNotBefore.put(w.slot(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500L << Math.min(failures - 1, 6)));
         if (failures >= settings.maxBootFailures()) {
             halt = new ThawException(ThawException.EXIT_WORKER_BOOT_ERROR, "worker " + w.slot() + " failed to boot "
-                    + failures + " times in a row: " + why + ": fix the cause (see the worker's output above), or make a fresh image with 'thaw checkpoint --force'");
-            beginStop("halting");
+                    + failures + " times in a row: " + why
+                    + ": fix the cause (see the worker's output above), or make a fresh image with 'thaw checkpoint --force'");
+            beginStop("halting", false);
         }
     }
 
     private void handleSignal(String name) {
         switch (name) {
-            case "TERM", "INT", "QUIT" -> beginStop("received SIG" + name);
+            case "TERM" -> beginStop("received SIGTERM", true);
+            case "INT", "QUIT" -> beginStop("received SIG" + name, false);
+            case "HUP" -> beginRoll("received SIGHUP");
+            case "TTIN" -> scaleTo(targetWorkers + 1, "received SIGTTIN");
+            case "TTOU" -> scaleTo(targetWorkers - 1, "received SIGTTOU");
+            case "USR1" -> reopenLogs();
             default -> log("ignoring SIG" + name);
         }
     }
 
-    private void beginStop(String why) {
-        if (state == State.STOPPING) {
+    // ---- the steps of the loop ------------------------------------------------------------------
+
+    /** Reads each worker's memory now and then, for --max-memory and thaw status. */
+    private void sampleMemory() {
+        if (System.nanoTime() < nextMemorySampleNanos) {
             return;
         }
-        state = State.STOPPING;
-        stopDeadlineNanos = System.nanoTime() + settings.gracefulTimeout().toNanos();
-        log(why + ": stopping " + workers.all().size() + " workers (graceful timeout " + settings.gracefulTimeout().toSeconds() + " s)");
-        for (Worker w : workers.all()) {
-            w.state = WorkerState.STOPPING;
-            w.process.terminate();
+        nextMemorySampleNanos = System.nanoTime() + MEMORY_SAMPLE_NANOS;
+        for (Worker w : workers.inState(WorkerState.READY)) {
+            w.memory = ProcessMemory.of(w.process.hostPid());
         }
     }
 
-    private void killWorkersPastGrace() {
-        if (System.nanoTime() < stopDeadlineNanos) {
-            return;
-        }
-        for (Worker w : workers.all()) {
-            if (w.process.isAlive()) {
-                log(w.describe() + " did not stop within the graceful timeout: killing");
-                w.process.kill();
+    /** A worker that stopped heartbeating, or is stuck in one request past --timeout, is replaced and killed. */
+    private void killStuckWorkers() {
+        long timeoutMillis = settings.timeout().toMillis();
+        for (Worker w : workers.inState(WorkerState.READY)) {
+            long silentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - w.lastHeartbeatNanos);
+            String reason = silentMillis > timeoutMillis ? "timeout: no heartbeat for " + silentMillis + " ms"
+                    : w.oldestRequestMillis > timeoutMillis ? "timeout: a request has run for " + w.oldestRequestMillis + " ms"
+                    : null;
+            if (reason != null) {
+                log(w.describe() + " " + reason + " (timeout " + timeoutMillis + " ms): replacing it");
+                restarts.merge(w.slot(), 1, Integer::sum);
+                startReplacement(w, reason);
+                retire(w, reason); // a stuck worker serves nobody: it need not wait for its replacement
             }
         }
     }
 
-    private void killWorkersNotReadyInTime() {
+    /** --max-requests and --max-memory: the replacement is ready before the old worker drains. */
+    private void recycleWorkers() {
+        for (Worker w : workers.inState(WorkerState.READY)) {
+            if (w.replacedBy != null) {
+                continue;
+            }
+            if (w.maxRequests > 0 && w.requests >= w.maxRequests) {
+                startReplacement(w, "max-requests: served " + w.requests + " of " + w.maxRequests);
+            } else if (settings.maxMemoryMiB() > 0 && memoryMiB(w) > settings.maxMemoryMiB()) {
+                startReplacement(w, "max-memory: " + settings.memoryMetric() + " " + memoryMiB(w) + " MiB > " + settings.maxMemoryMiB() + " MiB");
+            }
+        }
+    }
+
+    /** Rolling restart: at most --max-unavailable replacements restoring at once. */
+    private void rollWorkers() {
+        if (rollPending.isEmpty()) {
+            return;
+        }
+        long inProgress = workers.inState(WorkerState.RESTORING).stream().filter(w -> w.replaces != null).count();
+        for (Worker w : Set.copyOf(rollPending)) {
+            if (inProgress >= settings.maxUnavailable()) {
+                return;
+            }
+            rollPending.remove(w);
+            if (w.state == WorkerState.READY && w.replacedBy == null) {
+                startReplacement(w, "rolling restart");
+                inProgress++;
+            }
+        }
+        if (rollPending.isEmpty()) {
+            log("rolling restart: every worker has a replacement on the way");
+        }
+    }
+
+    /** Restores a worker into every empty slot below the target; retires workers of slots above it. */
+    private void manageWorkers() {
+        for (int slot = 0; slot < targetWorkers && state == State.RUNNING; slot++) {
+            if (!workers.slotFilled(slot) && System.nanoTime() >= retryNotBefore.getOrDefault(slot, 0L)) {
+                restoreWorker(slot, null);
+            }
+        }
         for (Worker w : workers.all()) {
-            if (w.state == WorkerState.RESTORING && w.process.millisSinceStart() > settings.readyTimeout().toMillis()) {
+            if (w.slot() >= targetWorkers && w.isActive()) {
+                retire(w, "scaled down to " + targetWorkers);
+            }
+        }
+    }
+
+    /** Draining workers past --graceful-timeout and restores past --ready-timeout are killed. */
+    private void killWorkersPastDeadline() {
+        long now = System.nanoTime();
+        for (Worker w : workers.all()) {
+            if (w.state == WorkerState.DRAINING && now > w.drainDeadlineNanos && w.process.isAlive()) {
+                log(w.describe() + " still running " + settings.gracefulTimeout().toSeconds() + " s after TERM: killing");
+                w.drainDeadlineNanos = Long.MAX_VALUE;
+                w.process.kill();
+            } else if (w.state == WorkerState.RESTORING && w.process.millisSinceStart() > settings.readyTimeout().toMillis()) {
                 log(w.describe() + " not ready after " + settings.readyTimeout().toSeconds() + " s: killing");
                 w.process.kill();
             }
         }
     }
 
-    /** Restores a worker into every empty slot. */
-    private void manageWorkers() {
-        for (int slot = 0; slot < settings.workers() && state == State.RUNNING; slot++) {
-            if (!workers.has(slot) && System.nanoTime() >= retryNotBefore.getOrDefault(slot, 0L)) {
-                restoreWorker(slot);
-            }
+    // ---- actions ------------------------------------------------------------------------------
+
+    private void startReplacement(Worker old, String reason) {
+        old.retireReason = reason;
+        Worker replacement = restoreWorker(old.slot(), old);
+        if (replacement != null) {
+            old.replacedBy = replacement;
         }
     }
 
-    private void restoreWorker(int slot) {
+    private Worker restoreWorker(int slot, Worker replaces) {
         WorkerIdentity identity = new WorkerIdentity(slot, restorer.manifest().generation(), Instant.now(),
                 controlSocket, settings.heartbeat(), settings.env(), Map.of());
         try {
             WorkerProcess p = restorer.restore(identity, this::print);
-            workers.add(new Worker(p));
+            Worker w = new Worker(p, maxRequestsWithJitter());
+            w.replaces = replaces;
+            workers.add(w);
             p.namespace().onExit().thenRun(() -> events.add(new Event.WorkerExited(p)));
+            return w;
         } catch (IOException e) {
             halt = new ThawException("cannot start a restore: " + e.getMessage() + ": run 'thaw doctor'");
-            beginStop("halting");
+            beginStop("halting", false);
+            return null;
         }
+    }
+
+    private long maxRequestsWithJitter() {
+        if (settings.maxRequests() <= 0) {
+            return 0;
+        }
+        int jitter = settings.maxRequestsJitter() > 0 ? ThreadLocalRandom.current().nextInt(settings.maxRequestsJitter() + 1) : 0;
+        return (long) settings.maxRequests() + jitter;
+    }
+
+    /** TERM: the worker stops accepting, finishes its requests and exits; KILL after --graceful-timeout. */
+    private void retire(Worker w, String reason) {
+        if (w.state == WorkerState.DRAINING) {
+            return;
+        }
+        w.state = WorkerState.DRAINING;
+        w.retireReason = reason;
+        w.drainDeadlineNanos = System.nanoTime() + settings.gracefulTimeout().toNanos();
+        log(w.describe() + " stopping (" + reason + ")");
+        w.process.terminate();
+    }
+
+    private void beginStop(String why, boolean graceful) {
+        rollPending.clear();
+        if (state == State.STOPPING && graceful) {
+            return;
+        }
+        state = State.STOPPING;
+        log(why + ": stopping " + workers.all().size() + " workers"
+                + (graceful ? " (graceful timeout " + settings.gracefulTimeout().toSeconds() + " s)" : " now"));
+        for (Worker w : workers.all()) {
+            if (graceful) {
+                retire(w, "shutdown");
+            } else {
+                w.state = WorkerState.DRAINING;
+                w.retireReason = "shutdown";
+                w.process.kill();
+            }
+        }
+    }
+
+    private void beginRoll(String why) {
+        rollPending.clear();
+        rollPending.addAll(workers.inState(WorkerState.READY));
+        log(why + ": rolling restart of " + rollPending.size() + " workers, " + settings.maxUnavailable() + " at a time");
+    }
+
+    private String scaleTo(int n, String why) {
+        if (n < 1 || n > 1024) {
+            log(why + ": keeping " + targetWorkers + " workers (must stay between 1 and 1024)");
+            return "workers must stay between 1 and 1024";
+        }
+        log(why + ": " + targetWorkers + " -> " + n + " workers");
+        targetWorkers = n;
+        announcedAllReady = workers.count(WorkerState.READY) >= n;
+        return "scaling to " + n + " workers";
+    }
+
+    private void reopenLogs() {
+        log("received SIGUSR1: asking " + workers.inState(WorkerState.READY).size() + " workers to reopen their logs");
+        for (Worker w : workers.inState(WorkerState.READY)) {
+            if (w.peer != null) {
+                w.peer.send(Message.of(MessageType.REOPEN_LOGS));
+            }
+        }
+    }
+
+    // ---- thaw status / scale / reload ------------------------------------------------------------
+
+    private void answerCli(Peer peer, Message m) {
+        switch (m.type()) {
+            case STATUS -> peer.send(Message.of(MessageType.REPLY, "ok", "true", "json", status().toJson()));
+            case SCALE -> {
+                int n = m.get("workers").map(Integer::parseInt).orElse(targetWorkers);
+                peer.send(Message.of(MessageType.REPLY, "ok", Boolean.toString(n >= 1 && n <= 1024), "message", scaleTo(n, "thaw scale")));
+            }
+            case RELOAD -> {
+                beginRoll("thaw reload");
+                peer.send(Message.of(MessageType.REPLY, "ok", "true", "message", "rolling restart of " + rollPending.size() + " workers"));
+            }
+            default -> { }
+        }
+    }
+
+    PoolStatus status() {
+        return PoolStatus.of(restorer.manifest().generation(), targetWorkers, !rollPending.isEmpty(), workers.all(), restarts);
     }
 
     private void log(String line) {
@@ -210,5 +423,9 @@ public final class Supervisor {
             out.println(line);
             out.flush();
         }
+    }
+
+    private long memoryMiB(Worker w) {
+        return ("rss".equals(settings.memoryMetric()) ? w.memory.rss() : w.memory.pss()) >> 20;
     }
 }

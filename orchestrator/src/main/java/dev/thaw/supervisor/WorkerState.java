@@ -1,6 +1,6 @@
 package dev.thaw.supervisor;
 
-/** A worker's life: restored from the image, then serving, then asked to stop. */
+/** A worker's life: restored from the image, serving, then draining after TERM until it exits. */
 public enum WorkerState {
-    RESTORING, READY, STOPPING
+    RESTORING, READY, DRAINING
 }

@@ -1,50 +1,56 @@
 package dev.thaw.supervisor;
 
+import dev.thaw.engine.WorkerProcess;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.TreeMap;
 
-/** The live workers, indexed by slot (0..N-1). */
+/** The live worker processes, looked up by slot (0..N-1) or by process. */
 final class Workers {
-    private final TreeMap<Integer, Worker> bySlot = new TreeMap<>();
+    private final List<Worker> all = new ArrayList<>();
 
     void add(Worker w) {
-        bySlot.put(w.slot(), w);
+        all.add(w);
     }
 
-    Optional<Worker> bySlot(int slot) {
-        return Optional.ofNullable(bySlot.get(slot));
+    Optional<Worker> remove(WorkerProcess process) {
+        Optional<Worker> w = all.stream().filter(x -> x.process == process).findFirst();
+        w.ifPresent(all::remove);
+        return w;
     }
 
-    /** Removes the worker only if it is still this process (a replacement may already hold the slot). */
-    Optional<Worker> removeIfCurrent(dev.thaw.engine.WorkerProcess process) {
-        Worker w = bySlot.get(process.workerId());
-        if (w != null && w.process == process) {
-            bySlot.remove(process.workerId());
-            return Optional.of(w);
-        }
-        return Optional.empty();
+    /** The worker of a slot that a control message is about: the one restoring or serving, not a draining one. */
+    Optional<Worker> activeInSlot(int slot) {
+        return all.stream().filter(w -> w.slot() == slot && w.isActive())
+                .reduce((first, second) -> second.state == WorkerState.RESTORING && first.state == WorkerState.READY ? first : second);
     }
 
-    boolean has(int slot) {
-        return bySlot.containsKey(slot);
+    Optional<Worker> byPeer(long connectionId) {
+        return all.stream().filter(w -> w.peer != null && w.peer.connectionId() == connectionId).findFirst();
     }
 
-    Collection<Worker> all() {
-        return new ArrayList<>(bySlot.values());
+    /** Restoring workers of a slot, newest last. */
+    List<Worker> restoringInSlot(int slot) {
+        return all.stream().filter(w -> w.slot() == slot && w.state == WorkerState.RESTORING).toList();
+    }
+
+    boolean slotFilled(int slot) {
+        return all.stream().anyMatch(w -> w.slot() == slot && w.isActive());
+    }
+
+    List<Worker> all() {
+        return new ArrayList<>(all);
+    }
+
+    List<Worker> inState(WorkerState state) {
+        return all.stream().filter(w -> w.state == state).toList();
     }
 
     long count(WorkerState state) {
-        return bySlot.values().stream().filter(w -> w.state == state).count();
+        return all.stream().filter(w -> w.state == state).count();
     }
 
     boolean isEmpty() {
-        return bySlot.isEmpty();
-    }
-
-    List<Integer> slots() {
-        return new ArrayList<>(bySlot.keySet());
+        return all.isEmpty();
     }
 }

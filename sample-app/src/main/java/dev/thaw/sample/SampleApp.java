@@ -28,6 +28,7 @@ public final class SampleApp implements AutoCloseable {
     private final ServerConnector connector;
     private final HikariDataSource pool;
     private final UpstreamClient upstream;
+    private final JettyConnectors connectors;
     /** Strong references: org.crac only holds registered resources weakly. */
     private final List<Resource> resources;
 
@@ -37,12 +38,13 @@ public final class SampleApp implements AutoCloseable {
         this.connector = connector;
         this.pool = pool;
         this.upstream = upstream;
+        this.connectors = new JettyConnectors(server, DRAIN_TIMEOUT);
         // org.crac calls beforeCheckpoint in reverse registration order and afterRestore in order: HTTP is
         // drained before the pool and client it uses are closed, and only served again once they are back.
         this.resources = List.of(
                 new HikariPoolResource(pool, POOL_CLOSE_TIMEOUT),
                 upstream,
-                new JettyConnectors(server, DRAIN_TIMEOUT),
+                connectors,
                 restores);
     }
 
@@ -106,6 +108,7 @@ public final class SampleApp implements AutoCloseable {
     @Override
     public void close() {
         try {
+            connectors.drain();
             server.stop();
         } catch (Exception e) {
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();

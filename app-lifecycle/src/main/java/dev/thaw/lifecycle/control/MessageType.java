@@ -21,8 +21,18 @@ public enum MessageType {
     READY,
     /** [worker -> orchestrator] afterRestore failed (error=...); the worker exits with code 3. */
     RESTORE_FAILED,
-    /** [worker -> orchestrator] periodic sign of life. */
+    /** [worker -> orchestrator] periodic sign of life: requests (total), inflight, oldest-ms (oldest request in flight). */
     HEARTBEAT,
     /** [orchestrator -> worker] stop gracefully: the JVM exits through its shutdown hooks. */
-    STOP;
+    STOP,
+    /** [orchestrator -> worker] reopen log files (the orchestrator got USR1); runs Thaw.onReopenLogs hooks. */
+    REOPEN_LOGS,
+    /** [thaw CLI -> orchestrator] the pool's state; answered with REPLY json=... */
+    STATUS,
+    /** [thaw CLI -> orchestrator] change the number of workers: workers=N. */
+    SCALE,
+    /** [thaw CLI -> orchestrator] rolling restart of every worker, like HUP. */
+    RELOAD,
+    /** [orchestrator -> thaw CLI] answer: ok=true|false, message=..., json=... */
+    REPLY;
 }

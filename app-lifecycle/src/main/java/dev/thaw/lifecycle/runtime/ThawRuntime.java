@@ -1,5 +1,6 @@
 package dev.thaw.lifecycle.runtime;
 
+import dev.thaw.lifecycle.Requests;
 import dev.thaw.lifecycle.WorkerIdentity;
 import dev.thaw.lifecycle.control.ControlConnection;
 import dev.thaw.lifecycle.control.Message;
@@ -137,6 +138,7 @@ public final class ThawRuntime {
 
     private void becomeWorker(WorkerIdentity id) throws RestoreException {
         heapShrinker.restore();
+        Requests.reset();
         identity = id;
         id.applySystemProperties();
         ControlConnection connection = connectAsWorker(id);
@@ -184,7 +186,7 @@ public final class ThawRuntime {
             while (root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();
             }
-            if (root != t) {
+            if (root != t && !t.toString().contains(root.toString())) {
                 out.append(" (caused by ").append(root).append(')');
             }
         }

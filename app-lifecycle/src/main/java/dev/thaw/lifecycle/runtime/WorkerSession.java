@@ -1,5 +1,6 @@
 package dev.thaw.lifecycle.runtime;
 
+import dev.thaw.lifecycle.Requests;
 import dev.thaw.lifecycle.WorkerIdentity;
 import dev.thaw.lifecycle.control.ControlConnection;
 import dev.thaw.lifecycle.control.Message;
@@ -37,7 +38,10 @@ final class WorkerSession {
         long period = Math.max(10, identity.heartbeat().toMillis());
         try {
             while (connection.isOpen()) {
-                connection.send(Message.of(MessageType.HEARTBEAT, "worker", Integer.toString(identity.workerId())));
+                Requests.Snapshot r = Requests.snapshot();
+                connection.send(Message.of(MessageType.HEARTBEAT, "worker", Integer.toString(identity.workerId()),
+                        "requests", Long.toString(r.total()), "inflight", Integer.toString(r.inFlight()),
+                        "oldest-ms", Long.toString(r.oldestMillis())));
                 Thread.sleep(period);
             }
         } catch (IOException | InterruptedException e) {
@@ -52,6 +56,9 @@ final class WorkerSession {
                 if (message.type() == MessageType.STOP) {
                     exit(0, "stop requested by the orchestrator");
                     return;
+                }
+                if (message.type() == MessageType.REOPEN_LOGS) {
+                    LogReopeners.runAll();
                 }
             }
         } catch (IOException | ProtocolException e) {

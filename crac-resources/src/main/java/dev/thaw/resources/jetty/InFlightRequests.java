@@ -29,6 +29,7 @@ final class InFlightRequests implements HttpConfiguration.Customizer {
     @Override
     public Request customize(Request request, HttpFields.Mutable responseHeaders) {
         started();
+        long token = ThawRequestMeter.begin();
         AtomicBoolean finished = new AtomicBoolean();
         request.addHttpStreamWrapper(stream -> new HttpStream.Wrapper(stream) {
             @Override
@@ -36,7 +37,7 @@ final class InFlightRequests implements HttpConfiguration.Customizer {
                 try {
                     super.succeeded();
                 } finally {
-                    if (finished.compareAndSet(false, true)) finished();
+                    if (finished.compareAndSet(false, true)) finish(token);
                 }
             }
 
@@ -45,7 +46,7 @@ final class InFlightRequests implements HttpConfiguration.Customizer {
                 try {
                     super.failed(failure);
                 } finally {
-                    if (finished.compareAndSet(false, true)) finished();
+                    if (finished.compareAndSet(false, true)) finish(token);
                 }
             }
         });
@@ -78,6 +79,11 @@ final class InFlightRequests implements HttpConfiguration.Customizer {
             TimeUnit.NANOSECONDS.timedWait(this, left);
         }
         return true;
+    }
+
+    private void finish(long token) {
+        finished();
+        ThawRequestMeter.end(token);
     }
 
     private synchronized void started() {

@@ -61,6 +61,16 @@ public final class JettyConnectors implements Resource {
 
     @Override
     public synchronized void beforeCheckpoint(Context<? extends Resource> context) throws Exception {
+        drain();
+    }
+
+    /**
+     * Stops accepting, lets the requests in flight finish (up to the drain timeout) and closes the
+     * connectors. Checkpoints use it, and so should a graceful shutdown (TERM from thaw during a
+     * rolling restart): with SO_REUSEPORT and net.ipv4.tcp_migrate_req, connections still waiting in
+     * this worker's accept queue move to another worker when the listening socket closes.
+     */
+    public synchronized void drain() throws Exception {
         List<Connector> running = runningConnectors();
         if (running.isEmpty()) return;
 

@@ -1,0 +1,45 @@
+package dev.thaw.cli;
+
+import dev.thaw.engine.Bytes;
+import dev.thaw.lifecycle.control.Message;
+import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.supervisor.PoolStatus;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "status", description = "Show the workers of a running pool: id, pid, generation, state, age, requests, memory, restarts.")
+public final class StatusCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--socket", paramLabel = "PATH", defaultValue = "${env:THAW_SOCKET:-/run/thaw/thaw.sock}",
+            description = "Control socket of the pool (default: ${DEFAULT-VALUE}).")
+    Path socket;
+
+    @Option(names = "--json", description = "Print the status as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        String body = PoolClient.request(socket, Message.of(MessageType.STATUS)).require("json");
+        if (json) {
+            out.println(body);
+            return 0;
+        }
+        PoolStatus s = PoolStatus.fromJson(body);
+        out.printf("image generation %d, %d workers wanted%s%n", s.imageGeneration(), s.targetWorkers(), s.rolling() ? ", rolling restart in progress" : "");
+        out.printf("%-7s %-8s %-4s %-10s %8s %9s %8s %10s %10s %10s %10s %8s%n",
+                "WORKER", "PID", "GEN", "STATE", "AGE", "REQUESTS", "INFLIGHT", "RSS", "PSS", "SHARED", "PRIVATE", "RESTARTS");
+        for (PoolStatus.WorkerStatus w : s.workers()) {
+            out.printf("%-7d %-8d %-4d %-10s %7ds %9d %8d %10s %10s %10s %10s %8d%n", w.worker(), w.pid(), w.generation(), w.state(),
+                    w.ageSeconds(), w.requests(), w.inFlight(), Bytes.human(w.rssBytes()), Bytes.human(w.pssBytes()),
+                    Bytes.human(w.sharedBytes()), Bytes.human(w.privateBytes()), w.restarts());
+        }
+        return 0;
+    }
+}

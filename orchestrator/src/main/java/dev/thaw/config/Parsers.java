@@ -1,0 +1,82 @@
+package dev.thaw.config;
+
+import java.time.Duration;
+import java.util.function.Function;
+
+/** Value parsers shared by the settings; each error message says what is accepted. */
+final class Parsers {
+    private Parsers() {
+    }
+
+    static Function<String, Integer> intIn(int min, int max) {
+        return s -> {
+            int v;
+            try {
+                v = Integer.parseInt(s);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("expected a whole number");
+            }
+            if (v < min || v > max) {
+                throw new IllegalArgumentException("expected " + min + ".." + max);
+            }
+            return v;
+        };
+    }
+
+    /** Seconds, with an optional unit: 30, 30s, 500ms, 2m. */
+    static Function<String, Duration> duration(Duration min) {
+        return s -> {
+            Duration d;
+            try {
+                if (s.endsWith("ms")) {
+                    d = Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+                } else if (s.endsWith("s")) {
+                    d = Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));
+                } else if (s.endsWith("m")) {
+                    d = Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)) * 60);
+                } else {
+                    d = Duration.ofMillis(Math.round(Double.parseDouble(s) * 1000));
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("expected seconds, e.g. 30, 30s, 500ms or 2m");
+            }
+            if (d.compareTo(min) < 0) {
+                throw new IllegalArgumentException("must be at least " + min.toMillis() + " ms");
+            }
+            return d;
+        };
+    }
+
+    static Function<String, Boolean> bool() {
+        return s -> switch (s.toLowerCase()) {
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> throw new IllegalArgumentException("expected true or false");
+        };
+    }
+
+    static Function<String, Long> mebibytes() {
+        return s -> {
+            try {
+                long v = Long.parseLong(s);
+                if (v < 0) {
+                    throw new IllegalArgumentException("expected MiB >= 0 (0 = off)");
+                }
+                return v;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("expected MiB, a whole number (0 = off)");
+            }
+        };
+    }
+
+    static Function<String, String> oneOf(String... values) {
+        return s -> {
+            for (String v : values) {
+                if (v.equals(s)) {
+                    return v;
+                }
+            }
+            throw new IllegalArgumentException("expected one of " + String.join(", ", values));
+        };
+    }
+}

@@ -1,0 +1,74 @@
+package dev.thaw.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/** Every setting of {@code thaw run}, in the order the help and the docs show them. */
+public final class RunSettingsSpec {
+    private RunSettingsSpec() {
+    }
+
+    public static final Setting<Integer> WORKERS = new Setting<>("workers", "N", "2",
+            "Number of workers to keep serving.",
+            "More workers serve more requests in parallel; each costs the image's private pages (less with --ksm).",
+            Parsers.intIn(1, 1024));
+    public static final Setting<Duration> TIMEOUT = new Setting<>("timeout", "SECONDS", "30",
+            "A worker whose heartbeat is older than this, or whose oldest request has run longer, is killed and replaced.",
+            "Too low kills slow but healthy requests; too high leaves a hung worker holding connections.",
+            Parsers.duration(Duration.ofSeconds(1)));
+    public static final Setting<Duration> GRACEFUL_TIMEOUT = new Setting<>("graceful-timeout", "SECONDS", "30",
+            "How long a stopping worker may finish its requests after TERM before it is killed.",
+            "Longer lets long requests finish on stop and restart; shorter makes stops and rolls faster.",
+            Parsers.duration(Duration.ZERO));
+    public static final Setting<Duration> READY_TIMEOUT = new Setting<>("ready-timeout", "SECONDS", "60",
+            "A worker not ready this long after its restore began is killed and counts as a boot failure.",
+            "Restores take well under a second; a slow afterRestore (reconnecting to a database) needs more.",
+            Parsers.duration(Duration.ofSeconds(1)));
+    public static final Setting<Integer> MAX_BOOT_FAILURES = new Setting<>("max-boot-failures", "N", "3",
+            "Consecutive boot failures of a worker slot after which thaw halts (exit code 3) instead of retrying.",
+            "Retries ride out a transient failure (a port still held, a database restarting); a broken image halts fast.",
+            Parsers.intIn(1, 1000));
+    public static final Setting<Integer> MAX_REQUESTS = new Setting<>("max-requests", "N", "0",
+            "Recycle a worker after it has served this many requests (0 = never). Its replacement is ready before it drains.",
+            "Cures slow leaks and fragmentation; each recycle costs one restore (a fraction of a second of one core).",
+            Parsers.intIn(0, Integer.MAX_VALUE));
+    public static final Setting<Integer> MAX_REQUESTS_JITTER = new Setting<>("max-requests-jitter", "N", "0",
+            "Add a random 0..N to each worker's --max-requests so that workers do not all recycle at once.",
+            "Without it, workers started together reach the limit together.",
+            Parsers.intIn(0, Integer.MAX_VALUE));
+    public static final Setting<Long> MAX_MEMORY = new Setting<>("max-memory", "MiB", "0",
+            "Recycle a worker whose memory (see --memory-metric) exceeds this many MiB (0 = never).",
+            "A memory cap catches leaks that max-requests misses; PSS costs a read of /proc/PID/smaps_rollup per check.",
+            Parsers.mebibytes());
+    public static final Setting<String> MEMORY_METRIC = new Setting<>("memory-metric", "rss|pss", "pss",
+            "What --max-memory measures: RSS (all resident pages) or PSS (shared pages divided among sharers).",
+            "PSS is what a worker really costs when pages are shared (--ksm); RSS is cheaper to read but counts shared pages fully.",
+            Parsers.oneOf("rss", "pss"));
+    public static final Setting<Integer> MAX_UNAVAILABLE = new Setting<>("max-unavailable", "N", "1",
+            "How many workers a rolling restart (HUP, reload) replaces at once. Each replacement is ready before the old worker drains.",
+            "Higher rolls faster but runs more workers (and memory) during the roll.",
+            Parsers.intIn(1, 1024));
+    public static final Setting<Duration> HEARTBEAT = new Setting<>("heartbeat", "SECONDS", "1",
+            "How often workers report to the orchestrator.",
+            "Shorter notices a frozen worker sooner at a small cost in wake-ups.",
+            Parsers.duration(Duration.ofMillis(50)));
+    public static final Setting<Boolean> KSM = new Setting<>("ksm", "true|false", "true",
+            "Let the kernel merge identical pages of the workers (PR_SET_MEMORY_MERGE), enabling KSM where permitted.",
+            "Cuts memory per worker several times; costs ksmd CPU while it scans, and merged pages are copied again on write.",
+            Parsers.bool());
+    public static final Setting<String> SOCKET = new Setting<>("socket", "PATH", "/run/thaw/thaw.sock",
+            "Control socket of this pool, used by workers and by 'thaw status', 'thaw scale' and 'thaw reload'.",
+            "Run several pools on one machine with one socket each.",
+            s -> {
+                if (s.isEmpty() || !s.startsWith("/")) {
+                    throw new IllegalArgumentException("expected an absolute path");
+                }
+                if (s.length() > 100) {
+                    throw new IllegalArgumentException("Unix socket paths must be shorter than 100 characters");
+                }
+                return s;
+            });
+
+    public static final List<Setting<?>> ALL = List.of(WORKERS, TIMEOUT, GRACEFUL_TIMEOUT, READY_TIMEOUT, MAX_BOOT_FAILURES,
+            MAX_REQUESTS, MAX_REQUESTS_JITTER, MAX_MEMORY, MEMORY_METRIC, MAX_UNAVAILABLE, HEARTBEAT, KSM, SOCKET);
+}

@@ -1,0 +1,69 @@
+package dev.thaw.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void a_flag_wins_over_the_environment_which_wins_over_the_config_file_which_wins_over_the_default() throws Exception {
+        Path config = dir.resolve("thaw.properties");
+        Files.writeString(config, "workers = 3\ntimeout = 10\nmax-requests = 500\n");
+        SettingSources s = new SettingSources(Map.of("workers", "5"), Map.of("THAW_TIMEOUT", "20", "THAW_WORKERS", "4"), config);
+        assertEquals(5, s.value(RunSettingsSpec.WORKERS));
+        assertEquals(Duration.ofSeconds(20), s.value(RunSettingsSpec.TIMEOUT));
+        assertEquals(500, s.value(RunSettingsSpec.MAX_REQUESTS));
+        assertEquals(Duration.ofSeconds(30), s.value(RunSettingsSpec.GRACEFUL_TIMEOUT));
+    }
+
+    @Test
+    void a_bad_value_names_the_setting_its_source_and_what_is_accepted() {
+        SettingSources s = new SettingSources(Map.of(), Map.of("THAW_WORKERS", "many"), null);
+        SettingException e = assertThrows(SettingException.class, () -> s.value(RunSettingsSpec.WORKERS));
+        assertEquals("workers = 'many' from environment variable THAW_WORKERS is invalid: expected a whole number", e.getMessage());
+    }
+
+    @Test
+    void an_unknown_key_in_the_config_file_is_an_error_not_a_silent_default() throws Exception {
+        Path config = dir.resolve("thaw.properties");
+        Files.writeString(config, "wrokers = 3\n");
+        SettingException e = assertThrows(SettingException.class, () -> new SettingSources(Map.of(), Map.of(), config));
+        assertTrue(e.getMessage().startsWith("unknown setting 'wrokers' in config file"), e.getMessage());
+    }
+
+    @Test
+    void durations_take_seconds_or_a_unit() {
+        SettingSources s = new SettingSources(Map.of("timeout", "1500ms", "graceful-timeout", "2m", "heartbeat", "0.5"), Map.of(), null);
+        assertEquals(Duration.ofMillis(1500), s.value(RunSettingsSpec.TIMEOUT));
+        assertEquals(Duration.ofMinutes(2), s.value(RunSettingsSpec.GRACEFUL_TIMEOUT));
+        assertEquals(Duration.ofMillis(500), s.value(RunSettingsSpec.HEARTBEAT));
+    }
+
+    @Test
+    void every_setting_default_is_valid() {
+        SettingSources defaults = new SettingSources(Map.of(), Map.of(), null);
+        RunSettingsSpec.ALL.forEach(defaults::value);
+    }
+
+    /** docs/settings.md is generated; run with -Dthaw.regenerate-docs=true to rewrite it after changing a setting. */
+    @Test
+    void docs_settings_md_matches_the_declarations() throws Exception {
+        Path doc = Path.of("..", "docs", "settings.md");
+        String expected = SettingsDoc.markdown();
+        if (Boolean.getBoolean("thaw.regenerate-docs")) {
+            Files.writeString(doc, expected);
+        }
+        assertEquals(expected, Files.readString(doc),
+                "docs/settings.md is out of date: run 'mvn -f orchestrator/pom.xml test -Dtest=SettingsTest -Dthaw.regenerate-docs=true'");
+    }
+}
