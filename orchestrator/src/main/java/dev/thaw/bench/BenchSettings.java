@@ -1,0 +1,30 @@
+package dev.thaw.bench;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One benchmark run's settings, validated by the command before it is built.
+ *
+ * @param probe polled until it answers 200: the end of a start-up
+ * @param load the URLs the load generator sends, round robin (the probe when none are given)
+ * @param connections keep-alive connections of the load on one worker (N workers get N times as many)
+ * @param warmupRequests requests that warm the leader before the checkpoint (and the AOT training run)
+ * @param steadySeconds load before the steady-state window, which lasts {@link #STEADY_WINDOW_MILLIS}
+ * @param ksmWaitSeconds the longest wait for page merging to settle
+ */
+public record BenchSettings(List<String> command, URI probe, List<URI> load, List<Integer> workers, int runs, int connections,
+                            int warmupRequests, int steadySeconds, int ksmWaitSeconds, int readyTimeoutSeconds, boolean aot,
+                            @JsonIgnore Path out, @JsonIgnore Path workDir, @JsonIgnore Path agentJar) {
+    public static final long FIRST_SECOND_MILLIS = 1000;
+    public static final long STEADY_WINDOW_MILLIS = 3000;
+    public static final long MEMORY_LOAD_MILLIS = 2000;
+
+    public BenchSettings {
+        command = List.copyOf(command);
+        load = List.copyOf(load.isEmpty() ? List.of(probe) : load);
+        workers = List.copyOf(workers);
+    }
+}

@@ -1,0 +1,239 @@
+package dev.thaw.bench;
+
+import dev.thaw.control.ControlEvent;
+import dev.thaw.control.ControlServer;
+import dev.thaw.engine.CriuLog;
+import dev.thaw.engine.Restorer;
+import dev.thaw.engine.WorkerProcess;
+import dev.thaw.lifecycle.WorkerIdentity;
+import dev.thaw.lifecycle.control.MessageType;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Starts the JVMs a benchmark compares: the app's own command (cold, with or without an AOT cache)
+ * and workers restored from a thaw image, and stops them. Every JVM's output goes to a log file in
+ * the work directory, never to the console.
+ */
+final class Jvms implements AutoCloseable {
+    private final Path workDir;
+    private final Restorer restorer;
+    private final ControlServer control;
+    private final Set<Integer> ready = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger nextId = new AtomicInteger();
+    private final List<Running> running = new ArrayList<>();
+
+    Jvms(Path workDir, Restorer restorer) throws IOException {
+        this.workDir = workDir;
+        this.restorer = restorer;
+        this.control = restorer == null ? null : ControlServer.open(workDir.resolve("control.sock"), this::onControl);
+    }
+
+    /** One started JVM, or one restored worker with its helpers. */
+    interface Running {
+        long startedNanos();
+
+        /** The app's JVM. */
+        long jvmPid();
+
+        /** Every process it takes: the JVM, plus criu and unshare for a restored worker. */
+        List<Long> pids();
+
+        boolean isAlive();
+
+        boolean isReady();
+
+        /** Kills it at once and waits (bounded) until it is gone. */
+        void kill();
+
+        /** Why it failed to start, when known (a restored worker's first CRIU error). */
+        default Optional<String> failure() {
+            return Optional.empty();
+        }
+    }
+
+    Running startCold(List<String> command, String logName) throws IOException {
+        long started = System.nanoTime();
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(workDir.resolve(logName + ".log").toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        Running r = new ColdJvm(p, started);
+        running.add(r);
+        return r;
+    }
+
+    Running restore() throws IOException {
+        int id = nextId.getAndIncrement();
+        WorkerIdentity identity = new WorkerIdentity(id, 1, Instant.now(), control.socket(), Duration.ofSeconds(1), Map.of(), Map.of());
+        long started = System.nanoTime();
+        WorkerProcess worker = restorer.restore(identity, line -> { });
+        Running r = new Restored(worker, started);
+        running.add(r);
+        return r;
+    }
+
+    /** Waits until every one is ready (restored: READY received; cold: always) or the time runs out. */
+    boolean awaitReady(List<Running> jvms, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (jvms.stream().allMatch(Running::isReady)) {
+                return true;
+            }
+            if (jvms.stream().anyMatch(j -> !j.isAlive())) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return false;
+    }
+
+    /**
+     * Waits until the JVMs have stopped working (together they use under 30% of one core over a
+     * second): a cold JVM answers its first 200 long before its start-up work is done.
+     */
+    static boolean awaitQuiet(List<Running> jvms, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long before = ticks(jvms);
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            long now = ticks(jvms);
+            if (now - before < 30) {
+                return true;
+            }
+            before = now;
+        }
+        return false;
+    }
+
+    private static long ticks(List<Running> jvms) {
+        return jvms.stream().mapToLong(j -> Math.max(0, ProcessMemory.cpuTicks(j.jvmPid()))).sum();
+    }
+
+    void killAll() {
+        running.forEach(Running::kill);
+        running.clear();
+    }
+
+    @Override
+    public void close() {
+        killAll();
+        if (control != null) {
+            control.close();
+        }
+    }
+
+    private void onControl(ControlEvent event) {
+        if (event instanceof ControlEvent.Received r && r.message().type() == MessageType.READY) {
+            ready.add(r.peer().workerId());
+        }
+    }
+
+    private static void waitGone(ProcessHandle h) {
+        try {
+            h.onExit().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // bounded: a process that does not die in 10 s after SIGKILL is the kernel's problem
+        }
+    }
+
+    private static final class ColdJvm implements Running {
+        private final Process process;
+        private final long started;
+
+        ColdJvm(Process process, long started) {
+            this.process = process;
+            this.started = started;
+        }
+
+        @Override
+        public long startedNanos() {
+            return started;
+        }
+
+        @Override
+        public long jvmPid() {
+            return process.pid();
+        }
+
+        @Override
+        public List<Long> pids() {
+            return List.of(process.pid());
+        }
+
+        @Override
+        public boolean isAlive() {
+            return process.isAlive();
+        }
+
+        @Override
+        public boolean isReady() {
+            return true;
+        }
+
+        @Override
+        public void kill() {
+            process.destroyForcibly();
+            waitGone(process.toHandle());
+        }
+    }
+
+    private final class Restored implements Running {
+        private final WorkerProcess worker;
+        private final long started;
+
+        Restored(WorkerProcess worker, long started) {
+            this.worker = worker;
+            this.started = started;
+        }
+
+        @Override
+        public long startedNanos() {
+            return started;
+        }
+
+        @Override
+        public long jvmPid() {
+            return worker.hostPid();
+        }
+
+        @Override
+        public List<Long> pids() {
+            List<Long> pids = new ArrayList<>();
+            ProcessHandle unshare = worker.namespace().toHandle();
+            pids.add(unshare.pid());
+            unshare.descendants().forEach(h -> pids.add(h.pid()));
+            return pids;
+        }
+
+        @Override
+        public boolean isAlive() {
+            return worker.isAlive();
+        }
+
+        @Override
+        public boolean isReady() {
+            return ready.contains(worker.workerId());
+        }
+
+        @Override
+        public Optional<String> failure() {
+            return CriuLog.firstError(worker.restoreLog());
+        }
+
+        @Override
+        public void kill() {
+            worker.kill();
+            waitGone(worker.namespace().toHandle());
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.thaw.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Writes a result as {@code bench.json}, {@code bench.md} and {@code img/*.png} into one directory. */
+public final class Reports {
+    private Reports() {
+    }
+
+    public static ObjectMapper json() {
+        return new ObjectMapper().registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .enable(SerializationFeature.INDENT_OUTPUT);
+    }
+
+    public static List<Path> write(BenchResult result, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<Path> files = new ArrayList<>();
+        Path json = dir.resolve("bench.json");
+        json().writeValue(json.toFile(), result);
+        files.add(json);
+        Path md = dir.resolve("bench.md");
+        Files.writeString(md, MarkdownReport.render(result, "img"));
+        files.add(md);
+        files.addAll(Charts.write(result, dir.resolve("img")));
+        return files;
+    }
+}

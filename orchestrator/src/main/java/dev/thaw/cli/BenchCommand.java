@@ -1,0 +1,122 @@
+package dev.thaw.cli;
+
+import dev.thaw.bench.Bench;
+import dev.thaw.bench.BenchResult;
+import dev.thaw.bench.BenchSettings;
+import dev.thaw.bench.Reports;
+import dev.thaw.engine.Criu;
+import dev.thaw.engine.ImageDirectory;
+import dev.thaw.engine.Privileges;
+import dev.thaw.engine.ThawException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
+        description = {"Measure an app side by side: cold JVM, cold JVM with the JDK's AOT cache, and workers restored by thaw.",
+                "Time to first HTTP 200, the first second of traffic, and the memory of N workers (with and without page merging).",
+                "Writes bench.json, bench.md and img/*.png into --out. Needs root (CRIU); takes minutes."},
+        footer = {"", "Example:", "  thaw bench --url http://127.0.0.1:8080/health --load-url http://127.0.0.1:8080/items/42 --workers 1,2,4,8 --runs 5 \\",
+                "      -- java -jar app.jar"})
+public final class BenchCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--url", required = true, paramLabel = "URL", description = "Readiness probe: the app has started when this answers 200.")
+    URI probe;
+
+    @Option(names = "--load-url", paramLabel = "URL", description = "URL the load generator sends, round robin; repeatable (default: --url).")
+    List<URI> load = new ArrayList<>();
+
+    @Option(names = {"-w", "--workers"}, split = ",", paramLabel = "N,N,...", defaultValue = "1,2,4,8",
+            description = "Worker counts to measure memory for (default: ${DEFAULT-VALUE}).")
+    List<Integer> workers;
+
+    @Option(names = "--runs", paramLabel = "K", defaultValue = "5", description = "Start-ups per mode (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--connections", paramLabel = "C", defaultValue = "4",
+            description = "Load generator connections per worker (default: ${DEFAULT-VALUE}).")
+    int connections;
+
+    @Option(names = "--warmup-requests", paramLabel = "N", defaultValue = "2000",
+            description = "Warm-up requests before the checkpoint and in the AOT training run (default: ${DEFAULT-VALUE}).")
+    int warmupRequests;
+
+    @Option(names = "--steady-seconds", paramLabel = "S", defaultValue = "10",
+            description = "Load before the steady-state window, in the last run (default: ${DEFAULT-VALUE}).")
+    int steadySeconds;
+
+    @Option(names = "--ksm-wait", paramLabel = "SECONDS", defaultValue = "90",
+            description = "Longest wait for page merging to settle (default: ${DEFAULT-VALUE}).")
+    int ksmWaitSeconds;
+
+    @Option(names = "--ready-timeout", paramLabel = "SECONDS", defaultValue = "180",
+            description = "How long a start may take to answer 200 (default: ${DEFAULT-VALUE}).")
+    int readyTimeoutSeconds;
+
+    @Option(names = "--no-aot", description = "Skip the AOT-cache mode.")
+    boolean noAot;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "thaw-bench", description = "Where the results go (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--keep-work", description = "Keep the work directory (image, AOT cache, JVM logs) instead of deleting it.")
+    boolean keepWork;
+
+    @Parameters(paramLabel = "JAVA_COMMAND", arity = "1..*", description = "The app's java command line, after '--'.")
+    List<String> command;
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        Criu criu = Criu.locate();
+        Privileges.require("thaw bench");
+        Path work = Files.createTempDirectory("thaw-bench-");
+        BenchSettings settings = new BenchSettings(command, probe, load, workers.stream().sorted().distinct().toList(), runs,
+                connections, warmupRequests, steadySeconds, ksmWaitSeconds, readyTimeoutSeconds, !noAot, out.toAbsolutePath(), work,
+                ThawCli.agentJar());
+        boolean ok = false;
+        try {
+            BenchResult result = new Bench(settings, criu, Progress.printer(spec.commandLine().getOut())).run();
+            for (Path file : Reports.write(result, settings.out())) {
+                spec.commandLine().getOut().println("thaw: wrote " + file);
+            }
+            ok = true;
+            return 0;
+        } finally {
+            if (ok && !keepWork) {
+                ImageDirectory.deleteRecursively(work);
+            } else {
+                spec.commandLine().getOut().println("thaw: work directory kept: " + work);
+            }
+        }
+    }
+
+    private void validate() {
+        if (!"http".equals(probe.getScheme()) || probe.getHost() == null) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--url " + probe + " must be a plain http URL, e.g. http://127.0.0.1:8080/health");
+        }
+        for (URI u : load) {
+            if (!"http".equals(u.getScheme()) || !u.getHost().equals(probe.getHost()) || u.getPort() != probe.getPort()) {
+                throw new ThawException(ThawException.EXIT_USAGE, "--load-url " + u + " must be http on the same host and port as --url");
+            }
+        }
+        if (workers.isEmpty() || workers.stream().anyMatch(n -> n < 1 || n > 64)) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--workers must list counts from 1 to 64, e.g. 1,2,4,8");
+        }
+        if (runs < 1 || runs > 100 || connections < 1 || connections > 256) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--runs must be 1..100 and --connections 1..256");
+        }
+        if (warmupRequests < 0 || steadySeconds < 0 || ksmWaitSeconds < 0 || readyTimeoutSeconds < 1) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--warmup-requests, --steady-seconds and --ksm-wait must be >= 0, --ready-timeout >= 1");
+        }
+    }
+}
