@@ -61,6 +61,7 @@ final class ApiHandler extends Handler.Abstract {
             case "/search" -> search(Request.extractQueryParameters(request).getValue("q"));
             case "/db" -> db();
             case "/quote" -> quote();
+            case "/sleep" -> sleep(Request.extractQueryParameters(request).getValue("ms"));
             case "/internal/price" -> price(Request.extractQueryParameters(request).getValue("id"));
             default -> Reply.error(404, "no such endpoint: " + path);
         };
@@ -104,6 +105,25 @@ final class ApiHandler extends Handler.Abstract {
         } catch (SQLException e) {
             return new Reply(500, Json.object().field("ok", false).field("error", e.toString()).toString());
         }
+    }
+
+    /**
+     * A slow request on purpose (at most 10 minutes): how a hung handler or a long request looks to
+     * thaw's --timeout and to a graceful stop. Blocks its Jetty thread, as a stuck JDBC call would.
+     */
+    private Reply sleep(String ms) {
+        long millis;
+        try {
+            millis = Math.min(600_000, Math.max(0, Long.parseLong(ms == null ? "1000" : ms)));
+        } catch (NumberFormatException e) {
+            return Reply.error(400, "ms must be a number");
+        }
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return Reply.ok(Json.object().field("slept", millis).field("worker", WorkerIdentity.current().id()));
     }
 
     private Reply quote() {

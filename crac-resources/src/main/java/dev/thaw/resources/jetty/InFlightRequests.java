@@ -1,7 +1,5 @@
 package dev.thaw.resources.jetty;
 
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.eclipse.jetty.http.HttpFields;
@@ -68,17 +66,6 @@ final class InFlightRequests implements HttpConfiguration.Customizer {
 
     synchronized int count() {
         return inFlight;
-    }
-
-    /** Waits until no request is in flight; returns false if some still are when the timeout ends. */
-    synchronized boolean awaitNone(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (inFlight > 0) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) return false;
-            TimeUnit.NANOSECONDS.timedWait(this, left);
-        }
-        return true;
     }
 
     private void finish(long token) {

@@ -12,6 +12,8 @@ import java.util.Set;
 
 import org.crac.Context;
 import org.crac.Resource;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.IdleTimeout;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -34,6 +36,9 @@ import org.eclipse.jetty.server.ServerConnector;
  * drained before them and started after them.
  */
 public final class JettyConnectors implements Resource {
+
+    /** How long a connection must have been silent before the drain may close it unanswered. */
+    private static final Duration QUIET = Duration.ofMillis(200);
 
     private final Server server;
     private final Duration drainTimeout;
@@ -80,7 +85,7 @@ public final class JettyConnectors implements Resource {
         inFlight.startDraining();
         try {
             closeListeningSockets(running);
-            drainRequestsInFlight();
+            drain(running);
         } finally {
             stopConnectors(running);
         }
@@ -149,14 +154,37 @@ public final class JettyConnectors implements Resource {
         }
     }
 
-    private void drainRequestsInFlight() throws InterruptedException {
+    /**
+     * Waits, within the drain timeout, until no request is in flight and no connection has seen
+     * traffic for {@link #QUIET}. The second condition matters: a connection accepted just before the
+     * listening socket closed may not have had its request read yet, so it is not in flight, and
+     * stopping the connector now would close it unanswered. Once every connection is quiet, any request
+     * that arrived has been answered and the rest are idle keep-alives, which clients expect to find
+     * closed.
+     */
+    private void drain(List<Connector> running) throws InterruptedException {
         int draining = inFlight.count();
         if (draining > 0) {
             log("draining " + draining + " request(s) in flight, waiting up to " + drainTimeout);
         }
-        if (!inFlight.awaitNone(drainTimeout)) {
-            log(inFlight.count() + " request(s) still in flight after " + drainTimeout + "; closing their connections");
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        while (inFlight.count() > 0 || !allQuiet(running)) {
+            if (System.nanoTime() >= deadline) {
+                log(inFlight.count() + " request(s) still in flight after " + drainTimeout + "; closing their connections");
+                return;
+            }
+            Thread.sleep(10);
         }
+    }
+
+    private static boolean allQuiet(List<Connector> running) {
+        return running.stream().flatMap(c -> c.getConnectedEndPoints().stream())
+                .allMatch(e -> !e.isOpen() || idleMillis(e) >= QUIET.toMillis());
+    }
+
+    /** Jetty's end points track their idle time (IdleTimeout); any other kind is treated as idle. */
+    private static long idleMillis(EndPoint e) {
+        return e instanceof IdleTimeout t ? t.getIdleFor() : Long.MAX_VALUE;
     }
 
     private static void stopConnectors(List<Connector> connectors) throws Exception {
