@@ -194,4 +194,23 @@ class SupervisorTest {
         assertTrue(r.body().contains("\"slept\":2000"), r.body());
         assertTrue(pool.thaw().output().contains("thaw: all workers stopped"), pool.thaw().output());
     }
+
+    @Test
+    void as_PID_1_of_a_container_thaw_hands_PID_1_to_tini_which_forwards_HUP_and_TERM() throws Exception {
+        // unshare --pid --fork makes the launcher PID 1 of a new PID namespace, as a container entrypoint is.
+        ThawProcess asInit = ThawProcess.startUnder(List.of("unshare", "--pid", "--fork", "--mount-proc"), work, Map.of(),
+                "run", "--image", image.toString(), "--socket", socket.toString(), "--workers", "1");
+        try (asInit) {
+            asInit.awaitLine("all 1 workers ready", Duration.ofSeconds(60));
+            ProcessHandle init = asInit.process().toHandle().children().findFirst().orElseThrow();
+            assertTrue(init.info().command().orElse("").endsWith("tini"), "PID 1 is tini: " + init.info());
+            signal("HUP", init.pid());
+            asInit.awaitLine("received SIGHUP: rolling restart of 1 workers", Duration.ofSeconds(10));
+            asInit.awaitLine("exited \\(rolling restart\\)", Duration.ofSeconds(30));
+            signal("TERM", init.pid());
+            asInit.awaitLine("thaw: all workers stopped", Duration.ofSeconds(30));
+            assertTrue(asInit.process().waitFor(30, TimeUnit.SECONDS), asInit.output());
+            assertEquals(0, asInit.process().exitValue(), asInit.output());
+        }
+    }
 }
