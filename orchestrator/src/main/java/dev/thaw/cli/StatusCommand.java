@@ -32,7 +32,8 @@ public final class StatusCommand implements Callable<Integer> {
             return 0;
         }
         PoolStatus s = PoolStatus.fromJson(body);
-        out.printf("image generation %d, %d workers wanted%s%n", s.imageGeneration(), s.targetWorkers(), s.rolling() ? ", rolling restart in progress" : "");
+        out.printf("image generation %d (made from %s), %d reforks, %d workers wanted%s%n", s.imageGeneration(), s.imageMadeFrom(),
+                s.reforks(), s.targetWorkers(), s.rolling() ? ", rolling restart in progress" : "");
         out.printf("%-7s %-8s %-4s %-10s %8s %9s %8s %10s %10s %10s %10s %8s%n",
                 "WORKER", "PID", "GEN", "STATE", "AGE", "REQUESTS", "INFLIGHT", "RSS", "PSS", "SHARED", "PRIVATE", "RESTARTS");
         for (PoolStatus.WorkerStatus w : s.workers()) {

@@ -1,6 +1,8 @@
 package dev.thaw.config;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 
 /** Value parsers shared by the settings; each error message says what is accepted. */
@@ -44,6 +46,28 @@ final class Parsers {
                 throw new IllegalArgumentException("must be at least " + min.toMillis() + " ms");
             }
             return d;
+        };
+    }
+
+    /** A comma-separated list of positive whole numbers, or false (an empty list: off). */
+    static Function<String, List<Integer>> countsOrFalse() {
+        return s -> {
+            if (s.equalsIgnoreCase("false") || s.equalsIgnoreCase("off")) {
+                return List.of();
+            }
+            List<Integer> counts = new ArrayList<>();
+            for (String part : s.split(",")) {
+                try {
+                    int v = Integer.parseInt(part.strip());
+                    if (v < 1) {
+                        throw new NumberFormatException();
+                    }
+                    counts.add(v);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("expected request counts like 500,1000,2000 (each >= 1), or false");
+                }
+            }
+            return List.copyOf(counts);
         };
     }
 

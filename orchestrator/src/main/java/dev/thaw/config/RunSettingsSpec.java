@@ -48,6 +48,17 @@ public final class RunSettingsSpec {
             "How many workers a rolling restart (HUP, reload) replaces at once. Each replacement is ready before the old worker drains.",
             "Higher rolls faster but runs more workers (and memory) during the roll.",
             Parsers.intIn(1, 1024));
+    public static final Setting<List<Integer>> REFORK_AFTER = new Setting<>("refork-after", "N,N,...|false", "false",
+            "Refork: when a worker of the newest generation has served the next count of requests, it is checkpointed while it"
+                    + " keeps running and becomes the image of the next generation; the other workers are rolled onto it. The"
+                    + " counts apply to generations in turn, the last one repeating (500,1000,2000). Needs 2 or more workers.",
+            "A worker warmed by real traffic makes workers with the real hot paths compiled and caches filled; each refork"
+                    + " pauses one worker for its drain and dump (about a second) and rolls every other one.",
+            Parsers.countsOrFalse());
+    public static final Setting<Integer> REFORK_MAX_UNAVAILABLE = new Setting<>("refork-max-unavailable", "N", "1",
+            "How many older workers are replaced at once after a refork made a new generation.",
+            "Higher moves the pool to the new generation faster but runs more workers (and memory) meanwhile.",
+            Parsers.intIn(1, 1024));
     public static final Setting<Duration> HEARTBEAT = new Setting<>("heartbeat", "SECONDS", "1",
             "How often workers report to the orchestrator.",
             "Shorter notices a frozen worker sooner at a small cost in wake-ups.",
@@ -70,5 +81,6 @@ public final class RunSettingsSpec {
             });
 
     public static final List<Setting<?>> ALL = List.of(WORKERS, TIMEOUT, GRACEFUL_TIMEOUT, READY_TIMEOUT, MAX_BOOT_FAILURES,
-            MAX_REQUESTS, MAX_REQUESTS_JITTER, MAX_MEMORY, MEMORY_METRIC, MAX_UNAVAILABLE, HEARTBEAT, KSM, SOCKET);
+            MAX_REQUESTS, MAX_REQUESTS_JITTER, MAX_MEMORY, MEMORY_METRIC, MAX_UNAVAILABLE,
+            REFORK_AFTER, REFORK_MAX_UNAVAILABLE, HEARTBEAT, KSM, SOCKET);
 }

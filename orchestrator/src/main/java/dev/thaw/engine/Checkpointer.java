@@ -62,7 +62,7 @@ public final class Checkpointer {
                     LeaderCommand.appFiles(request.command(), request.workingDirectory()).stream()
                             .map(p -> FileDigest.of(p, p.toString())).toList(),
                     criu.version(), pipes, leader.pid(), ImageDirectory.sizeOf(files), files, coldStartMillis, dumpMillis,
-                    request.checkpointArguments());
+                    request.checkpointArguments(), ImageManifest.MADE_FROM_LEADER);
             manifest.write(staging);
             image.commit(staging);
             staging = null;
@@ -189,7 +189,7 @@ public final class Checkpointer {
     }
 
     /** Inodes of the leader's stdin/stdout/stderr pipes, which each restore swaps for the worker's own. */
-    static ImageManifest.PipeInodes pipeInodes(long pid) throws IOException {
+    public static ImageManifest.PipeInodes pipeInodes(long pid) throws IOException {
         return new ImageManifest.PipeInodes(pipeInode(pid, 0), pipeInode(pid, 1), pipeInode(pid, 2));
     }
 

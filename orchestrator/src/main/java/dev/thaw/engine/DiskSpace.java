@@ -17,7 +17,7 @@ final class DiskSpace {
         long needed = anonymousRss(pid);
         long usable = Files.getFileStore(dir).getUsableSpace();
         if (needed > usable) {
-            throw new ThawException("not enough disk space for the image in " + dir + ": the leader holds ~"
+            throw new ThawException("not enough disk space for the image in " + dir + ": the process holds ~"
                     + Bytes.human(needed) + " of memory to dump, " + Bytes.human(usable)
                     + " is free: free some space or choose another --image");
         }

@@ -22,15 +22,30 @@ import java.util.List;
  * @param coldStartMillis leader start to its first HTTP 200 (0 when no warm-up URL was given)
  * @param checkpointArguments the arguments of the 'thaw checkpoint' that made this image, without
  *     --image, --force and --generation: what 'thaw run' replays on USR2 to make the next image
+ * @param madeFrom what was dumped: "leader" for 'thaw checkpoint', or the reforked worker
+ *     ("worker 0 of generation 1 after 512 requests"); older manifests without it read as "leader"
  */
 public record ImageManifest(int format, String thawVersion, Instant createdAt, long generation,
                             JdkInfo jdk, List<String> command, String workingDirectory, List<FileDigest> appFiles,
                             String criuVersion, PipeInodes pipes, long leaderPid, long imageBytes,
                             List<FileDigest> imageFiles, long coldStartMillis, long dumpMillis,
-                            List<String> checkpointArguments) {
+                            List<String> checkpointArguments, String madeFrom) {
+
+    public static final String MADE_FROM_LEADER = "leader";
 
     public ImageManifest {
         checkpointArguments = checkpointArguments == null ? List.of() : List.copyOf(checkpointArguments);
+        madeFrom = madeFrom == null ? MADE_FROM_LEADER : madeFrom;
+    }
+
+    /**
+     * The manifest of an image dumped from a live worker of this image: same JDK, app and recipe
+     * (so USR2 can still remake a leader image), the next generation, the worker's own pipes and files.
+     */
+    public ImageManifest reforked(Instant at, PipeInodes workerPipes, long pidInImage, List<FileDigest> files, long dumpMillis,
+                                  String worker) {
+        return new ImageManifest(FORMAT, thawVersion, at, generation + 1, jdk, command, workingDirectory, appFiles, criuVersion,
+                workerPipes, pidInImage, ImageDirectory.sizeOf(files), files, coldStartMillis, dumpMillis, checkpointArguments, worker);
     }
 
     public static final int FORMAT = 1;

@@ -2,8 +2,6 @@ package dev.thaw.engine;
 
 import dev.thaw.lifecycle.WorkerIdentity;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,11 +53,10 @@ public final class Restorer {
         String prefix = "worker=" + identity.workerId() + " | ";
         OutputPump.start(process.getInputStream(), prefix, output);
         OutputPump.start(process.getErrorStream(), prefix, output);
+        WorkerProcess worker = new WorkerProcess(identity.workerId(), identity.generation(), process, started, workDir.resolve("restore.log"));
         // The identity waits in the pipe until the restored JVM returns from its read of stdin.
-        OutputStream stdin = process.getOutputStream();
-        stdin.write((identity.toMessage().encode() + "\n").getBytes(StandardCharsets.UTF_8));
-        stdin.flush();
-        return new WorkerProcess(identity.workerId(), identity.generation(), process, started, workDir.resolve("restore.log"));
+        worker.writeLine(identity.toMessage().encode());
+        return worker;
     }
 
     List<String> command(Path workDir) {

@@ -1,5 +1,8 @@
 package dev.thaw.engine;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -10,7 +13,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class WorkerProcess {
     private final int workerId;
-    private final long generation;
+    /** The generation it serves: the image's, or the next one once it was reforked (it is that image's template). */
+    private volatile long generation;
     private final Process namespace;
     private final long startedNanos;
     private final Path restoreLog;
@@ -30,6 +34,23 @@ public final class WorkerProcess {
 
     public long generation() {
         return generation;
+    }
+
+    /** After a refork made generation {@code g} from this worker, it serves as a worker of {@code g}. */
+    public void nowServes(long g) {
+        generation = g;
+    }
+
+    /** criu restore, PID 1 of the worker's PID namespace: {@code nsenter} targets it to enter the namespaces. */
+    public Optional<ProcessHandle> namespaceInit() {
+        return namespace.toHandle().children().findFirst();
+    }
+
+    /** Writes one line to the JVM's stdin (a restored JVM, or a reforked one after its dump, reads its identity there). */
+    public void writeLine(String line) throws IOException {
+        OutputStream stdin = namespace.getOutputStream();
+        stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        stdin.flush();
     }
 
     public Process namespace() {

@@ -17,4 +17,8 @@ sealed interface Event {
     /** The USR2 checkpoint ended; 0 means a new image is in the image directory. */
     record NextImageDone(int exitCode) implements Event {
     }
+
+    /** A refork's dump ended: the new image's manifest (committed to the image directory), or null and why not. */
+    record ReforkDumped(Refork refork, dev.thaw.engine.ImageManifest manifest, String error) implements Event {
+    }
 }

@@ -4,6 +4,7 @@ import dev.thaw.engine.Criu;
 import dev.thaw.engine.ImageDirectory;
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.PinnedImage;
+import dev.thaw.engine.ReforkDump;
 import dev.thaw.engine.Restorer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,6 +49,11 @@ public final class ImageSource implements AutoCloseable {
 
     Restorer restorer() {
         return restorer;
+    }
+
+    /** Dumps a live worker into this directory (a refork); the pool then switches with {@link #switchToNew()}. */
+    ReforkDump reforkDump() {
+        return new ReforkDump(criu, directory, runDir);
     }
 
     /** Whether the directory now holds another image than the one served (a new checkpoint was written). */

@@ -9,14 +9,15 @@ import java.util.List;
 import java.util.Map;
 
 /** The pool as {@code thaw status} shows it; sent as JSON over the control socket. */
-public record PoolStatus(long imageGeneration, int targetWorkers, boolean rolling, List<WorkerStatus> workers) {
+public record PoolStatus(long imageGeneration, String imageMadeFrom, int reforks, int targetWorkers, boolean rolling,
+                         List<WorkerStatus> workers) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public record WorkerStatus(int worker, long pid, long generation, String state, long ageSeconds, long requests,
                                int inFlight, long rssBytes, long pssBytes, long sharedBytes, long privateBytes, int restarts) {
     }
 
-    static PoolStatus of(long generation, int target, boolean rolling, List<Worker> workers, Map<Integer, Integer> restarts) {
+    static PoolStatus of(long generation, String madeFrom, int reforks, int target, boolean rolling, List<Worker> workers, Map<Integer, Integer> restarts) {
         Instant now = Instant.now();
         List<WorkerStatus> rows = workers.stream()
                 .sorted(Comparator.comparingInt(Worker::slot).thenComparing(w -> w.startedAt))
@@ -24,7 +25,7 @@ public record PoolStatus(long imageGeneration, int targetWorkers, boolean rollin
                         Duration.between(w.startedAt, now).toSeconds(), w.requests, w.inFlight, w.memory.rss(), w.memory.pss(),
                         w.memory.shared(), w.memory.privateBytes(), restarts.getOrDefault(w.slot(), 0)))
                 .toList();
-        return new PoolStatus(generation, target, rolling, rows);
+        return new PoolStatus(generation, madeFrom, reforks, target, rolling, rows);
     }
 
     public String toJson() {

@@ -5,6 +5,7 @@ import dev.thaw.config.SettingException;
 import dev.thaw.config.SettingSources;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,11 +14,13 @@ import java.util.Map;
  */
 public record RunSettings(int workers, Duration timeout, Duration gracefulTimeout, Duration readyTimeout,
                           int maxBootFailures, int maxRequests, int maxRequestsJitter, long maxMemoryMiB,
-                          String memoryMetric, int maxUnavailable, Duration heartbeat, boolean ksm, Path socket,
+                          String memoryMetric, int maxUnavailable, List<Integer> reforkAfter, int reforkMaxUnavailable,
+                          Duration heartbeat, boolean ksm, Path socket,
                           Map<String, String> env) {
 
     public RunSettings {
         env = Map.copyOf(env);
+        reforkAfter = List.copyOf(reforkAfter);
         if (heartbeat.compareTo(timeout) >= 0) {
             throw new SettingException("heartbeat (" + heartbeat.toMillis() + " ms) must be shorter than timeout ("
                     + timeout.toMillis() + " ms), or every worker would look hung");
@@ -30,11 +33,17 @@ public record RunSettings(int workers, Duration timeout, Duration gracefulTimeou
                 s.value(RunSettingsSpec.MAX_BOOT_FAILURES), s.value(RunSettingsSpec.MAX_REQUESTS),
                 s.value(RunSettingsSpec.MAX_REQUESTS_JITTER), s.value(RunSettingsSpec.MAX_MEMORY),
                 s.value(RunSettingsSpec.MEMORY_METRIC), s.value(RunSettingsSpec.MAX_UNAVAILABLE),
+                s.value(RunSettingsSpec.REFORK_AFTER), s.value(RunSettingsSpec.REFORK_MAX_UNAVAILABLE),
                 s.value(RunSettingsSpec.HEARTBEAT), s.value(RunSettingsSpec.KSM), Path.of(s.value(RunSettingsSpec.SOCKET)), env);
+    }
+
+    /** Requests a worker of the {@code reforksDone}+1-th generation this run makes must serve before it is reforked; 0 = never. */
+    public int reforkThreshold(int reforksDone) {
+        return reforkAfter.isEmpty() ? 0 : reforkAfter.get(Math.min(reforksDone, reforkAfter.size() - 1));
     }
 
     public RunSettings withWorkers(int n) {
         return new RunSettings(n, timeout, gracefulTimeout, readyTimeout, maxBootFailures, maxRequests, maxRequestsJitter,
-                maxMemoryMiB, memoryMetric, maxUnavailable, heartbeat, ksm, socket, env);
+                maxMemoryMiB, memoryMetric, maxUnavailable, reforkAfter, reforkMaxUnavailable, heartbeat, ksm, socket, env);
     }
 }

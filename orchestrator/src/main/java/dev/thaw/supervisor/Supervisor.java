@@ -34,6 +34,8 @@ public final class Supervisor {
     private enum State { RUNNING, STOPPING }
 
     private static final long MEMORY_SAMPLE_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** After a failed refork the next one waits 5 s, 10 s, 20 s... up to 5 min: a refork that cannot succeed must not churn. */
+    private static final long REFORK_RETRY_MAX_NANOS = TimeUnit.MINUTES.toNanos(5);
 
     private final ImageSource images;
     /** This orchestrator's own command line up to the subcommand, to run 'thaw checkpoint' on USR2. */
@@ -47,14 +49,20 @@ public final class Supervisor {
     /** Backoff after a boot failure: 0.5 s, 1 s, 2 s... so a broken image never spins in a tight loop. */
     private final Map<Integer, Long> retryNotBefore = new HashMap<>();
     private final Map<Integer, Integer> restarts = new HashMap<>();
-    /** Workers a rolling restart still has to replace. */
+    /** Workers a rolling restart still has to replace, at most rollLimit at a time. */
     private final Set<Worker> rollPending = new LinkedHashSet<>();
+    private int rollLimit;
     private int targetWorkers;
     private State state = State.RUNNING;
     private boolean announcedAllReady;
     private long nextMemorySampleNanos;
     /** The USR2 checkpoint in progress, if any. */
     private NextImage nextImage;
+    /** The refork in progress, if any; reforksDone picks the next --refork-after threshold. */
+    private Refork refork;
+    private int reforksDone;
+    private int reforkFailures;
+    private long reforkNotBefore;
     private ThawException halt;
 
     public Supervisor(ImageSource images, List<String> thawCommand, RunSettings settings, Path controlSocket, PrintStream out) {
@@ -78,6 +86,10 @@ public final class Supervisor {
     /** Runs until stopped by a signal (returns 0) or halted by workers that cannot boot (throws). */
     public int run() throws InterruptedException {
         log("restoring " + targetWorkers + " workers from generation " + images.manifest().generation());
+        if (!settings.reforkAfter().isEmpty()) {
+            log("refork after " + settings.reforkAfter() + " requests" + (targetWorkers < 2
+                    ? " once 2 workers serve (the reforked worker stops serving during its dump; --workers 2 or TTIN)" : ""));
+        }
         manageWorkers();
         while (state == State.RUNNING || !workers.isEmpty()) {
             Event e = events.poll(1, TimeUnit.SECONDS);
@@ -88,6 +100,7 @@ public final class Supervisor {
                 sampleMemory();
                 killStuckWorkers();
                 recycleWorkers();
+                reforkWorkers();
                 rollWorkers();
                 manageWorkers();
             }
@@ -110,12 +123,17 @@ public final class Supervisor {
             case Event.WorkerExited x -> reapWorker(x.process());
             case Event.SignalReceived s -> handleSignal(s.name());
             case Event.NextImageDone d -> finishNextImage(d.exitCode());
+            case Event.ReforkDumped d -> finishRefork(d);
         }
     }
 
     // ---- events -------------------------------------------------------------------------------
 
     private void handleControl(ControlEvent e) {
+        if (e instanceof ControlEvent.Closed c) {
+            connectionClosed(c.peer());
+            return;
+        }
         if (!(e instanceof ControlEvent.Received r)) {
             return;
         }
@@ -126,14 +144,25 @@ public final class Supervisor {
             return;
         }
         if (m.type() == MessageType.HELLO && "worker".equals(peer.role())) {
-            workers.restoringInSlot(peer.workerId()).stream().filter(w -> w.peer == null).findFirst()
-                    .ifPresent(w -> w.peer = peer);
+            workers.awaitingHello(peer.workerId()).ifPresent(w -> w.peer = peer);
             return;
         }
         workers.byPeer(peer.connectionId()).ifPresent(w -> {
             switch (m.type()) {
                 case READY -> markReady(w);
                 case HEARTBEAT -> recordHeartbeat(w, m);
+                case READY_TO_DUMP -> {
+                    if (refork != null && refork.mold == w) {
+                        refork.readyToDump = true;
+                    }
+                }
+                case CHECKPOINT_FAILED -> {
+                    if (refork != null && refork.mold == w) {
+                        w.state = WorkerState.READY;
+                        reforkFailed(refork, "its beforeCheckpoint refused: " + m.get("error").orElse("no reason").replace("\n", " "));
+                        refork = null;
+                    }
+                }
                 case RESTORE_FAILED -> {
                     w.restoreError = m.get("error").orElse("no reason given").replace("\n", " ");
                     log(w.describe() + " afterRestore failed: " + w.restoreError);
@@ -150,7 +179,26 @@ public final class Supervisor {
         w.oldestRequestMillis = m.get("oldest-ms").map(Long::parseLong).orElse(0L);
     }
 
+    /** The mold closes its connection once ready to be dumped: no socket of thaw's may be in the image. */
+    private void connectionClosed(Peer peer) {
+        if (refork == null || refork.mold.peer == null || refork.mold.peer.connectionId() != peer.connectionId()) {
+            return;
+        }
+        refork.mold.peer = null;
+        if (refork.readyToDump && refork.phase == Refork.Phase.CHECKPOINTING) {
+            log(refork.mold.describe() + " ready to dump: criu dump --leave-running into " + images.directory());
+            refork.startDump(images.reforkDump(), images.manifest(), events::add);
+        }
+    }
+
     private void markReady(Worker w) {
+        if (w.state == WorkerState.REFORKING) {
+            w.state = WorkerState.READY;
+            w.lastHeartbeatNanos = System.nanoTime();
+            log(w.describe() + " serves again, " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - w.reforkStartedNanos)
+                    + " ms after its refork began");
+            return;
+        }
         w.state = WorkerState.READY;
         w.lastHeartbeatNanos = System.nanoTime();
         bootFailures.remove(w.slot());
@@ -177,8 +225,16 @@ public final class Supervisor {
                     rollPending.add(w.replaces);
                 }
             }
+            if (refork != null && refork.mold == w && refork.phase == Refork.Phase.CHECKPOINTING) {
+                reforkFailed(refork, "the worker exited before its dump");
+                refork = null; // no dump runs: nothing else will end this refork
+            }
             switch (w.state) {
                 case DRAINING -> log(w.describe() + " exited (" + w.retireReason + ")");
+                case REFORKING -> {
+                    restarts.merge(w.slot(), 1, Integer::sum);
+                    log(w.describe() + " exited during its refork" + (state == State.RUNNING ? ": restoring a replacement" : ""));
+                }
                 case READY -> {
                     restarts.merge(w.slot(), 1, Integer::sum);
                     log(w.describe() + " exited unexpectedly" + (state == State.RUNNING ? ": restoring a replacement" : ""));
@@ -263,14 +319,35 @@ public final class Supervisor {
         }
     }
 
-    /** Rolling restart: at most --max-unavailable replacements restoring at once. */
+    /**
+     * --refork-after: the busiest worker of the newest generation that has served the next threshold is
+     * checkpointed into the next generation. One refork at a time, never during a roll or a USR2
+     * checkpoint, and only while another worker serves.
+     */
+    private void reforkWorkers() {
+        int threshold = settings.reforkThreshold(reforksDone);
+        if (threshold == 0 || refork != null || nextImage != null || !rollPending.isEmpty()
+                || workers.count(WorkerState.RESTORING) > 0 || System.nanoTime() < reforkNotBefore) {
+            return;
+        }
+        List<Worker> ready = workers.inState(WorkerState.READY);
+        if (ready.size() < 2) {
+            return;
+        }
+        long newest = images.manifest().generation();
+        ready.stream().filter(w -> w.generation() == newest && w.replacedBy == null && w.peer != null && w.requests >= threshold)
+                .max(java.util.Comparator.comparingLong(w -> w.requests))
+                .ifPresent(this::startRefork);
+    }
+
+    /** Rolling restart: at most rollLimit replacements restoring at once. */
     private void rollWorkers() {
         if (rollPending.isEmpty()) {
             return;
         }
         long inProgress = workers.inState(WorkerState.RESTORING).stream().filter(w -> w.replaces != null).count();
         for (Worker w : Set.copyOf(rollPending)) {
-            if (inProgress >= settings.maxUnavailable()) {
+            if (inProgress >= rollLimit) {
                 return;
             }
             rollPending.remove(w);
@@ -313,6 +390,11 @@ public final class Supervisor {
                 w.process.kill();
             } else if (w.state == WorkerState.RESTORING && w.process.millisSinceStart() > settings.readyTimeout().toMillis()) {
                 log(w.describe() + " not ready after " + settings.readyTimeout().toSeconds() + " s: killing");
+                w.process.kill();
+            } else if (w.state == WorkerState.REFORKING && now - w.reforkStartedNanos > reforkDeadlineNanos()) {
+                log(w.describe() + " not serving again " + TimeUnit.NANOSECONDS.toSeconds(reforkDeadlineNanos())
+                        + " s after its refork began: killing");
+                w.reforkStartedNanos = Long.MAX_VALUE / 2;
                 w.process.kill();
             }
         }
@@ -388,7 +470,89 @@ public final class Supervisor {
     private void beginRoll(String why) {
         rollPending.clear();
         rollPending.addAll(workers.inState(WorkerState.READY));
-        log(why + ": rolling restart of " + rollPending.size() + " workers, " + settings.maxUnavailable() + " at a time");
+        rollLimit = settings.maxUnavailable();
+        log(why + ": rolling restart of " + rollPending.size() + " workers, " + rollLimit + " at a time");
+    }
+
+    // ---- refork -------------------------------------------------------------------------------
+
+    private void startRefork(Worker w) {
+        refork = new Refork(w, images.manifest().generation() + 1, w.requests);
+        w.state = WorkerState.REFORKING;
+        w.reforkStartedNanos = System.nanoTime();
+        log(w.describe() + " served " + w.requests + " requests: reforking it into generation " + refork.generation
+                + " (beforeCheckpoint, then criu dump --leave-running; the other workers serve meanwhile)");
+        if (!w.peer.send(Message.of(MessageType.CHECKPOINT))) {
+            w.state = WorkerState.READY;
+            reforkFailed(refork, "its control connection is gone");
+            refork = null;
+        }
+    }
+
+    /** The dump ended: switch to the new generation and roll the older workers onto it, or keep serving the old one. */
+    private void finishRefork(Event.ReforkDumped d) {
+        Refork r = d.refork();
+        if (r != refork) {
+            return;
+        }
+        refork = null;
+        boolean moldWaits = workers.all().contains(r.mold) && r.mold.state == WorkerState.REFORKING;
+        long serving = images.manifest().generation();
+        if (d.manifest() == null) {
+            reforkFailed(r, d.error());
+            resume(r.mold, serving, moldWaits);
+            return;
+        }
+        ImageManifest next;
+        try {
+            next = images.switchToNew();
+        } catch (IOException | RuntimeException e) {
+            reforkFailed(r, "the new image is unusable: " + e.getMessage());
+            resume(r.mold, serving, moldWaits);
+            return;
+        }
+        reforksDone++;
+        reforkFailures = 0;
+        log("refork: generation " + next.generation() + " made from " + next.madeFrom() + " ("
+                + dev.thaw.engine.Bytes.human(next.imageBytes()) + ", dumped in " + next.dumpMillis() + " ms)");
+        if (moldWaits) {
+            r.mold.process.nowServes(next.generation());
+        }
+        resume(r.mold, next.generation(), moldWaits);
+        if (state == State.RUNNING) {
+            rollPending.clear();
+            workers.inState(WorkerState.READY).stream().filter(w -> w.generation() < next.generation()).forEach(rollPending::add);
+            rollLimit = settings.reforkMaxUnavailable();
+            log("refork: rolling " + rollPending.size() + " workers of older generations onto generation " + next.generation()
+                    + ", " + rollLimit + " at a time");
+        }
+    }
+
+    /** The mold reads its identity from stdin, as if just restored, and runs afterRestore in place. */
+    private void resume(Worker mold, long generation, boolean moldWaits) {
+        if (!moldWaits) {
+            return;
+        }
+        WorkerIdentity identity = new WorkerIdentity(mold.slot(), generation, Instant.now(), controlSocket, settings.heartbeat(),
+                settings.env(), Map.of());
+        try {
+            mold.process.writeLine(identity.toMessage().encode());
+        } catch (IOException e) {
+            log(mold.describe() + " cannot be told to resume (" + e.getMessage() + "): killing it");
+            mold.process.kill();
+        }
+    }
+
+    private void reforkFailed(Refork r, String why) {
+        reforkFailures++;
+        long delay = Math.min(TimeUnit.SECONDS.toNanos(5) << Math.min(reforkFailures - 1, 10), REFORK_RETRY_MAX_NANOS);
+        reforkNotBefore = System.nanoTime() + delay;
+        log("refork of " + r.mold.describe() + " failed: " + why + ": generation " + images.manifest().generation()
+                + " keeps serving; next refork attempt in " + TimeUnit.NANOSECONDS.toSeconds(delay) + " s at the earliest");
+    }
+
+    private long reforkDeadlineNanos() {
+        return settings.gracefulTimeout().toNanos() + settings.readyTimeout().toNanos();
     }
 
     /** HUP and 'thaw reload': switch to a newer image if one was written, then roll every worker. */
@@ -477,7 +641,7 @@ public final class Supervisor {
     }
 
     PoolStatus status() {
-        return PoolStatus.of(images.manifest().generation(), targetWorkers, !rollPending.isEmpty(), workers.all(), restarts);
+        return PoolStatus.of(images.manifest().generation(), images.manifest().madeFrom(), reforksDone, targetWorkers, !rollPending.isEmpty(), workers.all(), restarts);
     }
 
     private void log(String line) {

@@ -26,6 +26,8 @@ final class Worker {
     Worker replacedBy;
     String retireReason;
     long drainDeadlineNanos;
+    /** When its refork began; a refork not back to READY within the graceful and ready timeouts is killed. */
+    long reforkStartedNanos;
     /** Why afterRestore failed, as the worker reported it (RESTORE_FAILED); null if it did not. */
     String restoreError;
 

@@ -29,9 +29,13 @@ final class Workers {
         return all.stream().filter(w -> w.peer != null && w.peer.connectionId() == connectionId).findFirst();
     }
 
-    /** Restoring workers of a slot, newest last. */
-    List<Worker> restoringInSlot(int slot) {
-        return all.stream().filter(w -> w.slot() == slot && w.state == WorkerState.RESTORING).toList();
+    /**
+     * The worker of a slot whose JVM is about to say HELLO: one being restored, or a reforked one that
+     * closed its connection for the dump and reconnects after it.
+     */
+    Optional<Worker> awaitingHello(int slot) {
+        return all.stream().filter(w -> w.slot() == slot && w.peer == null
+                && (w.state == WorkerState.RESTORING || w.state == WorkerState.REFORKING)).findFirst();
     }
 
     boolean slotFilled(int slot) {

@@ -7,11 +7,15 @@ package dev.thaw.lifecycle.control;
 public enum MessageType {
     /** [JVM -> orchestrator] first line on every connection: role=leader|worker, pid, protocol. */
     HELLO,
-    /** [orchestrator -> leader] warm-up is done: run beforeCheckpoint and get ready to be dumped. */
+    /**
+     * [orchestrator -> leader] warm-up is done: run beforeCheckpoint and get ready to be dumped.
+     * [orchestrator -> worker] the same for a refork: the worker is dumped while it keeps running and
+     * then reads an IDENTITY on stdin (the new generation, or its old one if the dump failed).
+     */
     CHECKPOINT,
-    /** [leader -> orchestrator] beforeCheckpoint ran; the leader closes this connection and waits on stdin. */
+    /** [leader or reforking worker -> orchestrator] beforeCheckpoint ran; it closes this connection and waits on stdin. */
     READY_TO_DUMP,
-    /** [leader -> orchestrator] beforeCheckpoint failed (error=...); the leader goes on running. */
+    /** [leader or reforking worker -> orchestrator] beforeCheckpoint failed (error=...); it goes on running (serving). */
     CHECKPOINT_FAILED,
     /** [orchestrator -> JVM stdin] who a restored worker is: worker, generation, control, env.*, prop.*. */
     IDENTITY,

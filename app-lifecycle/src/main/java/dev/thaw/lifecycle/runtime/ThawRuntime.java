@@ -24,6 +24,10 @@ import java.util.Optional;
  * stdin. CRIU dumps the process while it waits. Each restored worker wakes up in that same read,
  * now on its own stdin pipe, and reads its IDENTITY; then it sets its identity properties, connects
  * to the orchestrator, runs every afterRestore and reports READY.
+ *
+ * <p>A refork is the same checkpoint taken in a serving worker ({@link #checkpointWorker}): CRIU dumps
+ * it with --leave-running, so the worker wakes up from that same read of stdin once the dump is
+ * over, like every worker later restored from the new image.
  */
 public final class ThawRuntime {
     private static final ThawRuntime INSTANCE = new ThawRuntime();
@@ -70,6 +74,37 @@ public final class ThawRuntime {
                 resumeAsLeader(link.socket(), next.get("reason").orElse("no reason given"));
             }
             becomeWorker(parseIdentity(next));
+        }
+    }
+
+    /**
+     * A refork, seen from inside a serving worker: beforeCheckpoint, the heap made small, READY_TO_DUMP
+     * and the control connection closed, exactly as in a leader. CRIU then dumps this JVM while it
+     * keeps running, and the orchestrator writes an IDENTITY line to its stdin: the new generation
+     * when the image was made, its old one when the dump failed. Either way the worker runs afterRestore
+     * in place, reconnects and serves again, keeping its worker id.
+     *
+     * @return true when the connection was handed over (a new session serves from now on); false when
+     *     beforeCheckpoint refused, in which case the worker told the orchestrator and serves on
+     */
+    public boolean checkpointWorker(ControlConnection connection) throws RestoreException {
+        synchronized (checkpointLock) {
+            try {
+                globalContext.beforeCheckpoint(null);
+            } catch (CheckpointException e) {
+                reopenAfterFailedCheckpoint(e);
+                sendQuietly(connection, Message.of(MessageType.CHECKPOINT_FAILED, "error", describe(e)));
+                return false;
+            }
+            heapShrinker.shrink();
+            sendQuietly(connection, Message.of(MessageType.READY_TO_DUMP, "pid", Long.toString(ProcessHandle.current().pid())));
+            try {
+                connection.close();
+            } catch (IOException ignored) {
+                // the channel is closed even when this throws
+            }
+            becomeWorker(parseIdentity(awaitStdin()));
+            return true;
         }
     }
 

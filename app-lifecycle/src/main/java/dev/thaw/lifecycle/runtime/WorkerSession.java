@@ -6,6 +6,7 @@ import dev.thaw.lifecycle.control.ControlConnection;
 import dev.thaw.lifecycle.control.Message;
 import dev.thaw.lifecycle.control.MessageType;
 import dev.thaw.lifecycle.control.ProtocolException;
+import dev.thaw.lifecycle.crac.RestoreException;
 import java.io.IOException;
 
 /**
@@ -60,9 +61,26 @@ final class WorkerSession {
                 if (message.type() == MessageType.REOPEN_LOGS) {
                     LogReopeners.runAll();
                 }
+                if (message.type() == MessageType.CHECKPOINT && refork()) {
+                    return; // the connection was handed over; the session after the dump has its own threads
+                }
             }
         } catch (IOException | ProtocolException e) {
             exit(0, "orchestrator gone (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Checkpoints this worker for a refork; false when its beforeCheckpoint refused and it serves on. */
+    private boolean refork() {
+        try {
+            return ThawRuntime.get().checkpointWorker(connection);
+        } catch (RestoreException e) {
+            System.err.println("thaw: afterRestore failed after the refork, worker exiting: " + ThawRuntime.describe(e));
+            for (Throwable t : e.getSuppressed()) {
+                System.err.print(ThawRuntime.stackTrace(t));
+            }
+            System.exit(LeaderLink.EXIT_RESTORE_FAILED);
+            return true;
         }
     }
 
