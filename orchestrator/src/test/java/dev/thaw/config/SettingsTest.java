@@ -50,6 +50,23 @@ class SettingsTest {
     }
 
     @Test
+    void refork_after_takes_a_schedule_of_request_counts_or_false_and_the_last_count_repeats() {
+        SettingSources s = new SettingSources(Map.of("refork-after", "500, 1000,2000"), Map.of("THAW_REFORK_MAX_UNAVAILABLE", "2"), null);
+        assertEquals(java.util.List.of(500, 1000, 2000), s.value(RunSettingsSpec.REFORK_AFTER));
+        assertEquals(2, s.value(RunSettingsSpec.REFORK_MAX_UNAVAILABLE));
+        dev.thaw.supervisor.RunSettings run = dev.thaw.supervisor.RunSettings.from(s, Map.of());
+        assertEquals(500, run.reforkThreshold(0));
+        assertEquals(2000, run.reforkThreshold(2));
+        assertEquals(2000, run.reforkThreshold(7));
+        SettingSources off = new SettingSources(Map.of("refork-after", "false"), Map.of(), null);
+        assertEquals(0, dev.thaw.supervisor.RunSettings.from(off, Map.of()).reforkThreshold(0));
+        SettingException e = assertThrows(SettingException.class,
+                () -> new SettingSources(Map.of("refork-after", "500,0"), Map.of(), null).value(RunSettingsSpec.REFORK_AFTER));
+        assertEquals("refork-after = '500,0' from flag --refork-after is invalid: expected request counts like 500,1000,2000"
+                + " (each >= 1), or false", e.getMessage());
+    }
+
+    @Test
     void every_setting_default_is_valid() {
         SettingSources defaults = new SettingSources(Map.of(), Map.of(), null);
         RunSettingsSpec.ALL.forEach(defaults::value);
