@@ -36,7 +36,7 @@ public final class InspectCommand implements Callable<Integer> {
             return 0;
         }
         out.printf("image        %s%n", dir.target());
-        out.printf("generation   %d%n", m.generation());
+        out.printf("generation   %d (made from %s)%n", m.generation(), m.madeFrom());
         out.printf("created      %s by thaw %s%n", m.createdAt(), m.thawVersion());
         out.printf("size         %s in %d files%n", Bytes.human(m.imageBytes()), m.imageFiles().size());
         out.printf("jdk          %s%n", m.jdk().describe());
@@ -47,7 +47,7 @@ public final class InspectCommand implements Callable<Integer> {
             out.printf("app file     %s (%s, crc32c %s)%n", f.path(), Bytes.human(f.size()), f.crc32c());
         }
         out.printf("cold start   %s%n", m.coldStartMillis() > 0 ? m.coldStartMillis() + " ms to first HTTP 200" : "not measured (no --warmup-url)");
-        out.printf("dump         %d ms (leader pid %d)%n", m.dumpMillis(), m.leaderPid());
+        out.printf("dump         %d ms (pid %d)%n", m.dumpMillis(), m.leaderPid());
         out.printf("pipes        stdin %d, stdout %d, stderr %d%n", m.pipes().stdin(), m.pipes().stdout(), m.pipes().stderr());
         if (verify) {
             out.println("verified     every file matches its checksum; JDK and app files unchanged");
