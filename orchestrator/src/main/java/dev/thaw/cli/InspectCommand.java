@@ -39,6 +39,9 @@ public final class InspectCommand implements Callable<Integer> {
         out.printf("generation   %d (made from %s)%n", m.generation(), m.madeFrom());
         out.printf("created      %s by thaw %s%n", m.createdAt(), m.thawVersion());
         out.printf("size         %s in %d files%n", Bytes.human(m.imageBytes()), m.imageFiles().size());
+        if (m.memoryAtDump() != null) {
+            out.printf("at the dump  %s%n", m.memoryAtDump().describe(m.imageBytes()));
+        }
         out.printf("jdk          %s%n", m.jdk().describe());
         out.printf("criu         %s%n", m.criuVersion());
         out.printf("command      %s%n", String.join(" ", m.command()));

@@ -51,7 +51,7 @@ public final class Checkpointer {
             progress.say("leader pid " + leader.pid() + " connected (" + jdk.vendor() + " " + jdk.version() + ")");
             ImageManifest.PipeInodes pipes = pipeInodes(leader.pid());
             long coldStartMillis = warmUp(request, leader, started);
-            requestCheckpoint(leader, request.checkpointTimeout());
+            ImageManifest.MemoryAtDump memory = ImageManifest.MemoryAtDump.of(requestCheckpoint(leader, request.checkpointTimeout()));
             staging = image.createStaging();
             DiskSpace.requireRoomFor(leader.pid(), staging);
             long dumpMillis = dump(leader, staging, runDir);
@@ -62,12 +62,15 @@ public final class Checkpointer {
                     LeaderCommand.appFiles(request.command(), request.workingDirectory()).stream()
                             .map(p -> FileDigest.of(p, p.toString())).toList(),
                     criu.version(), pipes, leader.pid(), ImageDirectory.sizeOf(files), files, coldStartMillis, dumpMillis,
-                    request.checkpointArguments(), ImageManifest.MADE_FROM_LEADER);
+                    request.checkpointArguments(), ImageManifest.MADE_FROM_LEADER, memory);
             manifest.write(staging);
             image.commit(staging);
             staging = null;
             progress.say(String.format("image written: %s (%s, dumped in %.2f s)", image.target(),
                     Bytes.human(manifest.imageBytes()), dumpMillis / 1000.0));
+            if (memory != null) {
+                progress.say("image against the JVM's memory at the dump: " + memory.describe(manifest.imageBytes()));
+            }
             return manifest;
         } catch (DumpFailed e) {
             keepRunDir = true;
@@ -132,7 +135,8 @@ public final class Checkpointer {
         }
     }
 
-    private void requestCheckpoint(Process leader, Duration timeout) throws InterruptedException {
+    /** Returns the leader's READY_TO_DUMP, which says what it holds after its full GC. */
+    private Message requestCheckpoint(Process leader, Duration timeout) throws InterruptedException {
         progress.say("checkpoint requested: running beforeCheckpoint in the leader");
         if (!sendToLeader(Message.of(MessageType.CHECKPOINT))) {
             leader.waitFor(2, TimeUnit.SECONDS);
@@ -140,7 +144,7 @@ public final class Checkpointer {
             throw new ThawException("lost the leader's control connection before the checkpoint: check its output above");
         }
         long deadline = System.nanoTime() + timeout.toNanos();
-        boolean ready = false;
+        Message ready = null;
         while (System.nanoTime() < deadline) {
             ControlEvent e = events.poll(100, TimeUnit.MILLISECONDS);
             if (e instanceof ControlEvent.Received r && r.message().type() == MessageType.CHECKPOINT_FAILED) {
@@ -148,10 +152,10 @@ public final class Checkpointer {
                         .replace("\n", " ") + ": fix the resources named, then run thaw checkpoint again");
             }
             if (e instanceof ControlEvent.Received r && r.message().type() == MessageType.READY_TO_DUMP) {
-                ready = true;
+                ready = r.message();
             }
-            if (e instanceof ControlEvent.Closed && ready) {
-                return; // the leader closed its control connection: nothing of thaw's is open in it
+            if (e instanceof ControlEvent.Closed && ready != null) {
+                return ready; // the leader closed its control connection: nothing of thaw's is open in it
             }
             if (e instanceof ControlEvent.Closed) {
                 leader.waitFor(2, TimeUnit.SECONDS);

@@ -24,12 +24,13 @@ import java.util.List;
  *     --image, --force and --generation: what 'thaw run' replays on USR2 to make the next image
  * @param madeFrom what was dumped: "leader" for 'thaw checkpoint', or the reforked worker
  *     ("worker 0 of generation 1 after 512 requests"); older manifests without it read as "leader"
+ * @param memoryAtDump what the JVM held when it was dumped, after its full GC (null when it did not say)
  */
 public record ImageManifest(int format, String thawVersion, Instant createdAt, long generation,
                             JdkInfo jdk, List<String> command, String workingDirectory, List<FileDigest> appFiles,
                             String criuVersion, PipeInodes pipes, long leaderPid, long imageBytes,
                             List<FileDigest> imageFiles, long coldStartMillis, long dumpMillis,
-                            List<String> checkpointArguments, String madeFrom) {
+                            List<String> checkpointArguments, String madeFrom, MemoryAtDump memoryAtDump) {
 
     public static final String MADE_FROM_LEADER = "leader";
 
@@ -43,9 +44,10 @@ public record ImageManifest(int format, String thawVersion, Instant createdAt, l
      * (so USR2 can still remake a leader image), the next generation, the worker's own pipes and files.
      */
     public ImageManifest reforked(Instant at, PipeInodes workerPipes, long pidInImage, List<FileDigest> files, long dumpMillis,
-                                  String worker) {
+                                  String worker, MemoryAtDump memory) {
         return new ImageManifest(FORMAT, thawVersion, at, generation + 1, jdk, command, workingDirectory, appFiles, criuVersion,
-                workerPipes, pidInImage, ImageDirectory.sizeOf(files), files, coldStartMillis, dumpMillis, checkpointArguments, worker);
+                workerPipes, pidInImage, ImageDirectory.sizeOf(files), files, coldStartMillis, dumpMillis, checkpointArguments, worker,
+                memory);
     }
 
     public static final int FORMAT = 1;
@@ -61,6 +63,37 @@ public record ImageManifest(int format, String thawVersion, Instant createdAt, l
             .build();
 
     public record PipeInodes(long stdin, long stdout, long stderr) {
+    }
+
+    /**
+     * What the dumped JVM held, in bytes, as it reported in READY_TO_DUMP: heap used and committed after the
+     * full GC, metaspace and code cache committed. The image is larger by thread stacks, GC structures,
+     * malloc arenas and the native libraries' data: {@link #otherBytes} of the image.
+     */
+    public record MemoryAtDump(long heapUsed, long heapCommitted, long metaspace, long codeCache) {
+        /** Reads the fields of READY_TO_DUMP; null when the JVM did not send them (an older agent). */
+        public static MemoryAtDump of(dev.thaw.lifecycle.control.Message readyToDump) {
+            if (readyToDump == null || readyToDump.get("heap-committed").isEmpty()) {
+                return null;
+            }
+            return new MemoryAtDump(bytes(readyToDump, "heap-used"), bytes(readyToDump, "heap-committed"),
+                    bytes(readyToDump, "metaspace"), bytes(readyToDump, "code-cache"));
+        }
+
+        private static long bytes(dev.thaw.lifecycle.control.Message m, String key) {
+            return m.get(key).map(Long::parseLong).orElse(0L);
+        }
+
+        /** "heap 18 MiB used of 20 MiB committed, metaspace 40 MiB, code cache 12 MiB, other 9 MiB" of an image. */
+        public String describe(long imageBytes) {
+            return "heap " + Bytes.human(heapUsed) + " used of " + Bytes.human(heapCommitted) + " committed, metaspace "
+                    + Bytes.human(metaspace) + ", code cache " + Bytes.human(codeCache) + ", other " + Bytes.human(otherBytes(imageBytes));
+        }
+
+        /** Image bytes that are none of heap, metaspace or code cache. */
+        public long otherBytes(long imageBytes) {
+            return Math.max(0, imageBytes - heapCommitted - metaspace - codeCache);
+        }
     }
 
     public void write(Path dir) throws IOException {

@@ -42,7 +42,8 @@ public final class ReforkDump {
     }
 
     /** Dumps {@code worker} (serving {@code serving}) into the image directory and returns the new image's manifest. */
-    public ImageManifest dump(WorkerProcess worker, ImageManifest serving, String madeFrom) throws IOException {
+    public ImageManifest dump(WorkerProcess worker, ImageManifest serving, String madeFrom, ImageManifest.MemoryAtDump memory)
+            throws IOException {
         long hostPid = worker.hostPid();
         long init = worker.namespaceInit().map(ProcessHandle::pid)
                 .orElseThrow(() -> new ThawException("worker " + worker.workerId() + " has no namespace init any more (it exited)"));
@@ -64,7 +65,7 @@ public final class ReforkDump {
             }
             long dumpMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             List<FileDigest> files = ImageDirectory.digestCriuFiles(staging);
-            ImageManifest next = serving.reforked(Instant.now(), pipes, pidInside, files, dumpMillis, madeFrom);
+            ImageManifest next = serving.reforked(Instant.now(), pipes, pidInside, files, dumpMillis, madeFrom, memory);
             next.write(staging);
             image.commit(staging);
             committed = true;

@@ -27,6 +27,8 @@ final class Refork {
     final long generation;
     final long requests;
     Phase phase = Phase.CHECKPOINTING;
+    /** What the mold held after its full GC, from its READY_TO_DUMP; null until then. */
+    ImageManifest.MemoryAtDump memory;
     boolean readyToDump;
 
     Refork(Worker mold, long generation, long requests) {
@@ -45,7 +47,7 @@ final class Refork {
         phase = Phase.DUMPING;
         Thread.ofPlatform().name("thaw-refork-dump").daemon().start(() -> {
             try {
-                done.accept(new Event.ReforkDumped(this, dump.dump(mold.process, serving, madeFrom()), null));
+                done.accept(new Event.ReforkDumped(this, dump.dump(mold.process, serving, madeFrom(), memory), null));
             } catch (IOException | RuntimeException e) {
                 done.accept(new Event.ReforkDumped(this, null, String.valueOf(e.getMessage())));
             }

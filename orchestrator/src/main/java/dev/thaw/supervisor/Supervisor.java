@@ -154,6 +154,7 @@ public final class Supervisor {
                 case READY_TO_DUMP -> {
                     if (refork != null && refork.mold == w) {
                         refork.readyToDump = true;
+                        refork.memory = ImageManifest.MemoryAtDump.of(m);
                     }
                 }
                 case CHECKPOINT_FAILED -> {
@@ -514,7 +515,8 @@ public final class Supervisor {
         reforksDone++;
         reforkFailures = 0;
         log("refork: generation " + next.generation() + " made from " + next.madeFrom() + " ("
-                + dev.thaw.engine.Bytes.human(next.imageBytes()) + ", dumped in " + next.dumpMillis() + " ms)");
+                + dev.thaw.engine.Bytes.human(next.imageBytes()) + ", dumped in " + next.dumpMillis() + " ms"
+                + (next.memoryAtDump() == null ? "" : "; " + next.memoryAtDump().describe(next.imageBytes())) + ")");
         if (moldWaits) {
             r.mold.process.nowServes(next.generation());
         }

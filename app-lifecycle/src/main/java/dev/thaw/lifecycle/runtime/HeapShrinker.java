@@ -30,6 +30,26 @@ final class HeapShrinker {
                 tightened ? "" : " (free ratios not adjustable on this JVM)");
     }
 
+    /**
+     * What the JVM holds right after {@link #shrink()}, in bytes, as READY_TO_DUMP fields: the orchestrator
+     * sets the image size against them (heap, metaspace and code cache; the rest is thread stacks, GC
+     * structures, malloc arenas and the libraries' own data).
+     */
+    static String[] memoryFields() {
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        long metaspace = 0;
+        long codeCache = 0;
+        for (java.lang.management.MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getName().equals("Metaspace")) {
+                metaspace += pool.getUsage().getCommitted();
+            } else if (pool.getName().startsWith("CodeHeap") || pool.getName().equals("Code Cache")) {
+                codeCache += pool.getUsage().getCommitted();
+            }
+        }
+        return new String[] {"heap-used", Long.toString(heap.getUsed()), "heap-committed", Long.toString(heap.getCommitted()),
+            "metaspace", Long.toString(metaspace), "code-cache", Long.toString(codeCache)};
+    }
+
     /** Puts the free ratios back, in the order the JVM accepts (min <= max at every step). */
     void restore() {
         if (hotspot == null || originalMin == null) {

@@ -50,7 +50,7 @@ final class LeaderLink {
     /** Tells the orchestrator to dump and closes the connection: no socket crosses the snapshot. */
     void readyToDump() {
         handedOver = true;
-        sendQuietly(Message.of(MessageType.READY_TO_DUMP, "pid", Long.toString(ProcessHandle.current().pid())));
+        sendQuietly(ThawRuntime.readyToDump());
         try {
             connection.close();
         } catch (IOException ignored) {

@@ -97,7 +97,7 @@ public final class ThawRuntime {
                 return false;
             }
             heapShrinker.shrink();
-            sendQuietly(connection, Message.of(MessageType.READY_TO_DUMP, "pid", Long.toString(ProcessHandle.current().pid())));
+            sendQuietly(connection, readyToDump());
             try {
                 connection.close();
             } catch (IOException ignored) {
@@ -106,6 +106,16 @@ public final class ThawRuntime {
             becomeWorker(parseIdentity(awaitStdin()));
             return true;
         }
+    }
+
+    /** READY_TO_DUMP with what the JVM holds after the heap was made small (see HeapShrinker#memoryFields). */
+    static Message readyToDump() {
+        String[] memory = HeapShrinker.memoryFields();
+        String[] fields = new String[memory.length + 2];
+        fields[0] = "pid";
+        fields[1] = Long.toString(ProcessHandle.current().pid());
+        System.arraycopy(memory, 0, fields, 2, memory.length);
+        return Message.of(MessageType.READY_TO_DUMP, fields);
     }
 
     private void beforeCheckpoint(LeaderLink link) throws CheckpointException {
