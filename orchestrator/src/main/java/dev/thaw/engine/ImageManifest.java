@@ -67,8 +67,10 @@ public record ImageManifest(int format, String thawVersion, Instant createdAt, l
 
     /**
      * What the dumped JVM held, in bytes, as it reported in READY_TO_DUMP: heap used and committed after the
-     * full GC, metaspace and code cache committed. The image is larger by thread stacks, GC structures,
-     * malloc arenas and the native libraries' data: {@link #otherBytes} of the image.
+     * full GC, metaspace and code cache committed. The image holds more than the live heap, metaspace and
+     * code cache: {@link #otherBytes}, made of free heap pages still resident (G1 keeps the heap at
+     * least at -Xms, and committed pages touched before stay resident), thread stacks, GC structures
+     * (card table, remembered sets, marking bitmaps), malloc arenas and the native libraries' data.
      */
     public record MemoryAtDump(long heapUsed, long heapCommitted, long metaspace, long codeCache) {
         /** Reads the fields of READY_TO_DUMP; null when the JVM did not send them (an older agent). */
@@ -84,15 +86,16 @@ public record ImageManifest(int format, String thawVersion, Instant createdAt, l
             return m.get(key).map(Long::parseLong).orElse(0L);
         }
 
-        /** "heap 18 MiB used of 20 MiB committed, metaspace 40 MiB, code cache 12 MiB, other 9 MiB" of an image. */
+        /** "live heap 18 MiB (20 MiB committed), metaspace 40 MiB, code cache 12 MiB, everything else 9 MiB" of an image. */
         public String describe(long imageBytes) {
-            return "heap " + Bytes.human(heapUsed) + " used of " + Bytes.human(heapCommitted) + " committed, metaspace "
-                    + Bytes.human(metaspace) + ", code cache " + Bytes.human(codeCache) + ", other " + Bytes.human(otherBytes(imageBytes));
+            return "live heap " + Bytes.human(heapUsed) + " (" + Bytes.human(heapCommitted) + " committed), metaspace "
+                    + Bytes.human(metaspace) + ", code cache " + Bytes.human(codeCache) + ", everything else "
+                    + Bytes.human(otherBytes(imageBytes));
         }
 
-        /** Image bytes that are none of heap, metaspace or code cache. */
+        /** Image bytes beyond the live heap, metaspace and code cache. */
         public long otherBytes(long imageBytes) {
-            return Math.max(0, imageBytes - heapCommitted - metaspace - codeCache);
+            return Math.max(0, imageBytes - heapUsed - metaspace - codeCache);
         }
     }
 
