@@ -14,7 +14,8 @@ public record PoolStatus(long imageGeneration, String imageMadeFrom, int reforks
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public record WorkerStatus(int worker, long pid, long generation, String state, long ageSeconds, long requests,
-                               int inFlight, long rssBytes, long pssBytes, long sharedBytes, long privateBytes, int restarts) {
+                               int inFlight, long rssBytes, long pssBytes, long sharedBytes, long privateBytes, int restarts,
+                               long readyMillis, long criuRestoreMillis, long restoredBytes, long afterRestoreMillis) {
     }
 
     static PoolStatus of(long generation, String madeFrom, int reforks, int target, boolean rolling, List<Worker> workers, Map<Integer, Integer> restarts) {
@@ -23,7 +24,9 @@ public record PoolStatus(long imageGeneration, String imageMadeFrom, int reforks
                 .sorted(Comparator.comparingInt(Worker::slot).thenComparing(w -> w.startedAt))
                 .map(w -> new WorkerStatus(w.slot(), w.process.hostPid(), w.generation(), w.state.name().toLowerCase(),
                         Duration.between(w.startedAt, now).toSeconds(), w.requests, w.inFlight, w.memory.rss(), w.memory.pss(),
-                        w.memory.shared(), w.memory.privateBytes(), restarts.getOrDefault(w.slot(), 0)))
+                        w.memory.shared(), w.memory.privateBytes(), restarts.getOrDefault(w.slot(), 0), w.readyMillis,
+                        w.criuStats.map(c -> c.restoreMillis()).orElse(0L), w.criuStats.map(c -> c.bytesRestored()).orElse(0L),
+                        w.afterRestoreMillis))
                 .toList();
         return new PoolStatus(generation, madeFrom, reforks, target, rolling, rows);
     }

@@ -4,6 +4,7 @@ import dev.thaw.control.ControlEvent;
 import dev.thaw.control.Peer;
 import dev.thaw.engine.CriuLog;
 import dev.thaw.engine.ImageManifest;
+import dev.thaw.engine.RestoreStats;
 import dev.thaw.engine.ThawException;
 import dev.thaw.engine.WorkerProcess;
 import dev.thaw.lifecycle.WorkerIdentity;
@@ -149,7 +150,10 @@ public final class Supervisor {
         }
         workers.byPeer(peer.connectionId()).ifPresent(w -> {
             switch (m.type()) {
-                case READY -> markReady(w);
+                case READY -> {
+                    w.afterRestoreMillis = m.get("after-restore-ms").map(Long::parseLong).orElse(0L);
+                    markReady(w);
+                }
                 case HEARTBEAT -> recordHeartbeat(w, m);
                 case READY_TO_DUMP -> {
                     if (refork != null && refork.mold == w) {
@@ -202,6 +206,8 @@ public final class Supervisor {
         }
         w.state = WorkerState.READY;
         w.lastHeartbeatNanos = System.nanoTime();
+        w.readyMillis = w.process.millisSinceStart();
+        w.criuStats = RestoreStats.read(w.process.restoreLog().getParent());
         bootFailures.remove(w.slot());
         String replacing = w.replaces == null ? "" : " (replacing pid " + w.replaces.process.hostPid() + ")";
         log(w.describe() + " ready in " + w.process.millisSinceStart() + " ms" + replacing);

@@ -26,6 +26,10 @@ final class Worker {
     Worker replacedBy;
     String retireReason;
     long drainDeadlineNanos;
+    /** Where its time to ready went: all of it, CRIU's restore (empty if unknown) and its afterRestore. */
+    long readyMillis;
+    java.util.Optional<dev.thaw.engine.RestoreStats> criuStats = java.util.Optional.empty();
+    long afterRestoreMillis;
     /** When its refork began; a refork not back to READY within the graceful and ready timeouts is killed. */
     long reforkStartedNanos;
     /** Why afterRestore failed, as the worker reported it (RESTORE_FAILED); null if it did not. */

@@ -21,7 +21,7 @@ public enum MessageType {
     IDENTITY,
     /** [orchestrator -> leader stdin] the dump will not happen: run afterRestore and go on as the leader. */
     ABORT,
-    /** [worker -> orchestrator] afterRestore ran and the worker serves. */
+    /** [worker -> orchestrator] afterRestore ran (after-restore-ms: how long it took) and the worker serves. */
     READY,
     /** [worker -> orchestrator] afterRestore failed (error=...); the worker exits with code 3. */
     RESTORE_FAILED,

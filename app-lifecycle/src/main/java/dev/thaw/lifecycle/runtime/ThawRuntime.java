@@ -187,6 +187,7 @@ public final class ThawRuntime {
         identity = id;
         id.applySystemProperties();
         ControlConnection connection = connectAsWorker(id);
+        long started = System.nanoTime();
         try {
             globalContext.afterRestore(null);
         } catch (RestoreException e) {
@@ -194,7 +195,8 @@ public final class ThawRuntime {
                     "error", describe(e)));
             throw e;
         }
-        sendQuietly(connection, Message.of(MessageType.READY, "worker", Integer.toString(id.workerId())));
+        sendQuietly(connection, Message.of(MessageType.READY, "worker", Integer.toString(id.workerId()),
+                "after-restore-ms", Long.toString((System.nanoTime() - started) / 1_000_000)));
         WorkerSession.start(connection, id);
     }
 

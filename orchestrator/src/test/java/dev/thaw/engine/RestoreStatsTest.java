@@ -1,0 +1,20 @@
+package dev.thaw.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+
+class RestoreStatsTest {
+    @Test
+    void reads_restore_time_and_pages_from_the_stats_file_criu_4_2_wrote_for_a_worker() {
+        // stats-restore of a real restore of a 123 MiB image on this machine (criu 4.2.1)
+        byte[] file = HexFormat.of().parseHex("405910550633095710000000120e080010001801"
+                + "20c5e10928d5f501");
+        RestoreStats stats = RestoreStats.parse(file);
+        assertEquals(159_941, stats.restoreMicros());
+        assertEquals(159, stats.restoreMillis());
+        assertEquals(31_445, stats.pagesRestored());
+        assertEquals(31_445L * 4096, stats.bytesRestored());
+    }
+}
