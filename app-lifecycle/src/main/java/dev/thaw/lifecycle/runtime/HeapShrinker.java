@@ -42,7 +42,8 @@ final class HeapShrinker {
         for (java.lang.management.MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getName().equals("Metaspace")) {
                 metaspace += pool.getUsage().getCommitted();
-            } else if (pool.getName().startsWith("CodeHeap") || pool.getName().equals("Code Cache")) {
+            } else if (pool.getName().startsWith("CodeHeap") || pool.getName().replace(" ", "").equals("CodeCache")) {
+                // segmented code cache ("CodeHeap '...'"), or one "CodeCache" when it is small (C1 only, under 240 MB)
                 codeCache += pool.getUsage().getCommitted();
             }
         }

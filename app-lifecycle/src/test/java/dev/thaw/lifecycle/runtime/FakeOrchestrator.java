@@ -118,6 +118,26 @@ final class FakeOrchestrator implements AutoCloseable {
             return message;
         }
 
+        /** Like {@link #expect}, passing over heartbeats: a serving worker sends them all along. */
+        Message expectBetweenHeartbeats(MessageType type, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                Optional<String> line = lines.poll(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+                if (line == null) {
+                    return fail("no " + type + " within " + timeout + jvm.diagnostics());
+                }
+                if (line.isEmpty()) {
+                    lines.add(line);
+                    return fail("connection closed while waiting for " + type + jvm.diagnostics());
+                }
+                Message message = Message.decode(line.get());
+                if (message.type() != MessageType.HEARTBEAT) {
+                    assertEquals(type, message.type(), () -> "got " + line.get() + jvm.diagnostics());
+                    return message;
+                }
+            }
+        }
+
         /** Waits until the JVM closed its end of the connection, with no further message. */
         void expectEof(Duration timeout) throws InterruptedException {
             Optional<String> line = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </pre>
  *
  * The optional argument adds a Thaw hook that fails: {@code failing-before} ('db-pool' throws in
- * beforeCheckpoint) or {@code failing-after} ('cache' throws in afterRestore).
+ * beforeCheckpoint) or {@code failing-after} ('cache' throws in afterRestore), or
+ * {@code refusing-refork} ('batch-job' throws in beforeCheckpoint, but only in a worker: the leader
+ * checkpoints, a refork of its worker is refused).
  */
 public final class LeaderApp {
     /** org.crac holds resources weakly: an app keeps its resources reachable. */
@@ -29,6 +31,12 @@ public final class LeaderApp {
         if (scenario.equals("failing-before")) {
             Thaw.beforeCheckpoint("db-pool", () -> {
                 throw new IllegalStateException("pool busy");
+            });
+        } else if (scenario.equals("refusing-refork")) {
+            Thaw.beforeCheckpoint("batch-job", () -> {
+                if (System.getProperty("thaw.worker.id") != null) {
+                    throw new IllegalStateException("a batch is running");
+                }
             });
         } else if (scenario.equals("failing-after")) {
             Thaw.afterRestore("cache", () -> {

@@ -140,6 +140,59 @@ class LeaderProtocolTest {
     }
 
     @Test
+    void a_worker_answers_CHECKPOINT_like_a_leader_and_after_the_dump_runs_afterRestore_in_place_as_the_next_generation()
+            throws Exception {
+        FakeOrchestrator.Peer worker = restoreWorker2();
+        assertEquals("1", leader.expectReport("afterRestore", STEP).get("count"));
+
+        worker.send(Message.of(MessageType.CHECKPOINT));
+        assertEquals("2", leader.expectReport("beforeCheckpoint", STEP).get("count"));
+        Message ready = worker.expectBetweenHeartbeats(MessageType.READY_TO_DUMP, STEP);
+        assertEquals(Long.toString(leader.pid()), ready.require("pid"));
+        assertTrue(Long.parseLong(ready.require("heap-used")) > 0, ready.toString());
+        assertTrue(Long.parseLong(ready.require("metaspace")) > 0, ready.toString());
+        assertTrue(Long.parseLong(ready.require("code-cache")) > 0, ready.toString());
+        worker.expectEof(STEP);
+        assertTrue(leader.isAlive(), "criu dump --leave-running would dump it now: it waits on stdin");
+
+        leader.writeStdin(Message.of(MessageType.IDENTITY, "worker", "2", "generation", "2",
+                "control", orchestrator.socket().toString(), "heartbeat-ms", "100"));
+        FakeOrchestrator.Peer again = orchestrator.accept(STEP, leader);
+        Message hello = again.expect(MessageType.HELLO, STEP);
+        assertEquals("2", hello.require("worker"), "it keeps its worker id");
+        assertEquals("2", hello.require("generation"), "it serves as the generation made from it");
+        Message readyAgain = again.expect(MessageType.READY, STEP);
+        assertTrue(Long.parseLong(readyAgain.require("after-restore-ms")) >= 0, readyAgain.toString());
+        assertEquals("2", leader.expectReport("afterRestore", STEP).get("count"), "afterRestore ran in place");
+        again.expect(MessageType.HEARTBEAT, STEP);
+        again.send(Message.of(MessageType.STOP));
+        assertEquals(0, leader.awaitExit(STEP));
+        assertTrue(leader.diagnostics().contains("worker=2 gen=2 exiting: stop requested"), leader.diagnostics());
+    }
+
+    @Test
+    void a_worker_whose_beforeCheckpoint_refuses_a_refork_answers_CHECKPOINT_FAILED_and_serves_on_connected() throws Exception {
+        checkpointUntilDumped(startLeader("refusing-refork"));
+        leader.writeStdin(identityOfWorker2());
+        FakeOrchestrator.Peer worker = orchestrator.accept(STEP, leader);
+        worker.expect(MessageType.HELLO, STEP);
+        worker.expect(MessageType.READY, STEP);
+        assertEquals("1", leader.expectReport("afterRestore", STEP).get("count"));
+
+        worker.send(Message.of(MessageType.CHECKPOINT));
+
+        assertEquals("2", leader.expectReport("beforeCheckpoint", STEP).get("count"), "the other resources are still notified");
+        String error = worker.expectBetweenHeartbeats(MessageType.CHECKPOINT_FAILED, STEP).require("error");
+        assertTrue(error.contains("hook 'batch-job' failed in beforeCheckpoint"), error);
+        assertTrue(error.contains("a batch is running"), error);
+        assertEquals("2", leader.expectReport("afterRestore", STEP).get("count"),
+                "its resources reopened (1 at the restore, 2 after the refusal)");
+        worker.expect(MessageType.HEARTBEAT, STEP);
+        worker.expect(MessageType.HEARTBEAT, STEP);
+        assertTrue(leader.isAlive(), leader.diagnostics());
+    }
+
+    @Test
     void leader_exits_when_the_orchestrator_closes_its_connection() throws Exception {
         FakeOrchestrator.Peer leaderLink = startLeader("ok");
 
