@@ -93,11 +93,14 @@ public final class MetricsDoc {
         return md.toString();
     }
 
+    static ImageManifest exampleImage() {
+        return new ImageManifest(ImageManifest.FORMAT, "doc", Instant.EPOCH, 1, null, List.of("java"), "/", List.of(),
+                "4.2.1", null, 1, 1, List.of(), 1, 1);
+    }
+
     /** A pool of one ready worker (this JVM's PID, so /proc figures are real) that has reported everything once. */
     static PoolMetrics examplePool() {
-        ImageManifest image = new ImageManifest(ImageManifest.FORMAT, "doc", Instant.EPOCH, 1, null, List.of("java"), "/", List.of(),
-                "4.2.1", null, 1, 1, List.of(), 1, 1);
-        PoolMetrics metrics = new PoolMetrics(image, 1);
+        PoolMetrics metrics = new PoolMetrics(exampleImage(), 1);
         long pid = ProcessHandle.current().pid();
         PoolListener.WorkerRef w = new PoolListener.WorkerRef(0, 1, pid);
         metrics.restoreStarted(w);
