@@ -11,6 +11,9 @@ import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.Privileges;
 import dev.thaw.engine.Restorer;
 import dev.thaw.engine.ThawException;
+import dev.thaw.metrics.EndpointSettings;
+import dev.thaw.metrics.MetricsEndpoint;
+import dev.thaw.metrics.PoolMetrics;
 import dev.thaw.supervisor.RunSettings;
 import dev.thaw.supervisor.Supervisor;
 import java.io.FileDescriptor;
@@ -61,7 +64,9 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunSettings settings = RunSettings.from(new SettingSources(givenFlags(), System.getenv(), config), env);
+        SettingSources sources = new SettingSources(givenFlags(), System.getenv(), config);
+        RunSettings settings = RunSettings.from(sources, env);
+        EndpointSettings endpoint = EndpointSettings.from(sources, settings.workers());
         ImageDirectory dir = new ImageDirectory(image);
         ImageManifest manifest = dir.verify();
         Criu criu = Criu.locate();
@@ -71,11 +76,14 @@ public final class RunCommand implements Callable<Integer> {
                 + Bytes.human(manifest.imageBytes()) + ", " + manifest.jdk().vendor() + " " + manifest.jdk().version()
                 + ", made " + manifest.createdAt());
         SystemTuning.apply(out);
-        Path runDir = Files.createTempDirectory("thaw-run-");
+        PoolMetrics metrics = new PoolMetrics(manifest, endpoint.minReadyWorkers());
+        Path runDir = null;
         boolean clean = false;
-        try {
+        // The endpoint binds first: a taken --http-address fails the run before anything is restored.
+        try (MetricsEndpoint http = MetricsEndpoint.start(endpoint, metrics, out)) {
+            runDir = Files.createTempDirectory("thaw-run-");
             Path socket = claimSocket(settings.socket());
-            Supervisor supervisor = new Supervisor(new Restorer(criu, dir.target(), manifest, runDir), settings, socket, out);
+            Supervisor supervisor = new Supervisor(new Restorer(criu, dir.target(), manifest, runDir), settings, socket, out, metrics);
             try (ControlServer ignored = ControlServer.open(socket, supervisor::post)) {
                 installSignalHandlers(supervisor);
                 int code = supervisor.run();
@@ -83,7 +91,7 @@ public final class RunCommand implements Callable<Integer> {
                 return code;
             }
         } catch (ThawException e) {
-            throw new ThawException(e.exitCode(), e.getMessage() + " (restore logs kept in " + runDir + ")", e);
+            throw runDir == null ? e : new ThawException(e.exitCode(), e.getMessage() + " (restore logs kept in " + runDir + ")", e);
         } finally {
             if (clean) {
                 ImageDirectory.deleteRecursively(runDir);

@@ -12,6 +12,7 @@ import dev.thaw.lifecycle.control.MessageType;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -38,6 +39,7 @@ public final class Supervisor {
     private final RunSettings settings;
     private final Path controlSocket;
     private final PrintStream out;
+    private final PoolListener listener;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final Workers workers = new Workers();
     private final Map<Integer, Integer> bootFailures = new HashMap<>();
@@ -53,10 +55,16 @@ public final class Supervisor {
     private ThawException halt;
 
     public Supervisor(Restorer restorer, RunSettings settings, Path controlSocket, PrintStream out) {
+        this(restorer, settings, controlSocket, out, PoolListener.NONE);
+    }
+
+    /** @param listener told about restores, replacements, heartbeats and the pool (metrics) */
+    public Supervisor(Restorer restorer, RunSettings settings, Path controlSocket, PrintStream out, PoolListener listener) {
         this.restorer = restorer;
         this.settings = settings;
         this.controlSocket = controlSocket;
         this.out = out;
+        this.listener = listener;
         this.targetWorkers = settings.workers();
     }
 
@@ -86,6 +94,7 @@ public final class Supervisor {
                 manageWorkers();
             }
             killWorkersPastDeadline();
+            listener.poolChanged(status());
         }
         if (halt != null) {
             throw halt;
@@ -137,6 +146,7 @@ public final class Supervisor {
         w.requests = m.get("requests").map(Long::parseLong).orElse(w.requests);
         w.inFlight = m.get("inflight").map(Integer::parseInt).orElse(0);
         w.oldestRequestMillis = m.get("oldest-ms").map(Long::parseLong).orElse(0L);
+        listener.heartbeat(w.ref(), m);
     }
 
     private void markReady(Worker w) {
@@ -145,6 +155,7 @@ public final class Supervisor {
         bootFailures.remove(w.slot());
         String replacing = w.replaces == null ? "" : " (replacing pid " + w.replaces.process.hostPid() + ")";
         log(w.describe() + " ready in " + w.process.millisSinceStart() + " ms" + replacing);
+        listener.restoreFinished(w.ref(), Duration.ofMillis(w.process.millisSinceStart()));
         if (w.replaces != null) {
             retire(w.replaces, w.replaces.retireReason);
         }
@@ -156,6 +167,7 @@ public final class Supervisor {
 
     private void reapWorker(WorkerProcess process) {
         workers.remove(process).ifPresent(w -> {
+            listener.workerGone(w.ref());
             rollPending.remove(w);
             if (w.replacedBy != null) {
                 w.replacedBy.replaces = null; // its replacement now simply fills the slot
@@ -171,6 +183,9 @@ public final class Supervisor {
                 case READY -> {
                     restarts.merge(w.slot(), 1, Integer::sum);
                     log(w.describe() + " exited unexpectedly" + (state == State.RUNNING ? ": restoring a replacement" : ""));
+                    if (state == State.RUNNING) {
+                        listener.workerReplaced(w.ref(), PoolListener.Reason.CRASH);
+                    }
                 }
                 case RESTORING -> {
                     if (state == State.RUNNING) {
@@ -183,6 +198,7 @@ public final class Supervisor {
 
     private void countBootFailure(Worker w) {
         int failures = bootFailures.merge(w.slot(), 1, Integer::sum);
+        listener.bootFailed(w.ref());
         String why = w.restoreError != null ? w.restoreError
                 : CriuLog.firstError(w.process.restoreLog()).map(s -> "criu: " + s).orElse("exited before it was ready");
         log(w.describe() + " failed to boot (" + failures + "/" + settings.maxBootFailures() + "): " + why);
@@ -231,6 +247,7 @@ public final class Supervisor {
             if (reason != null) {
                 log(w.describe() + " " + reason + " (timeout " + timeoutMillis + " ms): replacing it");
                 restarts.merge(w.slot(), 1, Integer::sum);
+                listener.workerReplaced(w.ref(), PoolListener.Reason.TIMEOUT);
                 startReplacement(w, reason);
                 retire(w, reason); // a stuck worker serves nobody: it need not wait for its replacement
             }
@@ -244,8 +261,10 @@ public final class Supervisor {
                 continue;
             }
             if (w.maxRequests > 0 && w.requests >= w.maxRequests) {
+                listener.workerReplaced(w.ref(), PoolListener.Reason.MAX_REQUESTS);
                 startReplacement(w, "max-requests: served " + w.requests + " of " + w.maxRequests);
             } else if (settings.maxMemoryMiB() > 0 && memoryMiB(w) > settings.maxMemoryMiB()) {
+                listener.workerReplaced(w.ref(), PoolListener.Reason.MEMORY);
                 startReplacement(w, "max-memory: " + settings.memoryMetric() + " " + memoryMiB(w) + " MiB > " + settings.maxMemoryMiB() + " MiB");
             }
         }
@@ -263,6 +282,7 @@ public final class Supervisor {
             }
             rollPending.remove(w);
             if (w.state == WorkerState.READY && w.replacedBy == null) {
+                listener.workerReplaced(w.ref(), PoolListener.Reason.RELOAD);
                 startReplacement(w, "rolling restart");
                 inProgress++;
             }
@@ -281,6 +301,7 @@ public final class Supervisor {
         }
         for (Worker w : workers.all()) {
             if (w.slot() >= targetWorkers && w.isActive()) {
+                listener.workerReplaced(w.ref(), PoolListener.Reason.SCALE);
                 retire(w, "scaled down to " + targetWorkers);
             }
         }
@@ -319,6 +340,7 @@ public final class Supervisor {
             Worker w = new Worker(p, maxRequestsWithJitter());
             w.replaces = replaces;
             workers.add(w);
+            listener.restoreStarted(w.ref());
             p.namespace().onExit().thenRun(() -> events.add(new Event.WorkerExited(p)));
             return w;
         } catch (IOException e) {
