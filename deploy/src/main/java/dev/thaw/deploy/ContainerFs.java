@@ -95,7 +95,7 @@ final class ContainerFs {
      * {@code $(VAR)} references to earlier variables), on top of {@code base}, values rewritten.
      */
     Map<String, String> environment(Map<String, String> base, ConfigMap configMap) {
-        Map<String, String> env = new LinkedHashMap<>(base);
+        Map<String, String> env = new LinkedHashMap<>();
         for (EnvFromSource from : container.getEnvFrom()) {
             requireThisConfigMap(from.getConfigMapRef() == null ? null : from.getConfigMapRef().getName(), configMap, "envFrom");
             configMap.getData().forEach((k, v) -> env.put((from.getPrefix() == null ? "" : from.getPrefix()) + k, v));
@@ -107,12 +107,16 @@ final class ContainerFs {
                 requireThisConfigMap(ref == null ? null : ref.getName(), configMap, "env " + var.getName());
                 value = configMap.getData().get(ref.getKey());
             } else {
-                value = expand(var.getValue() == null ? "" : var.getValue(), env);
+                Map<String, String> visible = new LinkedHashMap<>(base);
+                visible.putAll(env);
+                value = expand(var.getValue() == null ? "" : var.getValue(), visible);
             }
             env.put(var.getName(), value);
         }
         env.replaceAll((k, v) -> rewrite(v));
-        return env;
+        Map<String, String> all = new LinkedHashMap<>(base); // the image's own variables are this machine's already
+        all.putAll(env);
+        return all;
     }
 
     /** command + args, with {@code $(VAR)} expanded from the container's environment as Kubernetes does, paths rewritten. */

@@ -25,13 +25,15 @@ final class ContainerProcess implements AutoCloseable {
     private final String name;
     private final Process unshare;
     private final Map<String, String> env;
+    private final List<String> privileges;
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final Thread pump;
 
-    private ContainerProcess(String name, Process unshare, Map<String, String> env, PrintStream echo) {
+    private ContainerProcess(String name, Process unshare, Map<String, String> env, List<String> privileges, PrintStream echo) {
         this.name = name;
         this.unshare = unshare;
         this.env = env;
+        this.privileges = privileges;
         this.pump = Thread.ofVirtual().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(unshare.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
@@ -45,15 +47,20 @@ final class ContainerProcess implements AutoCloseable {
         });
     }
 
-    static ContainerProcess start(String name, List<String> command, Map<String, String> env, Path workingDir, PrintStream echo)
-            throws IOException {
+    /**
+     * @param privileges the command that drops to the container's capabilities (setpriv ...), run
+     *     inside the new namespaces as a runtime drops them after creating the container
+     */
+    static ContainerProcess start(String name, List<String> command, Map<String, String> env, Path workingDir,
+                                  List<String> privileges, PrintStream echo) throws IOException {
         List<String> argv = new ArrayList<>(List.of("/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", "--"));
+        argv.addAll(privileges);
         argv.addAll(command);
         ProcessBuilder pb = new ProcessBuilder(argv).directory(workingDir.toFile()).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         pb.environment().clear();
         pb.environment().putAll(env);
-        return new ContainerProcess(name, pb.start(), env, echo);
+        return new ContainerProcess(name, pb.start(), env, privileges, echo);
     }
 
     /** This machine's PID of the container's PID 1 (the command itself, or tini when the launcher execs it). */
@@ -70,10 +77,11 @@ final class ContainerProcess implements AutoCloseable {
 
     /**
      * {@code kubectl exec POD -c NAME -- COMMAND}: runs a command in the container's PID namespace with
-     * the container's environment; returns its exit code and output.
+     * the container's environment and capabilities; returns its exit code and output.
      */
     Exec exec(Duration timeout, String... command) throws IOException, InterruptedException {
         List<String> argv = new ArrayList<>(List.of("/usr/bin/nsenter", "--target", Long.toString(pid1()), "--pid", "--"));
+        argv.addAll(privileges);
         argv.addAll(List.of(command));
         ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));

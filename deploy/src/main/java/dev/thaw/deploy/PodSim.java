@@ -103,7 +103,9 @@ public final class PodSim implements AutoCloseable {
         List<String> command = fs.commandLine(env);
         say("container " + c.getName() + ": " + String.join(" ", PodManifests.commandLine(c)));
         say("  runs here as: " + String.join(" ", command) + "  (cwd " + fs.workingDir() + ")");
-        ContainerProcess p = ContainerProcess.start(c.getName(), command, env, fs.workingDir(), out);
+        Set<String> caps = ContainerCapabilities.of(c.getSecurityContext());
+        say("  with capabilities " + caps + " only (securityContext)");
+        ContainerProcess p = ContainerProcess.start(c.getName(), command, env, fs.workingDir(), ContainerCapabilities.setpriv(caps), out);
         started.add(p);
         return p;
     }
