@@ -103,7 +103,7 @@ public final class MetricsDoc {
         PoolMetrics metrics = new PoolMetrics(exampleImage(), 1);
         long pid = ProcessHandle.current().pid();
         PoolListener.WorkerRef w = new PoolListener.WorkerRef(0, 1, pid);
-        metrics.restoreStarted(w);
+        metrics.restoreStarted(0, 1);
         metrics.restoreFinished(w, Duration.ofMillis(200));
         metrics.heartbeat(w, Message.of(MessageType.HEARTBEAT, "worker", "0", "requests", "1", "inflight", "0", "oldest-ms", "0",
                 "latency-bounds-ms", "1,5", "latency-cumulative", "1,1", "latency-count", "1", "latency-sum-us", "800",

@@ -118,7 +118,7 @@ public final class PoolMetrics implements PoolListener {
     }
 
     @Override
-    public void restoreStarted(WorkerRef w) {
+    public void restoreStarted(int worker, long generation) {
         restoresStarted.increment();
     }
 

@@ -31,7 +31,11 @@ public interface PoolListener {
     default void imageChanged(ImageManifest image) {
     }
 
-    default void restoreStarted(WorkerRef w) {
+    /**
+     * A restore of {@code worker} began. No PID yet: until the restore is done, the process under criu is
+     * not yet the worker's JVM, and {@code WorkerProcess.hostPid()} remembers the first one it sees.
+     */
+    default void restoreStarted(int worker, long generation) {
     }
 
     /** The worker is READY; {@code took} runs from the start of its restore. */

@@ -340,7 +340,7 @@ public final class Supervisor {
             Worker w = new Worker(p, maxRequestsWithJitter());
             w.replaces = replaces;
             workers.add(w);
-            listener.restoreStarted(w.ref());
+            listener.restoreStarted(slot, w.generation());
             p.namespace().onExit().thenRun(() -> events.add(new Event.WorkerExited(p)));
             return w;
         } catch (IOException e) {

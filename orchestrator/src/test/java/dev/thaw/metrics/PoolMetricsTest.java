@@ -40,8 +40,8 @@ class PoolMetricsTest {
 
     @Test
     void each_restore_that_became_ready_is_one_observation_of_the_restore_histogram() {
-        metrics.restoreStarted(new WorkerRef(0, 3, 100));
-        metrics.restoreStarted(new WorkerRef(1, 3, 101));
+        metrics.restoreStarted(0, 3);
+        metrics.restoreStarted(1, 3);
         metrics.restoreFinished(new WorkerRef(0, 3, 100), Duration.ofMillis(240));
         metrics.bootFailed(new WorkerRef(1, 3, 101));
         String scrape = metrics.scrape();
