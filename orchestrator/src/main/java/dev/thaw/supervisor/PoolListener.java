@@ -31,6 +31,14 @@ public interface PoolListener {
     default void imageChanged(ImageManifest image) {
     }
 
+    /** USR2: thaw run started a {@code thaw checkpoint} of the next image. */
+    default void checkpointStarted() {
+    }
+
+    /** That checkpoint ended; a failed one leaves the serving image in place. */
+    default void checkpointFinished(boolean succeeded) {
+    }
+
     /**
      * A restore of {@code worker} began. No PID yet: until the restore is done, the process under criu is
      * not yet the worker's JVM, and {@code WorkerProcess.hostPid()} remembers the first one it sees.
