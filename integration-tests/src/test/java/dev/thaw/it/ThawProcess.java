@@ -38,11 +38,19 @@ final class ThawProcess implements AutoCloseable {
     }
 
     static ThawProcess start(Path cwd, Map<String, String> env, String... args) throws IOException {
-        List<String> command = new ArrayList<>();
+        return startUnder(List.of(), cwd, env, args);
+    }
+
+    /** thaw started through {@code wrapper} (e.g. unshare, to be PID 1 as in a container). */
+    static ThawProcess startUnder(List<String> wrapper, Path cwd, Map<String, String> env, String... args) throws IOException {
+        List<String> command = new ArrayList<>(wrapper);
         command.add(Environment.THAW.toString());
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true);
         pb.environment().putAll(env);
+        // thaw run serves HTTP on 127.0.0.1:9191 by default; tests run side by side on one machine, so each pool
+        // gets a port of the kernel's choosing unless the test names one (a flag wins over the environment).
+        pb.environment().putIfAbsent("THAW_HTTP_ADDRESS", "127.0.0.1:0");
         return new ThawProcess(pb.start());
     }
 

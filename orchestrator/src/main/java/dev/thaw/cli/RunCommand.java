@@ -9,11 +9,11 @@ import dev.thaw.engine.Criu;
 import dev.thaw.engine.ImageDirectory;
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.Privileges;
-import dev.thaw.engine.Restorer;
 import dev.thaw.engine.ThawException;
 import dev.thaw.metrics.EndpointSettings;
 import dev.thaw.metrics.MetricsEndpoint;
 import dev.thaw.metrics.PoolMetrics;
+import dev.thaw.supervisor.ImageSource;
 import dev.thaw.supervisor.RunSettings;
 import dev.thaw.supervisor.Supervisor;
 import java.io.FileDescriptor;
@@ -34,8 +34,9 @@ import sun.misc.Signal;
 
 @Command(name = "run", sortOptions = false,
         description = {"Restore N workers from an image and supervise them: crashed workers are restored again, hung ones",
-                "replaced, old ones recycled. Signals: TERM graceful stop, INT/QUIT fast stop, HUP rolling restart,",
-                "TTIN/TTOU one worker more/fewer, USR1 reopen logs (docs/signals.md). Each worker's output is",
+                "replaced, old ones recycled. Signals: TERM graceful stop, INT/QUIT fast stop, HUP rolling restart (onto a",
+                "newer image if one was written to --image),",
+                "TTIN/TTOU one worker more/fewer, USR1 reopen logs, USR2 new image + roll (docs/signals.md). Each worker's output is",
                 "forwarded, prefixed 'worker=N | '. Every setting below also reads THAW_<NAME> and the --config file."},
         footer = {"", "Example:", "  thaw run --image /var/lib/thaw/app --workers 4 --max-requests 10000 --max-requests-jitter 1000"})
 public final class RunCommand implements Callable<Integer> {
@@ -68,30 +69,36 @@ public final class RunCommand implements Callable<Integer> {
         RunSettings settings = RunSettings.from(sources, env);
         EndpointSettings endpoint = EndpointSettings.from(sources, settings.workers());
         ImageDirectory dir = new ImageDirectory(image);
-        ImageManifest manifest = dir.verify();
         Criu criu = Criu.locate();
         Privileges.require("thaw run");
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
-        out.println("thaw: image " + dir.target() + ": generation " + manifest.generation() + ", "
-                + Bytes.human(manifest.imageBytes()) + ", " + manifest.jdk().vendor() + " " + manifest.jdk().version()
-                + ", made " + manifest.createdAt());
-        SystemTuning.apply(out);
-        PoolMetrics metrics = new PoolMetrics(manifest, endpoint.minReadyWorkers());
-        Path runDir = null;
+        Path runDir = Files.createTempDirectory("thaw-run-");
         boolean clean = false;
-        // The endpoint binds first: a taken --http-address fails the run before anything is restored.
-        try (MetricsEndpoint http = MetricsEndpoint.start(endpoint, metrics, out)) {
-            runDir = Files.createTempDirectory("thaw-run-");
+        boolean restoring = false;
+        try (ImageSource images = ImageSource.open(dir, criu, runDir)) {
+            ImageManifest manifest = images.manifest();
+            out.println("thaw: image " + dir.target() + ": generation " + manifest.generation() + ", "
+                    + Bytes.human(manifest.imageBytes()) + ", " + manifest.jdk().vendor() + " " + manifest.jdk().version()
+                    + ", made " + manifest.createdAt());
+            SystemTuning.apply(out, settings.ksm());
+            PoolMetrics metrics = new PoolMetrics(manifest, endpoint.minReadyWorkers());
             Path socket = claimSocket(settings.socket());
-            Supervisor supervisor = new Supervisor(new Restorer(criu, dir.target(), manifest, runDir), settings, socket, out, metrics);
-            try (ControlServer ignored = ControlServer.open(socket, supervisor::post)) {
+            Supervisor supervisor = new Supervisor(images, SelfCommand.get(), settings, socket, out, metrics);
+            // The endpoint binds before anything is restored: a taken --http-address fails the run at once.
+            try (MetricsEndpoint http = MetricsEndpoint.start(endpoint, metrics, out);
+                 ControlServer ignored = ControlServer.open(socket, supervisor::post)) {
                 installSignalHandlers(supervisor);
+                restoring = true;
                 int code = supervisor.run();
                 clean = true;
                 return code;
             }
         } catch (ThawException e) {
-            throw runDir == null ? e : new ThawException(e.exitCode(), e.getMessage() + " (restore logs kept in " + runDir + ")", e);
+            if (!restoring) {
+                clean = true; // nothing was restored: no logs worth keeping
+                throw e;
+            }
+            throw new ThawException(e.exitCode(), e.getMessage() + " (restore logs kept in " + runDir + ")", e);
         } finally {
             if (clean) {
                 ImageDirectory.deleteRecursively(runDir);

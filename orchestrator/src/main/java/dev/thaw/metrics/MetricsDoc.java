@@ -78,9 +78,10 @@ public final class MetricsDoc {
           .append("(docs/control-protocol.md) carries them once per `--heartbeat`. Requests are counted by thaw's Jetty\n")
           .append("resource or by the app through `dev.thaw.lifecycle.Requests`. GC pauses exclude ZGC's and Shenandoah's\n")
           .append("concurrent cycles. Counters of a worker start at its restore, not at the leader's start.\n\n")
-          .append("Checkpoints run in `thaw checkpoint`, a separate process that exits when the image is written, so\n")
-          .append("`thaw run` exposes what the image's manifest records about its checkpoint (`thaw_image_*`) instead of\n")
-          .append("counting checkpoints. `thaw_ksm_*` are machine-wide figures from `/sys/kernel/mm/ksm`, covering every\n")
+          .append("Checkpoints run in `thaw checkpoint`, a separate process that exits when the image is written.\n")
+          .append("`thaw run` counts and times the ones it starts itself (USR2, `thaw_checkpoint*`). Of every image it\n")
+          .append("restores from, it exposes what the manifest records about its checkpoint (`thaw_image_*`, updated when\n")
+          .append("HUP or a USR2 moves the pool to a newer image). `thaw_ksm_*` are machine-wide figures from `/sys/kernel/mm/ksm`, covering every\n")
           .append("process that merges, not only this pool. They are NaN where the kernel has no KSM. Per-worker KSM\n")
           .append("figures come from `/proc/PID/ksm_stat` (Linux 6.1+) and are absent without it.\n\n")
           .append("A Grafana dashboard with these panels is in `deploy/grafana/thaw.json`.\n\n")
@@ -95,7 +96,7 @@ public final class MetricsDoc {
 
     static ImageManifest exampleImage() {
         return new ImageManifest(ImageManifest.FORMAT, "doc", Instant.EPOCH, 1, null, List.of("java"), "/", List.of(),
-                "4.2.1", null, 1, 1, List.of(), 1, 1);
+                "4.2.1", null, 1, 1, List.of(), 1, 1, List.of());
     }
 
     /** A pool of one ready worker (this JVM's PID, so /proc figures are real) that has reported everything once. */
@@ -103,7 +104,9 @@ public final class MetricsDoc {
         PoolMetrics metrics = new PoolMetrics(exampleImage(), 1);
         long pid = ProcessHandle.current().pid();
         PoolListener.WorkerRef w = new PoolListener.WorkerRef(0, 1, pid);
-        metrics.restoreStarted(w);
+        metrics.checkpointStarted();
+        metrics.checkpointFinished(true);
+        metrics.restoreStarted(0, 1);
         metrics.restoreFinished(w, Duration.ofMillis(200));
         metrics.heartbeat(w, Message.of(MessageType.HEARTBEAT, "worker", "0", "requests", "1", "inflight", "0", "oldest-ms", "0",
                 "latency-bounds-ms", "1,5", "latency-cumulative", "1,1", "latency-count", "1", "latency-sum-us", "800",

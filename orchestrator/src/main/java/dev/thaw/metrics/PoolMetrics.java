@@ -30,6 +30,10 @@ public final class PoolMetrics implements PoolListener {
         Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
         Duration.ofSeconds(60)};
 
+    /** A checkpoint starts the app and warms it up: seconds to minutes. */
+    private static final Duration[] CHECKPOINT_BUCKETS = {Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(10),
+        Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMinutes(2), Duration.ofMinutes(5), Duration.ofMinutes(10)};
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private volatile ImageManifest image;
     private final int minReadyWorkers;
@@ -38,7 +42,12 @@ public final class PoolMetrics implements PoolListener {
     private final Timer restoreDuration;
     private final Counter bootFailures;
     private final Map<Reason, Counter> replacements = new EnumMap<>(Reason.class);
+    private final Counter checkpointsSucceeded;
+    private final Counter checkpointsFailed;
+    private final Timer checkpointDuration;
     private final KsmTotals ksm = new KsmTotals();
+    /** When the USR2 checkpoint in progress started; only the supervisor's thread touches it. */
+    private long checkpointStartedNanos;
     private volatile PoolStatus pool;
     private volatile long poolChangedNanos;
 
@@ -64,6 +73,13 @@ public final class PoolMetrics implements PoolListener {
                             + " past --timeout), max-requests, memory (--max-memory), reload (HUP, thaw reload), scale (retired by a scale-down, not replaced).")
                     .register(registry));
         }
+        String checkpointsHelp = "Checkpoints of a next image that thaw run started (USR2), by outcome: succeeded, failed."
+                + " A 'thaw checkpoint' run by hand is seen only through thaw_image_* after HUP.";
+        checkpointsSucceeded = Counter.builder("thaw.checkpoints").tag("outcome", "succeeded").description(checkpointsHelp).register(registry);
+        checkpointsFailed = Counter.builder("thaw.checkpoints").tag("outcome", "failed").description(checkpointsHelp).register(registry);
+        checkpointDuration = Timer.builder("thaw.checkpoint.duration")
+                .description("How long a USR2 checkpoint took, leader start to image in place (or to its failure).")
+                .serviceLevelObjectives(CHECKPOINT_BUCKETS).register(registry);
         registerPoolGauges();
         registerImageGauges();
         registerKsmGauges();
@@ -118,7 +134,18 @@ public final class PoolMetrics implements PoolListener {
     }
 
     @Override
-    public void restoreStarted(WorkerRef w) {
+    public void checkpointStarted() {
+        checkpointStartedNanos = System.nanoTime();
+    }
+
+    @Override
+    public void checkpointFinished(boolean succeeded) {
+        checkpointDuration.record(Duration.ofNanos(System.nanoTime() - checkpointStartedNanos));
+        (succeeded ? checkpointsSucceeded : checkpointsFailed).increment();
+    }
+
+    @Override
+    public void restoreStarted(int worker, long generation) {
         restoresStarted.increment();
     }
 

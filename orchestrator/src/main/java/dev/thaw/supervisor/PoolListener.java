@@ -31,7 +31,19 @@ public interface PoolListener {
     default void imageChanged(ImageManifest image) {
     }
 
-    default void restoreStarted(WorkerRef w) {
+    /** USR2: thaw run started a {@code thaw checkpoint} of the next image. */
+    default void checkpointStarted() {
+    }
+
+    /** That checkpoint ended; a failed one leaves the serving image in place. */
+    default void checkpointFinished(boolean succeeded) {
+    }
+
+    /**
+     * A restore of {@code worker} began. No PID yet: until the restore is done, the process under criu is
+     * not yet the worker's JVM, and {@code WorkerProcess.hostPid()} remembers the first one it sees.
+     */
+    default void restoreStarted(int worker, long generation) {
     }
 
     /** The worker is READY; {@code took} runs from the start of its restore. */

@@ -3,7 +3,7 @@ package dev.thaw.supervisor;
 import dev.thaw.control.ControlEvent;
 import dev.thaw.control.Peer;
 import dev.thaw.engine.CriuLog;
-import dev.thaw.engine.Restorer;
+import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.ThawException;
 import dev.thaw.engine.WorkerProcess;
 import dev.thaw.lifecycle.WorkerIdentity;
@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -35,7 +36,9 @@ public final class Supervisor {
 
     private static final long MEMORY_SAMPLE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-    private final Restorer restorer;
+    private final ImageSource images;
+    /** This orchestrator's own command line up to the subcommand, to run 'thaw checkpoint' on USR2. */
+    private final List<String> thawCommand;
     private final RunSettings settings;
     private final Path controlSocket;
     private final PrintStream out;
@@ -52,15 +55,19 @@ public final class Supervisor {
     private State state = State.RUNNING;
     private boolean announcedAllReady;
     private long nextMemorySampleNanos;
+    /** The USR2 checkpoint in progress, if any. */
+    private NextImage nextImage;
     private ThawException halt;
 
-    public Supervisor(Restorer restorer, RunSettings settings, Path controlSocket, PrintStream out) {
-        this(restorer, settings, controlSocket, out, PoolListener.NONE);
+    public Supervisor(ImageSource images, List<String> thawCommand, RunSettings settings, Path controlSocket, PrintStream out) {
+        this(images, thawCommand, settings, controlSocket, out, PoolListener.NONE);
     }
 
-    /** @param listener told about restores, replacements, heartbeats and the pool (metrics) */
-    public Supervisor(Restorer restorer, RunSettings settings, Path controlSocket, PrintStream out, PoolListener listener) {
-        this.restorer = restorer;
+    /** @param listener told about restores, replacements, heartbeats, checkpoints and the pool (metrics) */
+    public Supervisor(ImageSource images, List<String> thawCommand, RunSettings settings, Path controlSocket, PrintStream out,
+                      PoolListener listener) {
+        this.images = images;
+        this.thawCommand = List.copyOf(thawCommand);
         this.settings = settings;
         this.controlSocket = controlSocket;
         this.out = out;
@@ -79,7 +86,7 @@ public final class Supervisor {
 
     /** Runs until stopped by a signal (returns 0) or halted by workers that cannot boot (throws). */
     public int run() throws InterruptedException {
-        log("restoring " + targetWorkers + " workers from generation " + restorer.manifest().generation());
+        log("restoring " + targetWorkers + " workers from generation " + images.manifest().generation());
         manageWorkers();
         while (state == State.RUNNING || !workers.isEmpty()) {
             Event e = events.poll(1, TimeUnit.SECONDS);
@@ -94,7 +101,11 @@ public final class Supervisor {
                 manageWorkers();
             }
             killWorkersPastDeadline();
+            releaseRetiredImages();
             listener.poolChanged(status());
+        }
+        if (nextImage != null) {
+            nextImage.kill();
         }
         if (halt != null) {
             throw halt;
@@ -108,6 +119,7 @@ public final class Supervisor {
             case Event.Control c -> handleControl(c.event());
             case Event.WorkerExited x -> reapWorker(x.process());
             case Event.SignalReceived s -> handleSignal(s.name());
+            case Event.NextImageDone d -> finishNextImage(d.exitCode());
         }
     }
 
@@ -215,10 +227,11 @@ public final class Supervisor {
         switch (name) {
             case "TERM" -> beginStop("received SIGTERM", true);
             case "INT", "QUIT" -> beginStop("received SIG" + name, false);
-            case "HUP" -> beginRoll("received SIGHUP");
+            case "HUP" -> reload("received SIGHUP");
             case "TTIN" -> scaleTo(targetWorkers + 1, "received SIGTTIN");
             case "TTOU" -> scaleTo(targetWorkers - 1, "received SIGTTOU");
             case "USR1" -> reopenLogs();
+            case "USR2" -> startNextImage();
             default -> log("ignoring SIG" + name);
         }
     }
@@ -292,6 +305,11 @@ public final class Supervisor {
         }
     }
 
+    /** Images the pool switched away from are deleted once no restore reads them. */
+    private void releaseRetiredImages() {
+        images.releaseRetired(workers.inState(WorkerState.RESTORING).stream().map(w -> w.restoredFrom).toList());
+    }
+
     /** Restores a worker into every empty slot below the target; retires workers of slots above it. */
     private void manageWorkers() {
         for (int slot = 0; slot < targetWorkers && state == State.RUNNING; slot++) {
@@ -333,14 +351,15 @@ public final class Supervisor {
     }
 
     private Worker restoreWorker(int slot, Worker replaces) {
+        var restorer = images.restorer();
         WorkerIdentity identity = new WorkerIdentity(slot, restorer.manifest().generation(), Instant.now(),
                 controlSocket, settings.heartbeat(), settings.env(), Map.of());
         try {
             WorkerProcess p = restorer.restore(identity, this::print);
-            Worker w = new Worker(p, maxRequestsWithJitter());
+            Worker w = new Worker(p, restorer, maxRequestsWithJitter());
             w.replaces = replaces;
             workers.add(w);
-            listener.restoreStarted(w.ref());
+            listener.restoreStarted(slot, w.generation());
             p.namespace().onExit().thenRun(() -> events.add(new Event.WorkerExited(p)));
             return w;
         } catch (IOException e) {
@@ -395,6 +414,57 @@ public final class Supervisor {
         log(why + ": rolling restart of " + rollPending.size() + " workers, " + settings.maxUnavailable() + " at a time");
     }
 
+    /** HUP and 'thaw reload': switch to a newer image if one was written, then roll every worker. */
+    private void reload(String why) {
+        if (images.changed()) {
+            try {
+                ImageManifest next = images.switchToNew();
+                listener.imageChanged(next);
+                log(why + ": new image in " + images.directory() + " (generation " + next.generation() + ", made "
+                        + next.createdAt() + "): workers are rolled onto it");
+            } catch (IOException | RuntimeException e) {
+                log(why + ": the new image in " + images.directory() + " is unusable (" + e.getMessage()
+                        + "): workers keep serving generation " + images.manifest().generation() + "; no rolling restart");
+                return;
+            }
+        }
+        beginRoll(why);
+    }
+
+    /** USR2: make the next image from the recorded command line; the roll follows when it succeeds. */
+    private void startNextImage() {
+        if (nextImage != null) {
+            log("received SIGUSR2: a new image is already being made (pid " + nextImage.process().pid() + ")");
+            return;
+        }
+        try {
+            nextImage = NextImage.start(thawCommand, images.directory(), images.manifest(), this::print);
+            listener.checkpointStarted();
+            log("received SIGUSR2: making generation " + (images.manifest().generation() + 1) + " from the recorded command line (pid "
+                    + nextImage.process().pid() + "); workers keep serving generation " + images.manifest().generation());
+            Process p = nextImage.process();
+            p.onExit().thenRun(() -> events.add(new Event.NextImageDone(p.exitValue())));
+        } catch (IOException | IllegalStateException e) {
+            log("received SIGUSR2: cannot make a new image: " + e.getMessage()
+                    + ": make one with 'thaw checkpoint --force' and send HUP");
+        }
+    }
+
+    private void finishNextImage(int exitCode) {
+        String error = nextImage.lastError();
+        nextImage = null;
+        listener.checkpointFinished(exitCode == 0);
+        if (state != State.RUNNING) {
+            return;
+        }
+        if (exitCode != 0) {
+            log("the new image failed (exit " + exitCode + (error.isEmpty() ? "" : ": " + error) + "): workers keep serving generation "
+                    + images.manifest().generation() + " and the old image stays in place");
+            return;
+        }
+        reload("new image made");
+    }
+
     private String scaleTo(int n, String why) {
         if (n < 1 || n > 1024) {
             log(why + ": keeping " + targetWorkers + " workers (must stay between 1 and 1024)");
@@ -425,7 +495,7 @@ public final class Supervisor {
                 peer.send(Message.of(MessageType.REPLY, "ok", Boolean.toString(n >= 1 && n <= 1024), "message", scaleTo(n, "thaw scale")));
             }
             case RELOAD -> {
-                beginRoll("thaw reload");
+                reload("thaw reload");
                 peer.send(Message.of(MessageType.REPLY, "ok", "true", "message", "rolling restart of " + rollPending.size() + " workers"));
             }
             default -> { }
@@ -433,7 +503,7 @@ public final class Supervisor {
     }
 
     PoolStatus status() {
-        return PoolStatus.of(restorer.manifest().generation(), targetWorkers, !rollPending.isEmpty(), workers.all(), restarts);
+        return PoolStatus.of(images.manifest().generation(), targetWorkers, !rollPending.isEmpty(), workers.all(), restarts);
     }
 
     private void log(String line) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class PoolMetricsTest {
     private static final ImageManifest IMAGE = new ImageManifest(ImageManifest.FORMAT, "test", Instant.ofEpochSecond(1_700_000_000), 3,
-            null, List.of("java"), "/", List.of(), "4.2.1", null, 1, 300L << 20, List.of(), 735, 360);
+            null, List.of("java"), "/", List.of(), "4.2.1", null, 1, 300L << 20, List.of(), 735, 360, List.of());
 
     private final PoolMetrics metrics = new PoolMetrics(IMAGE, 2);
 
@@ -40,8 +40,8 @@ class PoolMetricsTest {
 
     @Test
     void each_restore_that_became_ready_is_one_observation_of_the_restore_histogram() {
-        metrics.restoreStarted(new WorkerRef(0, 3, 100));
-        metrics.restoreStarted(new WorkerRef(1, 3, 101));
+        metrics.restoreStarted(0, 3);
+        metrics.restoreStarted(1, 3);
         metrics.restoreFinished(new WorkerRef(0, 3, 100), Duration.ofMillis(240));
         metrics.bootFailed(new WorkerRef(1, 3, 101));
         String scrape = metrics.scrape();
@@ -111,5 +111,21 @@ class PoolMetricsTest {
         assertFalse(scrape.contains("thaw_worker_requests_in_flight{"), "inflight=x is no number: " + scrape);
         assertFalse(scrape.contains("thaw_worker_request_duration_seconds_bucket{"), "bounds not ascending: " + scrape);
         assertFalse(scrape.contains("thaw_worker_heap_used_bytes{"), scrape);
+    }
+
+    @Test
+    void a_usr2_checkpoint_counts_by_outcome_and_a_newer_image_replaces_the_image_figures() {
+        metrics.checkpointStarted();
+        metrics.checkpointFinished(false);
+        metrics.checkpointStarted();
+        metrics.checkpointFinished(true);
+        metrics.imageChanged(new ImageManifest(ImageManifest.FORMAT, "test", Instant.ofEpochSecond(1_700_000_100), 4, null, List.of("java"),
+                "/", List.of(), "4.2.1", null, 1, 100L << 20, List.of(), 735, 500, List.of()));
+        String scrape = metrics.scrape();
+        assertTrue(scrape.contains("thaw_checkpoints_total{outcome=\"succeeded\"} 1.0\n"), scrape);
+        assertTrue(scrape.contains("thaw_checkpoints_total{outcome=\"failed\"} 1.0\n"), scrape);
+        assertTrue(scrape.contains("thaw_checkpoint_duration_seconds_count 2\n"), scrape);
+        assertTrue(scrape.contains("thaw_image_generation 4.0\n"), scrape);
+        assertTrue(scrape.contains("thaw_image_checkpoint_duration_seconds 0.5\n"), scrape);
     }
 }
