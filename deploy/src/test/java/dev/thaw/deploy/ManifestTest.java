@@ -26,7 +26,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -140,8 +139,9 @@ class ManifestTest {
         assertEquals("/readyz", main.getReadinessProbe().getHttpGet().getPath());
         assertEquals("/healthz", main.getLivenessProbe().getHttpGet().getPath());
         // thaw's own endpoint, on a free loopback port: every path a probe requests exists there.
-        PoolMetrics metrics = new PoolMetrics(new ImageManifest(ImageManifest.FORMAT, "test", Instant.EPOCH, 1, null, List.of("java"), "/",
-                List.of(), "4.2.1", null, 1, 1, List.of(), 1, 1), endpoint.minReadyWorkers());
+        // An image manifest with every field at its zero value: the endpoint only needs one to exist.
+        ImageManifest image = new com.fasterxml.jackson.databind.ObjectMapper().readValue("{}", ImageManifest.class);
+        PoolMetrics metrics = new PoolMetrics(image, endpoint.minReadyWorkers());
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         try (MetricsEndpoint served = MetricsEndpoint.start(new EndpointSettings(Optional.of(new InetSocketAddress("127.0.0.1", 0)),
                 endpoint.minReadyWorkers()), metrics, quiet)) {
