@@ -18,7 +18,26 @@ final class ContainerCapabilities {
     static final Set<String> RUNTIME_DEFAULT = Set.of("AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
             "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT");
 
+    /** Linux's capability numbers (linux/capability.h), in order. */
+    private static final List<String> NUMBERED = List.of("CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL",
+            "SETGID", "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK",
+            "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
+            "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE",
+            "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE");
+
     private ContainerCapabilities() {
+    }
+
+    /** The capabilities in a /proc/PID/status mask such as CapEff's. */
+    static Set<String> fromMask(String hex) {
+        java.math.BigInteger mask = new java.math.BigInteger(hex.strip(), 16);
+        Set<String> out = new TreeSet<>();
+        for (int bit = 0; bit < mask.bitLength(); bit++) {
+            if (mask.testBit(bit)) {
+                out.add(bit < NUMBERED.size() ? NUMBERED.get(bit) : "CAP_" + bit);
+            }
+        }
+        return out;
     }
 
     static Set<String> of(SecurityContext sc) {

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,8 +90,22 @@ public final class PodSim implements AutoCloseable {
         say("init container " + init.getName() + " completed");
     }
 
+    /** thaw run as PID 1: through scripts/thaw that is tini, holding exactly the securityContext's capabilities. */
     private ContainerProcess startMainContainer(Map<String, Path> volumes) throws Exception {
-        return start(pod.runContainer(), volumes);
+        ContainerProcess p = start(pod.runContainer(), volumes);
+        long pid1 = p.pid1();
+        Set<String> expected = ContainerCapabilities.of(pod.runContainer().getSecurityContext());
+        Set<String> held = Set.of();
+        String comm = "";
+        for (int i = 0; i < 100 && !held.equals(expected); i++) { // until setpriv has exec'd the command
+            Thread.sleep(50);
+            comm = Files.readString(Path.of("/proc", Long.toString(pid1), "comm")).strip();
+            held = Files.readAllLines(Path.of("/proc", Long.toString(pid1), "status")).stream().filter(l -> l.startsWith("CapEff:"))
+                    .map(l -> ContainerCapabilities.fromMask(l.substring(7))).findFirst().orElse(Set.of());
+        }
+        check(held.equals(expected), "PID 1 of the main container holds " + held + ", not the securityContext's " + expected);
+        say("main container PID 1 is " + comm + ", holding " + held);
+        return p;
     }
 
     private ContainerProcess start(Container c, Map<String, Path> volumes) throws Exception {
