@@ -48,12 +48,15 @@ final class ContainerProcess implements AutoCloseable {
     }
 
     /**
+     * @param mounts shell commands run first inside the new mount namespace, as a runtime sets up the
+     *     container's root (bind mounts of volumes, a read-only root); empty for none
      * @param privileges the command that drops to the container's capabilities (setpriv ...), run
      *     inside the new namespaces as a runtime drops them after creating the container
      */
     static ContainerProcess start(String name, List<String> command, Map<String, String> env, Path workingDir,
-                                  List<String> privileges, PrintStream echo) throws IOException {
-        List<String> argv = new ArrayList<>(List.of("/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", "--"));
+                                  String mounts, List<String> privileges, PrintStream echo) throws IOException {
+        List<String> argv = new ArrayList<>(List.of("/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", "--",
+                "/bin/sh", "-c", "set -e; " + mounts + "\nexec \"$@\"", "container-setup"));
         argv.addAll(privileges);
         argv.addAll(command);
         ProcessBuilder pb = new ProcessBuilder(argv).directory(workingDir.toFile()).redirectErrorStream(true)
@@ -76,11 +79,11 @@ final class ContainerProcess implements AutoCloseable {
     }
 
     /**
-     * {@code kubectl exec POD -c NAME -- COMMAND}: runs a command in the container's PID namespace with
-     * the container's environment and capabilities; returns its exit code and output.
+     * {@code kubectl exec POD -c NAME -- COMMAND}: runs a command in the container's PID and mount
+     * namespaces with the container's environment and capabilities; returns its exit code and output.
      */
     Exec exec(Duration timeout, String... command) throws IOException, InterruptedException {
-        List<String> argv = new ArrayList<>(List.of("/usr/bin/nsenter", "--target", Long.toString(pid1()), "--pid", "--"));
+        List<String> argv = new ArrayList<>(List.of("/usr/bin/nsenter", "--target", Long.toString(pid1()), "--pid", "--mount", "--"));
         argv.addAll(privileges);
         argv.addAll(List.of(command));
         ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)

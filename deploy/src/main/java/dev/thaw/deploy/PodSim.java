@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
@@ -97,14 +100,16 @@ public final class PodSim implements AutoCloseable {
         Set<String> expected = ContainerCapabilities.of(pod.runContainer().getSecurityContext());
         Set<String> held = Set.of();
         String comm = "";
-        for (int i = 0; i < 100 && !held.equals(expected); i++) { // until setpriv has exec'd the command
+        for (int i = 0; i < 100 && !(held.equals(expected) && comm.equals("tini")); i++) { // sh -> setpriv -> thaw -> tini
             Thread.sleep(50);
             comm = Files.readString(Path.of("/proc", Long.toString(pid1), "comm")).strip();
             held = Files.readAllLines(Path.of("/proc", Long.toString(pid1), "status")).stream().filter(l -> l.startsWith("CapEff:"))
                     .map(l -> ContainerCapabilities.fromMask(l.substring(7))).findFirst().orElse(Set.of());
         }
         check(held.equals(expected), "PID 1 of the main container holds " + held + ", not the securityContext's " + expected);
+        check(comm.equals("tini"), "PID 1 of the main container is " + comm + ", not tini: kill -HUP 1 would not reach thaw the same way");
         say("main container PID 1 is " + comm + ", holding " + held);
+        checkRootFilesystem(p, volumes);
         return p;
     }
 
@@ -120,9 +125,55 @@ public final class PodSim implements AutoCloseable {
         say("  runs here as: " + String.join(" ", command) + "  (cwd " + fs.workingDir() + ")");
         Set<String> caps = ContainerCapabilities.of(c.getSecurityContext());
         say("  with capabilities " + caps + " only (securityContext)");
-        ContainerProcess p = ContainerProcess.start(c.getName(), command, env, fs.workingDir(), ContainerCapabilities.setpriv(caps), out);
+        String mounts = containerRoot(c, volumes);
+        ContainerProcess p = ContainerProcess.start(c.getName(), command, env, fs.workingDir(), mounts, ContainerCapabilities.setpriv(caps), out);
         started.add(p);
         return p;
+    }
+
+    /**
+     * The container's root as a runtime would set it up, in the container's own mount namespace: each
+     * volume mounted at its mount path where this machine has that directory (/tmp; the others are
+     * reached through {@link ContainerFs}'s rewritten paths), and with readOnlyRootFilesystem the root
+     * remounted read-only, the pod's volumes staying writable. So a write outside the volumes fails
+     * here as it would in the pod.
+     */
+    private String containerRoot(Container c, Map<String, Path> volumes) {
+        StringBuilder sh = new StringBuilder();
+        Path volumesRoot = options.work().resolve("volumes");
+        sh.append("mount --bind ").append(quote(volumesRoot)).append(' ').append(quote(volumesRoot)).append("; ");
+        for (VolumeMount m : c.getVolumeMounts()) {
+            if (Files.isDirectory(Path.of(m.getMountPath())) && !volumesRoot.startsWith(m.getMountPath())) {
+                sh.append("mount --bind ").append(quote(volumes.get(m.getName()))).append(' ').append(quote(Path.of(m.getMountPath()))).append("; ");
+            }
+        }
+        SecurityContext sc = c.getSecurityContext();
+        if (sc != null && Boolean.TRUE.equals(sc.getReadOnlyRootFilesystem())) {
+            sh.append("mount -o remount,bind,ro /; ");
+        }
+        return sh.toString();
+    }
+
+    /** readOnlyRootFilesystem is in force in the container, and its /tmp is the pod's tmp volume. */
+    private void checkRootFilesystem(ContainerProcess p, Map<String, Path> volumes) throws Exception {
+        SecurityContext sc = pod.runContainer().getSecurityContext();
+        if (sc != null && Boolean.TRUE.equals(sc.getReadOnlyRootFilesystem())) {
+            Path probe = Path.of("/.thaw-pod-sim-write-check");
+            ContainerProcess.Exec r = p.exec(STATUS_TIMEOUT, "touch", probe.toString());
+            boolean written = Files.deleteIfExists(probe);
+            check(r.exitCode() != 0 && !written, "the main container could write " + probe + ": its root is not read-only");
+        }
+        Optional<VolumeMount> tmp = pod.runContainer().getVolumeMounts().stream().filter(m -> m.getMountPath().equals("/tmp")).findFirst();
+        if (tmp.isPresent()) {
+            ContainerProcess.Exec r = p.exec(STATUS_TIMEOUT, "touch", "/tmp/.thaw-pod-sim-tmp-check");
+            check(r.exitCode() == 0 && Files.deleteIfExists(volumes.get(tmp.get().getName()).resolve(".thaw-pod-sim-tmp-check")),
+                    "the main container's /tmp is not its " + tmp.get().getName() + " volume: " + r.output().strip());
+        }
+        say("main container: root file system read-only, /tmp on its volume, as the securityContext and mounts say");
+    }
+
+    private static String quote(Path p) {
+        return "'" + p.toString().replace("'", "'\\''") + "'";
     }
 
     /** The kubelet's order: the startup probe until it passes, then readiness; liveness must pass too. */
