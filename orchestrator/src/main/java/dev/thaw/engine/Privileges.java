@@ -9,6 +9,7 @@ import java.util.List;
 
 /** Whether this process may run CRIU: root, or the capabilities CRIU needs. */
 public final class Privileges {
+    private static final int CAP_SETPCAP = 8;
     private static final int CAP_NET_ADMIN = 12;
     private static final int CAP_SYS_CHROOT = 18;
     private static final int CAP_SYS_PTRACE = 19;
@@ -31,6 +32,11 @@ public final class Privileges {
         }
         if (!effective.testBit(CAP_SYS_PTRACE)) {
             missing.add("CAP_SYS_PTRACE");
+        }
+        if (!effective.testBit(CAP_SETPCAP)) {
+            // CRIU's restorer sets each worker's bounding set to the leader's (PR_CAPBSET_DROP);
+            // without this a restore in a container that dropped capabilities hangs.
+            missing.add("CAP_SETPCAP");
         }
         return missing;
     }
