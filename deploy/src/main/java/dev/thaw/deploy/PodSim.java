@@ -1,27 +1,21 @@
 package dev.thaw.deploy;
 
+import static dev.thaw.deploy.PodSimFailure.check;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.Probe;
-import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.ServicePort;
-import io.fabric8.kubernetes.api.model.VolumeMount;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,13 +38,15 @@ public final class PodSim implements AutoCloseable {
     private final PodManifests pod;
     private final PrintStream out = System.out;
     private final long deadline;
-    private final List<ContainerProcess> started = new ArrayList<>();
+    private final ContainerRuntime runtime;
     private ContainerProcess main;
 
     PodSim(PodSimOptions options) throws Exception {
         this.options = options;
         this.pod = PodManifests.load(options.manifests());
         this.deadline = System.nanoTime() + options.deadline().toNanos();
+        Map<String, Path> volumes = ContainerFs.createVolumes(pod.pod().getVolumes(), pod.configMap(), options.work().resolve("volumes"));
+        this.runtime = new ContainerRuntime(options, pod.configMap(), volumes, out);
     }
 
     public static void main(String[] args) {
@@ -62,7 +58,7 @@ public final class PodSim implements AutoCloseable {
         } catch (PodSimOptions.UsageException e) {
             System.out.println("pod-sim: error: " + e.getMessage());
             code = 2;
-        } catch (Failed e) {
+        } catch (PodSimFailure e) {
             System.out.println("pod-sim: FAILED: " + e.getMessage());
             code = 1;
         } catch (Exception e) {
@@ -74,9 +70,8 @@ public final class PodSim implements AutoCloseable {
     }
 
     void run() throws Exception {
-        Map<String, Path> volumes = ContainerFs.createVolumes(pod.pod().getVolumes(), pod.configMap(), options.work().resolve("volumes"));
-        runInitContainer(volumes);
-        main = startMainContainer(volumes);
+        runInitContainer();
+        main = startMainContainer();
         awaitStartupAndReadiness();
         checkServicePorts();
         rollAndCheck("kill -HUP 1", "kill", "-HUP", "1");
@@ -84,96 +79,21 @@ public final class PodSim implements AutoCloseable {
         terminate();
     }
 
-    private void runInitContainer(Map<String, Path> volumes) throws Exception {
+    private void runInitContainer() throws Exception {
         Container init = pod.checkpointContainer();
-        ContainerProcess c = start(init, volumes);
+        ContainerProcess c = runtime.start(init);
         OptionalInt exit = c.awaitExit(remaining(options.initTimeout()));
         check(exit.isPresent(), "init container " + init.getName() + " did not finish within " + options.initTimeout().toSeconds() + " s");
         check(exit.getAsInt() == 0, "init container " + init.getName() + " exited with code " + exit.getAsInt() + " (its output is above)");
         say("init container " + init.getName() + " completed");
     }
 
-    /** thaw run as PID 1: through scripts/thaw that is tini, holding exactly the securityContext's capabilities. */
-    private ContainerProcess startMainContainer(Map<String, Path> volumes) throws Exception {
-        ContainerProcess p = start(pod.runContainer(), volumes);
-        long pid1 = p.pid1();
-        Set<String> expected = ContainerCapabilities.of(pod.runContainer().getSecurityContext());
-        Set<String> held = Set.of();
-        String comm = "";
-        for (int i = 0; i < 100 && !(held.equals(expected) && comm.equals("tini")); i++) { // sh -> setpriv -> thaw -> tini
-            Thread.sleep(50);
-            comm = Files.readString(Path.of("/proc", Long.toString(pid1), "comm")).strip();
-            held = Files.readAllLines(Path.of("/proc", Long.toString(pid1), "status")).stream().filter(l -> l.startsWith("CapEff:"))
-                    .map(l -> ContainerCapabilities.fromMask(l.substring(7))).findFirst().orElse(Set.of());
-        }
-        check(held.equals(expected), "PID 1 of the main container holds " + held + ", not the securityContext's " + expected);
-        check(comm.equals("tini"), "PID 1 of the main container is " + comm + ", not tini: kill -HUP 1 would not reach thaw the same way");
-        say("main container PID 1 is " + comm + ", holding " + held);
-        checkRootFilesystem(p, volumes);
+    /** thaw run as PID 1 of its container: tini, holding the securityContext's capabilities, on a read-only root. */
+    private ContainerProcess startMainContainer() throws Exception {
+        ContainerProcess p = runtime.start(pod.runContainer());
+        say(runtime.verifyPid1(p, pod.runContainer()));
+        say(runtime.verifyRootFilesystem(p, pod.runContainer()));
         return p;
-    }
-
-    private ContainerProcess start(Container c, Map<String, Path> volumes) throws Exception {
-        ContainerFs fs = new ContainerFs(c, volumes, options.imagePaths());
-        Map<String, String> base = new LinkedHashMap<>();
-        base.put("PATH", options.path());
-        base.put("HOME", "/root");
-        base.put("LANG", "C.UTF-8");
-        Map<String, String> env = fs.environment(base, pod.configMap());
-        List<String> command = fs.commandLine(env);
-        say("container " + c.getName() + ": " + String.join(" ", PodManifests.commandLine(c)));
-        say("  runs here as: " + String.join(" ", command) + "  (cwd " + fs.workingDir() + ")");
-        Set<String> caps = ContainerCapabilities.of(c.getSecurityContext());
-        say("  with capabilities " + caps + " only (securityContext)");
-        String mounts = containerRoot(c, volumes);
-        ContainerProcess p = ContainerProcess.start(c.getName(), command, env, fs.workingDir(), mounts, ContainerCapabilities.setpriv(caps), out);
-        started.add(p);
-        return p;
-    }
-
-    /**
-     * The container's root as a runtime would set it up, in the container's own mount namespace: each
-     * volume mounted at its mount path where this machine has that directory (/tmp; the others are
-     * reached through {@link ContainerFs}'s rewritten paths), and with readOnlyRootFilesystem the root
-     * remounted read-only, the pod's volumes staying writable. So a write outside the volumes fails
-     * here as it would in the pod.
-     */
-    private String containerRoot(Container c, Map<String, Path> volumes) {
-        StringBuilder sh = new StringBuilder();
-        Path volumesRoot = options.work().resolve("volumes");
-        sh.append("mount --bind ").append(quote(volumesRoot)).append(' ').append(quote(volumesRoot)).append("; ");
-        for (VolumeMount m : c.getVolumeMounts()) {
-            if (Files.isDirectory(Path.of(m.getMountPath())) && !volumesRoot.startsWith(m.getMountPath())) {
-                sh.append("mount --bind ").append(quote(volumes.get(m.getName()))).append(' ').append(quote(Path.of(m.getMountPath()))).append("; ");
-            }
-        }
-        SecurityContext sc = c.getSecurityContext();
-        if (sc != null && Boolean.TRUE.equals(sc.getReadOnlyRootFilesystem())) {
-            sh.append("mount -o remount,bind,ro /; ");
-        }
-        return sh.toString();
-    }
-
-    /** readOnlyRootFilesystem is in force in the container, and its /tmp is the pod's tmp volume. */
-    private void checkRootFilesystem(ContainerProcess p, Map<String, Path> volumes) throws Exception {
-        SecurityContext sc = pod.runContainer().getSecurityContext();
-        if (sc != null && Boolean.TRUE.equals(sc.getReadOnlyRootFilesystem())) {
-            Path probe = Path.of("/.thaw-pod-sim-write-check");
-            ContainerProcess.Exec r = p.exec(STATUS_TIMEOUT, "touch", probe.toString());
-            boolean written = Files.deleteIfExists(probe);
-            check(r.exitCode() != 0 && !written, "the main container could write " + probe + ": its root is not read-only");
-        }
-        Optional<VolumeMount> tmp = pod.runContainer().getVolumeMounts().stream().filter(m -> m.getMountPath().equals("/tmp")).findFirst();
-        if (tmp.isPresent()) {
-            ContainerProcess.Exec r = p.exec(STATUS_TIMEOUT, "touch", "/tmp/.thaw-pod-sim-tmp-check");
-            check(r.exitCode() == 0 && Files.deleteIfExists(volumes.get(tmp.get().getName()).resolve(".thaw-pod-sim-tmp-check")),
-                    "the main container's /tmp is not its " + tmp.get().getName() + " volume: " + r.output().strip());
-        }
-        say("main container: root file system read-only, /tmp on its volume, as the securityContext and mounts say");
-    }
-
-    private static String quote(Path p) {
-        return "'" + p.toString().replace("'", "'\\''") + "'";
     }
 
     /** The kubelet's order: the startup probe until it passes, then readiness; liveness must pass too. */
@@ -201,7 +121,7 @@ public final class PodSim implements AutoCloseable {
             }
             Thread.sleep(250);
         }
-        throw new Failed(kind + " probe GET " + get.getPath() + " on port " + port + " never answered 200 (last: "
+        throw new PodSimFailure(kind + " probe GET " + get.getPath() + " on port " + port + " never answered 200 (last: "
                 + (last < 0 ? "no answer" : last) + ")" + (main.isAlive() ? "" : "; the main container exited"));
     }
 
@@ -261,7 +181,7 @@ public final class PodSim implements AutoCloseable {
             }
             Thread.sleep(250);
         }
-        throw new Failed("workers " + before + " were not all replaced within " + bound.toSeconds() + " s; ready now: " + ready);
+        throw new PodSimFailure("workers " + before + " were not all replaced within " + bound.toSeconds() + " s; ready now: " + ready);
     }
 
     /** Pod deletion: preStop, then TERM to PID 1; thaw must drain and exit 0 within the grace period. */
@@ -303,7 +223,7 @@ public final class PodSim implements AutoCloseable {
 
     private int appPort() {
         ServicePort http = pod.service().getSpec().getPorts().stream().filter(p -> "http".equals(p.getName())).findFirst()
-                .orElseThrow(() -> new Failed("the Service has no port named http"));
+                .orElseThrow(() -> new PodSimFailure("the Service has no port named http"));
         return PodManifests.containerPort(pod.runContainer(), http.getTargetPort());
     }
 
@@ -329,85 +249,8 @@ public final class PodSim implements AutoCloseable {
         out.println("pod-sim: " + line);
     }
 
-    private static void check(boolean ok, String failure) {
-        if (!ok) {
-            throw new Failed(failure);
-        }
-    }
-
     @Override
     public void close() {
-        started.forEach(ContainerProcess::close);
-    }
-
-    /** A check of the pod failed; the message says which and what was seen. */
-    static final class Failed extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        Failed(String message) {
-            super(message);
-        }
-    }
-
-    /** Requests on new connections to the app, and readiness probes, for as long as a roll lasts. */
-    private static final class Traffic implements AutoCloseable {
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final AtomicLong ok = new AtomicLong();
-        private final AtomicLong failed = new AtomicLong();
-        private final AtomicLong notReady = new AtomicLong();
-        private final AtomicLong probes = new AtomicLong();
-        private final Thread load;
-        private final Thread readiness;
-
-        Traffic(int appPort, int probePort, String probePath) {
-            load = Thread.ofVirtual().start(() -> loop(() -> {
-                (Http.get(appPort, "/items/42", 10_000).status() == 200 ? ok : failed).incrementAndGet();
-            }, 10));
-            readiness = Thread.ofVirtual().start(() -> loop(() -> {
-                probes.incrementAndGet();
-                if (Http.get(probePort, probePath, 2000).status() != 200) {
-                    notReady.incrementAndGet();
-                }
-            }, 500));
-        }
-
-        private void loop(Runnable step, long pauseMillis) {
-            long until = System.nanoTime() + Duration.ofMinutes(5).toNanos(); // bounded even if stop() is never called
-            while (running.get() && System.nanoTime() < until) {
-                step.run();
-                try {
-                    Thread.sleep(pauseMillis);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-
-        void stop() throws InterruptedException {
-            running.set(false);
-            load.join(15_000);
-            readiness.join(15_000);
-        }
-
-        long ok() {
-            return ok.get();
-        }
-
-        long failed() {
-            return failed.get();
-        }
-
-        long notReady() {
-            return notReady.get();
-        }
-
-        String report() {
-            return ok + " requests ok, " + failed + " failed; readiness probe failed " + notReady + " of " + probes + " times";
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop();
-        }
+        runtime.close();
     }
 }
