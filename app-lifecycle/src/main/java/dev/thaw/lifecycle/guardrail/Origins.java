@@ -1,0 +1,145 @@
+package dev.thaw.lifecycle.guardrail;
+
+import java.io.FileDescriptor;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.WeakHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * Detective mode's memory: where the app created each socket, file opened for writing, thread and
+ * {@code java.util.Random}. The agent's instrumented JDK methods call {@link #record} with the
+ * {@link FileDescriptor}, {@link Thread} or {@link Random} they just made. Handles are held weakly:
+ * recording must never keep a resource alive, and a file descriptor is read only when the guardrail
+ * runs, so a closed and reused fd number can never point at the wrong creator.
+ */
+public final class Origins {
+    private static final Origins INSTANCE = new Origins();
+    private static final int APP_FRAMES = 6;
+
+    private final Map<Object, List<String>> byHandle = Collections.synchronizedMap(new WeakHashMap<>());
+    private final ThreadLocal<Boolean> inside = new ThreadLocal<>();
+    private final StackWalker walker = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+    private volatile boolean enabled;
+    private volatile Field fdField;
+
+    private Origins() {
+    }
+
+    public static Origins get() {
+        return INSTANCE;
+    }
+
+    /** Turned on by the agent in detective mode, once it can read {@code FileDescriptor.fd}. */
+    public void enable(Field fileDescriptorFd) {
+        fdField = fileDescriptorFd;
+        enabled = true;
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** Called from instrumented JDK code: must not throw, and must not recurse into itself. */
+    public void record(Object handle) {
+        if (!enabled || inside.get() != null) {
+            return;
+        }
+        if (handle instanceof Random && handle.getClass() != Random.class) {
+            return; // SecureRandom and ThreadLocalRandom are thaw's to reseed; subclasses are the app's own
+        }
+        inside.set(Boolean.TRUE);
+        try {
+            byHandle.put(handle, appFrames());
+        } catch (RuntimeException | Error e) {
+            // never break the app's I/O for a diagnostic
+        } finally {
+            inside.remove();
+        }
+    }
+
+    private List<String> appFrames() {
+        List<String> all = walker.walk(frames -> frames
+                .map(f -> (isPlatform(f.getDeclaringClass()) ? "~" : "")
+                        + f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")")
+                .collect(Collectors.toList()));
+        List<String> app = new ArrayList<>();
+        for (String frame : all) {
+            if (!frame.startsWith("~") && app.size() < APP_FRAMES) {
+                app.add(frame);
+            }
+        }
+        if (app.isEmpty()) {
+            // made by the JDK on its own behalf: its last frames are the best clue there is
+            for (int i = Math.max(0, all.size() - 3); i < all.size(); i++) {
+                app.add(all.get(i).substring(1) + " (JDK)");
+            }
+        }
+        return List.copyOf(app);
+    }
+
+    /** JDK classes and thaw's own (loaded from the agent jar): the report wants the first frame of the app's code. */
+    private static boolean isPlatform(Class<?> c) {
+        ClassLoader loader = c.getClassLoader();
+        if (loader == null || loader == ClassLoader.getPlatformClassLoader()) {
+            return true;
+        }
+        java.security.CodeSource source = c.getProtectionDomain().getCodeSource();
+        return source != null && source.equals(Origins.class.getProtectionDomain().getCodeSource());
+    }
+
+    /** The same judgement by name, for stack traces of threads (which carry no classes). */
+    static boolean isPlatform(String className) {
+        return className.startsWith("java.") || className.startsWith("javax.") || className.startsWith("jdk.")
+                || className.startsWith("sun.") || className.startsWith("com.sun.") || className.startsWith("dev.thaw.lifecycle.");
+    }
+
+    /** Creators of the file descriptors open right now, by fd number. */
+    Map<Integer, List<String>> byFd() {
+        Map<Integer, List<String>> out = new HashMap<>();
+        Field fd = fdField;
+        if (fd == null) {
+            return out;
+        }
+        for (Map.Entry<Object, List<String>> e : snapshot().entrySet()) {
+            if (e.getKey() instanceof FileDescriptor d) {
+                try {
+                    int n = fd.getInt(d);
+                    if (n >= 0) {
+                        out.put(n, e.getValue());
+                    }
+                } catch (IllegalAccessException ex) {
+                    return out;
+                }
+            }
+        }
+        return out;
+    }
+
+    List<String> of(Object handle) {
+        List<String> frames = byHandle.get(handle);
+        return frames == null ? List.of() : frames;
+    }
+
+    /** Plain {@code java.util.Random} instances still reachable, and where each was made. */
+    List<List<String>> liveRandoms() {
+        List<List<String>> out = new ArrayList<>();
+        for (Map.Entry<Object, List<String>> e : snapshot().entrySet()) {
+            if (e.getKey() instanceof Random && !e.getValue().isEmpty() && !e.getValue().get(0).endsWith("(JDK)")) {
+                out.add(e.getValue());
+            }
+        }
+        return out;
+    }
+
+    private Map<Object, List<String>> snapshot() {
+        synchronized (byHandle) {
+            return new HashMap<>(byHandle);
+        }
+    }
+}
