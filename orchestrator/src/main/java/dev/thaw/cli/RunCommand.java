@@ -46,7 +46,8 @@ public final class RunCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--env", paramLabel = "NAME=VALUE",
-            description = "Environment override for every worker, read by the app through Thaw.getenv; repeatable.")
+            description = {"Environment variable for every worker, on top of thaw's own environment, which every worker also",
+                    "gets (System.getenv sees both; the leader's values are replaced); repeatable."})
     Map<String, String> env = new LinkedHashMap<>();
 
     /** Adds one option per setting declared in {@link RunSettingsSpec}: the declarations are the single source. */
@@ -61,7 +62,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunSettings settings = RunSettings.from(new SettingSources(givenFlags(), System.getenv(), config), env);
+        RunSettings settings = RunSettings.from(new SettingSources(givenFlags(), System.getenv(), config), WorkerEnvironment.of(System.getenv(), env));
         ImageDirectory dir = new ImageDirectory(image);
         ImageManifest manifest = dir.verify();
         Criu criu = Criu.locate();

@@ -11,12 +11,22 @@ import java.util.List;
  * @param warmupUrls the first URL is also the readiness probe; empty = dump as soon as the leader connects
  * @param readyTimeout how long the leader may take to connect and answer its first 200
  * @param checkpointTimeout how long beforeCheckpoint may take
+ * @param leaderProperties {@code -D} options for the leader: the guardrail's settings, detective mode
  */
 public record CheckpointRequest(Path image, boolean force, List<String> command, Path workingDirectory,
                                 List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
-                                Duration checkpointTimeout, Path agentJar) {
+                                Duration checkpointTimeout, Path agentJar, List<String> leaderProperties) {
     public CheckpointRequest {
         command = List.copyOf(command);
         warmupUrls = List.copyOf(warmupUrls);
+        leaderProperties = List.copyOf(leaderProperties);
+    }
+
+    /** With the guardrail's defaults. */
+    public CheckpointRequest(Path image, boolean force, List<String> command, Path workingDirectory,
+                             List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
+                             Duration checkpointTimeout, Path agentJar) {
+        this(image, force, command, workingDirectory, warmupUrls, warmupRequests, readyTimeout, checkpointTimeout,
+                agentJar, List.of());
     }
 }
