@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
  */
 public final class Origins {
     private static final Origins INSTANCE = new Origins();
-    private static final int APP_FRAMES = 6;
+    /** Enough to get from a driver's socket code down to the app's own call (a JDBC connect is about 8 deep). */
+    private static final int APP_FRAMES = 10;
 
     private final Map<Object, List<String>> byHandle = Collections.synchronizedMap(new WeakHashMap<>());
     private final ThreadLocal<Boolean> inside = new ThreadLocal<>();
@@ -73,6 +74,13 @@ public final class Origins {
             if (!frame.startsWith("~") && app.size() < APP_FRAMES) {
                 app.add(frame);
             }
+        }
+        List<String> thread = app.isEmpty() ? byHandle.get(Thread.currentThread()) : null;
+        if (thread != null && !thread.isEmpty()) {
+            // made by a JDK thread (an HTTP client's selector, a pool's worker): who started that thread is the clue
+            List<String> started = new ArrayList<>(thread);
+            started.set(0, started.get(0) + " (starting thread '" + Thread.currentThread().getName() + "')");
+            return List.copyOf(started);
         }
         if (app.isEmpty()) {
             // made by the JDK on its own behalf: its last frames are the best clue there is
