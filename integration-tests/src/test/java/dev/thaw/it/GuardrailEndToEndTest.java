@@ -68,6 +68,7 @@ class GuardrailEndToEndTest {
 
         assertEquals(1, refused.exitCode(), refused.output());
         String error = errorBlock(refused);
+        System.out.println(error); // the report as users see it, kept in the test's output
         for (String method : List.of("openDatabase", "listen", "openLog", "callUpstream")) {
             assertTrue(error.contains("dev.thaw.it.apps.OffendersApp." + method + "(OffendersApp.java:"),
                     "no creating frame in " + method + ":\n" + error);

@@ -56,6 +56,9 @@ public final class Origins {
         }
         inside.set(Boolean.TRUE);
         try {
+            if (handle instanceof Random && madeByTheJdk()) {
+                return; // a JDK object's own Random (an HTTP client's, say): not the app's to reseed
+            }
             byHandle.put(handle, appFrames());
         } catch (RuntimeException | Error e) {
             // never break the app's I/O for a diagnostic
@@ -91,14 +94,28 @@ public final class Origins {
         return List.copyOf(app);
     }
 
+    /** True when the code that called {@code new Random(...)} is the JDK's (not the app's, not thaw's hook). */
+    private boolean madeByTheJdk() {
+        return walker.walk(frames -> frames
+                .map(StackWalker.StackFrame::getDeclaringClass)
+                .filter(c -> c != Random.class && !c.getName().equals("jdk.internal.misc.ThawHooks") && !isThaw(c))
+                .findFirst()
+                .map(c -> c.getClassLoader() == null || c.getClassLoader() == ClassLoader.getPlatformClassLoader())
+                .orElse(true));
+    }
+
+    private static boolean isThaw(Class<?> c) {
+        java.security.CodeSource source = c.getProtectionDomain().getCodeSource();
+        return source != null && source.equals(Origins.class.getProtectionDomain().getCodeSource());
+    }
+
     /** JDK classes and thaw's own (loaded from the agent jar): the report wants the first frame of the app's code. */
     private static boolean isPlatform(Class<?> c) {
         ClassLoader loader = c.getClassLoader();
         if (loader == null || loader == ClassLoader.getPlatformClassLoader()) {
             return true;
         }
-        java.security.CodeSource source = c.getProtectionDomain().getCodeSource();
-        return source != null && source.equals(Origins.class.getProtectionDomain().getCodeSource());
+        return isThaw(c);
     }
 
     /** The same judgement by name, for stack traces of threads (which carry no classes). */
