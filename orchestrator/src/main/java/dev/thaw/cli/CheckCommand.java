@@ -53,7 +53,7 @@ public final class CheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         CheckpointRequest request = new CheckpointRequest(null, false, command, Path.of("").toAbsolutePath(), warmupUrls,
                 warmupRequests, Duration.ofSeconds(readyTimeoutSeconds), Duration.ofSeconds(checkpointTimeoutSeconds),
-                ThawCli.agentJar(), GuardrailOptions.leaderProperties(spec));
+                ThawCli.agentJar(), 0, List.of(), GuardrailOptions.leaderProperties(spec));
         dev.thaw.engine.Progress progress = Progress.printer(out);
         progress.say("check of " + String.join(" ", command));
         Checkpointer.GuardrailVerdict verdict = new Checkpointer(null, progress).check(request);

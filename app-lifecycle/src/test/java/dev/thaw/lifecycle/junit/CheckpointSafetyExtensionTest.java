@@ -8,6 +8,7 @@ import dev.thaw.lifecycle.Thaw;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
@@ -35,7 +36,23 @@ class CheckpointSafetyExtensionTest {
         assertEquals(0, summary.getTestsFailedCount(), () -> summary.getFailures().get(0).getException().toString());
     }
 
+    /** The fixture classes below run only when launched from here, not when a build's test filter picks them up. */
+    private static volatile boolean launching;
+
+    static boolean launchedByThisTest() {
+        return launching;
+    }
+
     private static TestExecutionSummary run(Class<?> testClass) {
+        launching = true;
+        try {
+            return launch(testClass);
+        } finally {
+            launching = false;
+        }
+    }
+
+    private static TestExecutionSummary launch(Class<?> testClass) {
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener listener = new SummaryGeneratingListener();
         launcher.execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(testClass)).build(), listener);
@@ -43,6 +60,7 @@ class CheckpointSafetyExtensionTest {
     }
 
     /** An app whose startup opens a listener and never closes it. */
+    @EnabledIf("dev.thaw.lifecycle.junit.CheckpointSafetyExtensionTest#launchedByThisTest")
     static class UnsafeStartup {
         static ServerSocket listener;
 
@@ -54,6 +72,7 @@ class CheckpointSafetyExtensionTest {
     }
 
     /** The same app with a Thaw hook that closes the listener before the checkpoint. */
+    @EnabledIf("dev.thaw.lifecycle.junit.CheckpointSafetyExtensionTest#launchedByThisTest")
     static class SafeStartup {
         @Test
         @CheckpointSafe
