@@ -21,7 +21,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Workers restored from one image must not share random state or the leader's environment: 2 workers
  * each print fresh draws from every kind of randomness the leader used before the checkpoint, and the
- * environment variable GREETING, which changed between the checkpoint and the run.
+ * environment variable GREETING, which changed between the checkpoint and the run, and a system property
+ * given to 'thaw run'.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UniquenessEndToEndTest {
@@ -44,7 +45,8 @@ class UniquenessEndToEndTest {
         assertEquals(0, checkpoint.exitCode(), checkpoint.output());
 
         try (ThawProcess pool = ThawProcess.start(work, Map.of("GREETING", "rotated-after-the-checkpoint"), "run",
-                "--image", work.resolve("image").toString(), "--workers", "2", "--socket", work.resolve("thaw.sock").toString())) {
+                "--image", work.resolve("image").toString(), "--workers", "2", "--socket", work.resolve("thaw.sock").toString(),
+                "--property", "greeting.prop=given-at-restore")) {
             pool.awaitLine("^worker=0 \\| unique ", BOUND);
             pool.awaitLine("^worker=1 \\| unique ", BOUND);
             for (String line : pool.output().lines().toList()) {
@@ -77,6 +79,14 @@ class UniquenessEndToEndTest {
         assertEquals(2, byWorker.size(), byWorker.toString());
         for (Map<String, String> worker : byWorker.values()) {
             assertEquals("rotated-after-the-checkpoint", worker.get("GREETING"), "System.getenv in " + worker);
+        }
+    }
+
+    @Test
+    void a_system_property_given_at_restore_reaches_each_restored_worker() {
+        assertEquals(2, byWorker.size(), byWorker.toString());
+        for (Map<String, String> worker : byWorker.values()) {
+            assertEquals("given-at-restore", worker.get("prop"), "System.getProperty in " + worker);
         }
     }
 

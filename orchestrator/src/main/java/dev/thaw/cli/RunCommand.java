@@ -51,6 +51,10 @@ public final class RunCommand implements Callable<Integer> {
                     "gets (System.getenv sees both; the leader's values are replaced); repeatable."})
     Map<String, String> env = new LinkedHashMap<>();
 
+    @Option(names = {"-D", "--property"}, paramLabel = "NAME=VALUE",
+            description = "System property set in every worker at restore, before afterRestore runs (System.getProperty); repeatable.")
+    Map<String, String> properties = new LinkedHashMap<>();
+
     /** Adds one option per setting declared in {@link RunSettingsSpec}: the declarations are the single source. */
     static void addSettingOptions(CommandLine.Model.CommandSpec run) {
         for (Setting<?> s : RunSettingsSpec.ALL) {
@@ -63,7 +67,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunSettings settings = RunSettings.from(new SettingSources(givenFlags(), System.getenv(), config), WorkerEnvironment.of(System.getenv(), env));
+        RunSettings settings = RunSettings.from(new SettingSources(givenFlags(), System.getenv(), config), WorkerEnvironment.of(System.getenv(), env), properties);
         ImageDirectory dir = new ImageDirectory(image);
         Criu criu = Criu.locate();
         Privileges.require("thaw run");
