@@ -24,6 +24,7 @@ public record Baseline(Set<String> fds, Set<Thread> threads) {
     /** Everything open in this process right now, and every live thread. */
     public static Baseline now() {
         try {
+            openTheJdksOwnFds();
             Set<String> fds = new HashSet<>();
             for (Map.Entry<Integer, String> e : OpenResources.self().fds().entrySet()) {
                 fds.add(key(e.getKey(), e.getValue()));
@@ -32,6 +33,16 @@ public record Baseline(Set<String> fds, Set<Thread> threads) {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read /proc/self/fd: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * NIO keeps a socket pair of its own for closing channels safely, created on first use: by a socket
+     * channel on JDK 25, by a file channel on JDK 17 (the guardrail's own reading of /proc would make it).
+     * Using both once makes it exist before a baseline is taken, so it is never mistaken for the app's.
+     */
+    private static void openTheJdksOwnFds() throws IOException {
+        java.nio.channels.FileChannel.open(java.nio.file.Path.of("/proc/self/stat")).close();
+        java.nio.channels.SocketChannel.open().close();
     }
 
     /** The fds opened since {@code before} (e.g. by one connect), and no threads. */

@@ -23,7 +23,12 @@ public final class Origins {
     /** Enough to get from a driver's socket code down to the app's own call (a JDBC connect is about 8 deep). */
     private static final int APP_FRAMES = 10;
 
-    private final Map<Object, List<String>> byHandle = Collections.synchronizedMap(new WeakHashMap<>());
+    private final Map<Object, Origin> byHandle = Collections.synchronizedMap(new WeakHashMap<>());
+    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Where one handle was created, and in which order (see {@link #byFd}). */
+    private record Origin(long sequence, List<String> frames) {
+    }
     private final ThreadLocal<Boolean> inside = new ThreadLocal<>();
     private final StackWalker walker = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
     private volatile boolean enabled;
@@ -59,7 +64,7 @@ public final class Origins {
             if (handle instanceof Random && madeByTheJdk()) {
                 return; // a JDK object's own Random (an HTTP client's, say): not the app's to reseed
             }
-            byHandle.put(handle, appFrames());
+            byHandle.put(handle, new Origin(sequence.incrementAndGet(), appFrames()));
         } catch (RuntimeException | Error e) {
             // never break the app's I/O for a diagnostic
         } finally {
@@ -78,7 +83,8 @@ public final class Origins {
                 app.add(frame);
             }
         }
-        List<String> thread = app.isEmpty() ? byHandle.get(Thread.currentThread()) : null;
+        Origin starter = app.isEmpty() ? byHandle.get(Thread.currentThread()) : null;
+        List<String> thread = starter == null ? null : starter.frames();
         if (thread != null && !thread.isEmpty()) {
             // made by a JDK thread (an HTTP client's selector, a pool's worker): who started that thread is the clue
             List<String> started = new ArrayList<>(thread);
@@ -131,12 +137,16 @@ public final class Origins {
         if (fd == null) {
             return out;
         }
-        for (Map.Entry<Object, List<String>> e : snapshot().entrySet()) {
+        Map<Integer, Origin> newest = new HashMap<>();
+        for (Map.Entry<Object, Origin> e : snapshot().entrySet()) {
             if (e.getKey() instanceof FileDescriptor d) {
                 try {
                     int n = fd.getInt(d);
-                    if (n >= 0) {
-                        out.put(n, e.getValue());
+                    // Some close paths leave the number in a dead FileDescriptor (a FileChannel's, on JDK 17).
+                    // The fd was reused after that close, so the newest creation is the live one.
+                    if (n >= 0 && (!newest.containsKey(n) || newest.get(n).sequence() < e.getValue().sequence())) {
+                        newest.put(n, e.getValue());
+                        out.put(n, e.getValue().frames());
                     }
                 } catch (IllegalAccessException ex) {
                     return out;
@@ -147,22 +157,23 @@ public final class Origins {
     }
 
     List<String> of(Object handle) {
-        List<String> frames = byHandle.get(handle);
-        return frames == null ? List.of() : frames;
+        Origin origin = byHandle.get(handle);
+        return origin == null ? List.of() : origin.frames();
     }
 
     /** Plain {@code java.util.Random} instances still reachable, and where each was made. */
     List<List<String>> liveRandoms() {
         List<List<String>> out = new ArrayList<>();
-        for (Map.Entry<Object, List<String>> e : snapshot().entrySet()) {
-            if (e.getKey() instanceof Random && !e.getValue().isEmpty() && !e.getValue().get(0).endsWith("(JDK)")) {
-                out.add(e.getValue());
+        for (Map.Entry<Object, Origin> e : snapshot().entrySet()) {
+            List<String> frames = e.getValue().frames();
+            if (e.getKey() instanceof Random && !frames.isEmpty() && !frames.get(0).endsWith("(JDK)")) {
+                out.add(frames);
             }
         }
         return out;
     }
 
-    private Map<Object, List<String>> snapshot() {
+    private Map<Object, Origin> snapshot() {
         synchronized (byHandle) {
             return new HashMap<>(byHandle);
         }

@@ -107,7 +107,8 @@ final class LeaderLink {
         try {
             runtime.checkpointRestore();
         } catch (CheckpointException e) {
-            System.err.println("thaw: checkpoint refused: " + ThawRuntime.describe(e));
+            // The orchestrator prints the whole report (CHECKPOINT_FAILED); the leader's own log says that it happened.
+            System.err.println("thaw: checkpoint refused: " + e.getMessage());
         } catch (RestoreException e) {
             System.err.println("thaw: afterRestore failed, worker exiting: " + ThawRuntime.describe(e));
             for (Throwable t : e.getSuppressed()) {
