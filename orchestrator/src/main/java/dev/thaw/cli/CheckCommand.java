@@ -16,9 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "check", sortOptions = false,
-        description = {"Start the app as a leader would be, warm it up, run its beforeCheckpoint callbacks and the guardrail,",
-                "print the report and stop the app. Exit code 0: it can be checkpointed; 1: the guardrail refused.",
-                "Writes no image and needs neither CRIU nor root: run it in CI so that a regression breaks the build."},
+        description = {"Start the app as a leader would be, warm it up, run its beforeCheckpoint callbacks and the guardrail, print the report and stop the app.",
+                "Exit code 0: it can be checkpointed; 1: the guardrail refused. Writes no image and needs neither CRIU nor root: run it in CI so that a regression breaks the build (docs/guardrails.md)."},
         footer = {"", "Example:", "  thaw check --detective --warmup-url http://127.0.0.1:8080/health -- java -jar app.jar"})
 public final class CheckCommand implements Callable<Integer> {
     static final int EXIT_REFUSED = 1;

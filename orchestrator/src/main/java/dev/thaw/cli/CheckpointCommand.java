@@ -22,8 +22,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "checkpoint", sortOptions = false,
         description = {"Start the app as the leader, warm it up, run its beforeCheckpoint callbacks and dump it with CRIU into an image.",
                 "The image is written atomically: an existing image is replaced only by a complete new one (--force).",
-                "Right before the dump the guardrail refuses anything still open that must not cross it (docs/guardrails.md);",
-                "--detective shows where the app created each offender."},
+                "Right before the dump the guardrail refuses anything still open that must not cross it; --detective shows where the app created each offender (docs/guardrails.md)."},
         footer = {"", "Example:", "  thaw checkpoint --image /var/lib/thaw/app --warmup-url http://127.0.0.1:8080/health --warmup-requests 2000 -- java -jar app.jar"})
 public final class CheckpointCommand implements Callable<Integer> {
     @CommandLine.Spec
