@@ -55,10 +55,4 @@ public record GuardrailSettings(boolean refuse, boolean strictThreads, List<Allo
         }
         return out;
     }
-
-    public GuardrailSettings withAllow(List<AllowRule> more) {
-        List<AllowRule> all = new ArrayList<>(allow);
-        all.addAll(more);
-        return new GuardrailSettings(refuse, strictThreads, all);
-    }
 }
