@@ -50,8 +50,13 @@ public final class RunCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--env", paramLabel = "NAME=VALUE",
-            description = "Environment override for every worker, read by the app through Thaw.getenv; repeatable.")
+            description = {"Environment variable for every worker, on top of thaw's own environment, which every worker also",
+                    "gets (System.getenv sees both; the leader's values are replaced); repeatable."})
     Map<String, String> env = new LinkedHashMap<>();
+
+    @Option(names = {"-D", "--property"}, paramLabel = "NAME=VALUE",
+            description = "System property set in every worker at restore, before afterRestore runs (System.getProperty); repeatable.")
+    Map<String, String> properties = new LinkedHashMap<>();
 
     /** Adds one option per setting declared in {@link RunSettingsSpec}: the declarations are the single source. */
     static void addSettingOptions(CommandLine.Model.CommandSpec run) {
@@ -66,7 +71,7 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SettingSources sources = new SettingSources(givenFlags(), System.getenv(), config);
-        RunSettings settings = RunSettings.from(sources, env);
+        RunSettings settings = RunSettings.from(sources, WorkerEnvironment.of(System.getenv(), env), properties);
         EndpointSettings endpoint = EndpointSettings.from(sources, settings.workers());
         ImageDirectory dir = new ImageDirectory(image);
         Criu criu = Criu.locate();

@@ -108,7 +108,7 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     /** The four paths; anything else is a 404, anything but GET or HEAD a 405. */
-    private static final class Routes extends Handler.Abstract.NonBlocking {
+    private static final class Routes extends Handler.Abstract {
         private final PoolMetrics metrics;
 
         Routes(PoolMetrics metrics) {

@@ -59,7 +59,8 @@ final class WorkerSeries implements MultiCollector {
     @Override
     public MetricSnapshots collect() {
         List<Row> rows = new ArrayList<>();
-        pool.get().ifPresent(p -> p.workers().forEach(w -> rows.add(new Row(
+        // A restoring worker has reported nothing yet, and until its restore is done its PID is criu's, not its own.
+        pool.get().ifPresent(p -> p.workers().stream().filter(w -> !"restoring".equals(w.state())).forEach(w -> rows.add(new Row(
                 Labels.of(LABELS.get(0), Integer.toString(w.worker()), LABELS.get(1), Long.toString(w.generation()),
                         LABELS.get(2), Long.toString(w.pid())),
                 w, reports.getOrDefault(w.pid(), HeartbeatReport.NONE),

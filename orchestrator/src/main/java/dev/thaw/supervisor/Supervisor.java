@@ -353,7 +353,7 @@ public final class Supervisor {
     private Worker restoreWorker(int slot, Worker replaces) {
         var restorer = images.restorer();
         WorkerIdentity identity = new WorkerIdentity(slot, restorer.manifest().generation(), Instant.now(),
-                controlSocket, settings.heartbeat(), settings.env(), Map.of());
+                controlSocket, settings.heartbeat(), settings.env(), settings.properties());
         try {
             WorkerProcess p = restorer.restore(identity, this::print);
             Worker w = new Worker(p, restorer, maxRequestsWithJitter());

@@ -128,4 +128,12 @@ class PoolMetricsTest {
         assertTrue(scrape.contains("thaw_image_generation 4.0\n"), scrape);
         assertTrue(scrape.contains("thaw_image_checkpoint_duration_seconds 0.5\n"), scrape);
     }
+
+    @Test
+    void a_restoring_worker_has_no_series_yet_because_its_pid_is_still_criu() {
+        metrics.poolChanged(new PoolStatus(3, 2, false, List.of(worker(0, 4444, "restoring"), worker(1, 4545, "draining"))));
+        String scrape = metrics.scrape();
+        assertFalse(scrape.contains("pid=\"4444\""), scrape);
+        assertTrue(scrape.contains("thaw_worker_requests_total{generation=\"3\",pid=\"4545\",worker=\"1\"} 0.0\n"), scrape);
+    }
 }
