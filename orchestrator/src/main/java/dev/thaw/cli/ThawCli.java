@@ -35,6 +35,8 @@ public final class ThawCli implements Runnable {
         RunCommand.addSettingOptions(cli.getSubcommands().get("run").getCommandSpec());
         GuardrailOptions.addTo(cli.getSubcommands().get("checkpoint").getCommandSpec());
         GuardrailOptions.addTo(cli.getSubcommands().get("check").getCommandSpec());
+        // --help and --version on every subcommand, answered before required options are checked.
+        cli.getSubcommands().values().forEach(sub -> sub.getCommandSpec().mixinStandardHelpOptions(true));
         cli.setExecutionExceptionHandler(ThawCli::handleError);
         cli.setParameterExceptionHandler(ThawCli::handleBadFlag);
         return cli;

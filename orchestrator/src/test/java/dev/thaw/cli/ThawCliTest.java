@@ -24,6 +24,18 @@ class ThawCliTest {
     }
 
     @Test
+    void every_command_answers_help_even_without_its_required_options() {
+        for (String command : ThawCli.commandLine().getSubcommands().keySet()) {
+            if (command.equals("help")) {
+                continue;
+            }
+            out.getBuffer().setLength(0);
+            assertEquals(0, thaw(command, "--help"), command + ": " + err);
+            assertTrue(out.toString().startsWith("Usage: thaw " + command), command + ": " + out);
+        }
+    }
+
+    @Test
     void a_missing_required_option_is_one_line_with_a_pointer_to_help() {
         assertEquals(2, thaw("run"));
         String[] lines = err.toString().strip().split("\n");
