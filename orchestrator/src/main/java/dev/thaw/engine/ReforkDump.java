@@ -55,10 +55,12 @@ public final class ReforkDump {
             ImageManifest.PipeInodes pipes = Checkpointer.pipeInodes(hostPid);
             Path log = runDir.resolve("refork-" + worker.workerId() + "-gen" + (serving.generation() + 1) + ".log");
             long started = System.nanoTime();
-            Criu.ProcessResult r = Criu.ProcessResult.run(List.of("nsenter", "-t", Long.toString(init), "--pid", "--mount", "--",
+            List<String> cmd = new java.util.ArrayList<>(List.of("nsenter", "-t", Long.toString(init), "--pid", "--mount", "--",
                     criu.binary().toString(), "dump", "--leave-running", "-t", Long.toString(pidInside),
                     "-D", staging.resolve(ImageManifest.CRIU_DIR).toString(), "-W", runDir.toString(),
-                    "-o", log.getFileName().toString(), "-v2"), 600);
+                    "-o", log.getFileName().toString(), "-v2"));
+            cmd.addAll(criu.modeOptions());
+            Criu.ProcessResult r = Criu.ProcessResult.run(cmd, 600);
             if (r.exitCode() != 0) {
                 throw new ThawException("criu dump --leave-running failed: " + CriuLog.firstError(log).orElse(r.lastLine())
                         + " (full log: " + log + ")");

@@ -16,10 +16,11 @@ public record RunSettings(int workers, Duration timeout, Duration gracefulTimeou
                           int maxBootFailures, int maxRequests, int maxRequestsJitter, long maxMemoryMiB,
                           String memoryMetric, int maxUnavailable, List<Integer> reforkAfter, int reforkMaxUnavailable,
                           Duration heartbeat, boolean ksm, Path socket,
-                          Map<String, String> env) {
+                          Map<String, String> env, Map<String, String> properties) {
 
     public RunSettings {
         env = Map.copyOf(env);
+        properties = Map.copyOf(properties);
         reforkAfter = List.copyOf(reforkAfter);
         if (heartbeat.compareTo(timeout) >= 0) {
             throw new SettingException("heartbeat (" + heartbeat.toMillis() + " ms) must be shorter than timeout ("
@@ -28,13 +29,18 @@ public record RunSettings(int workers, Duration timeout, Duration gracefulTimeou
     }
 
     public static RunSettings from(SettingSources s, Map<String, String> env) {
+        return from(s, env, Map.of());
+    }
+
+    /** {@code env} and {@code properties}: what every worker gets at restore (System.getenv, System.getProperty). */
+    public static RunSettings from(SettingSources s, Map<String, String> env, Map<String, String> properties) {
         return new RunSettings(s.value(RunSettingsSpec.WORKERS), s.value(RunSettingsSpec.TIMEOUT),
                 s.value(RunSettingsSpec.GRACEFUL_TIMEOUT), s.value(RunSettingsSpec.READY_TIMEOUT),
                 s.value(RunSettingsSpec.MAX_BOOT_FAILURES), s.value(RunSettingsSpec.MAX_REQUESTS),
                 s.value(RunSettingsSpec.MAX_REQUESTS_JITTER), s.value(RunSettingsSpec.MAX_MEMORY),
                 s.value(RunSettingsSpec.MEMORY_METRIC), s.value(RunSettingsSpec.MAX_UNAVAILABLE),
                 s.value(RunSettingsSpec.REFORK_AFTER), s.value(RunSettingsSpec.REFORK_MAX_UNAVAILABLE),
-                s.value(RunSettingsSpec.HEARTBEAT), s.value(RunSettingsSpec.KSM), Path.of(s.value(RunSettingsSpec.SOCKET)), env);
+                s.value(RunSettingsSpec.HEARTBEAT), s.value(RunSettingsSpec.KSM), Path.of(s.value(RunSettingsSpec.SOCKET)), env, properties);
     }
 
     /** Requests a worker of the {@code reforksDone}+1-th generation this run makes must serve before it is reforked; 0 = never. */
@@ -44,6 +50,6 @@ public record RunSettings(int workers, Duration timeout, Duration gracefulTimeou
 
     public RunSettings withWorkers(int n) {
         return new RunSettings(n, timeout, gracefulTimeout, readyTimeout, maxBootFailures, maxRequests, maxRequestsJitter,
-                maxMemoryMiB, memoryMetric, maxUnavailable, reforkAfter, reforkMaxUnavailable, heartbeat, ksm, socket, env);
+                maxMemoryMiB, memoryMetric, maxUnavailable, reforkAfter, reforkMaxUnavailable, heartbeat, ksm, socket, env, properties);
     }
 }

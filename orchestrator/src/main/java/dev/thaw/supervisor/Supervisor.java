@@ -13,6 +13,7 @@ import dev.thaw.lifecycle.control.MessageType;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -44,6 +45,7 @@ public final class Supervisor {
     private final RunSettings settings;
     private final Path controlSocket;
     private final PrintStream out;
+    private final PoolListener listener;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final Workers workers = new Workers();
     private final Map<Integer, Integer> bootFailures = new HashMap<>();
@@ -53,6 +55,8 @@ public final class Supervisor {
     /** Workers a rolling restart still has to replace, at most rollLimit at a time. */
     private final Set<Worker> rollPending = new LinkedHashSet<>();
     private int rollLimit;
+    /** Why the roll in progress replaces workers, for metrics: a reload, or a refork's new generation. */
+    private PoolListener.Reason rollReason = PoolListener.Reason.RELOAD;
     private int targetWorkers;
     private State state = State.RUNNING;
     private boolean announcedAllReady;
@@ -67,11 +71,18 @@ public final class Supervisor {
     private ThawException halt;
 
     public Supervisor(ImageSource images, List<String> thawCommand, RunSettings settings, Path controlSocket, PrintStream out) {
+        this(images, thawCommand, settings, controlSocket, out, PoolListener.NONE);
+    }
+
+    /** @param listener told about restores, replacements, heartbeats, checkpoints and the pool (metrics) */
+    public Supervisor(ImageSource images, List<String> thawCommand, RunSettings settings, Path controlSocket, PrintStream out,
+                      PoolListener listener) {
         this.images = images;
         this.thawCommand = List.copyOf(thawCommand);
         this.settings = settings;
         this.controlSocket = controlSocket;
         this.out = out;
+        this.listener = listener;
         this.targetWorkers = settings.workers();
     }
 
@@ -107,6 +118,7 @@ public final class Supervisor {
             }
             killWorkersPastDeadline();
             releaseRetiredImages();
+            listener.poolChanged(status());
         }
         if (nextImage != null) {
             nextImage.kill();
@@ -182,6 +194,7 @@ public final class Supervisor {
         w.requests = m.get("requests").map(Long::parseLong).orElse(w.requests);
         w.inFlight = m.get("inflight").map(Integer::parseInt).orElse(0);
         w.oldestRequestMillis = m.get("oldest-ms").map(Long::parseLong).orElse(0L);
+        listener.heartbeat(w.ref(), m);
     }
 
     /** The mold closes its connection once ready to be dumped: no socket of thaw's may be in the image. */
@@ -208,9 +221,11 @@ public final class Supervisor {
         w.lastHeartbeatNanos = System.nanoTime();
         w.readyMillis = w.process.millisSinceStart();
         w.criuStats = RestoreStats.read(w.process.restoreLog().getParent());
+        w.memory = ProcessMemory.of(w.process.hostPid()); // thaw status shows it at once, not at the next sample
         bootFailures.remove(w.slot());
         String replacing = w.replaces == null ? "" : " (replacing pid " + w.replaces.process.hostPid() + ")";
         log(w.describe() + " ready in " + w.process.millisSinceStart() + " ms" + replacing);
+        listener.restoreFinished(w.ref(), Duration.ofMillis(w.process.millisSinceStart()));
         if (w.replaces != null) {
             retire(w.replaces, w.replaces.retireReason);
         }
@@ -222,6 +237,7 @@ public final class Supervisor {
 
     private void reapWorker(WorkerProcess process) {
         workers.remove(process).ifPresent(w -> {
+            listener.workerGone(w.ref());
             rollPending.remove(w);
             if (w.replacedBy != null) {
                 w.replacedBy.replaces = null; // its replacement now simply fills the slot
@@ -245,6 +261,9 @@ public final class Supervisor {
                 case READY -> {
                     restarts.merge(w.slot(), 1, Integer::sum);
                     log(w.describe() + " exited unexpectedly" + (state == State.RUNNING ? ": restoring a replacement" : ""));
+                    if (state == State.RUNNING) {
+                        listener.workerReplaced(w.ref(), PoolListener.Reason.CRASH);
+                    }
                 }
                 case RESTORING -> {
                     if (state == State.RUNNING) {
@@ -257,6 +276,7 @@ public final class Supervisor {
 
     private void countBootFailure(Worker w) {
         int failures = bootFailures.merge(w.slot(), 1, Integer::sum);
+        listener.bootFailed(w.ref());
         String why = w.restoreError != null ? w.restoreError
                 : CriuLog.firstError(w.process.restoreLog()).map(s -> "criu: " + s).orElse("exited before it was ready");
         log(w.describe() + " failed to boot (" + failures + "/" + settings.maxBootFailures() + "): " + why);
@@ -306,6 +326,7 @@ public final class Supervisor {
             if (reason != null) {
                 log(w.describe() + " " + reason + " (timeout " + timeoutMillis + " ms): replacing it");
                 restarts.merge(w.slot(), 1, Integer::sum);
+                listener.workerReplaced(w.ref(), PoolListener.Reason.TIMEOUT);
                 startReplacement(w, reason);
                 retire(w, reason); // a stuck worker serves nobody: it need not wait for its replacement
             }
@@ -319,8 +340,10 @@ public final class Supervisor {
                 continue;
             }
             if (w.maxRequests > 0 && w.requests >= w.maxRequests) {
+                listener.workerReplaced(w.ref(), PoolListener.Reason.MAX_REQUESTS);
                 startReplacement(w, "max-requests: served " + w.requests + " of " + w.maxRequests);
             } else if (settings.maxMemoryMiB() > 0 && memoryMiB(w) > settings.maxMemoryMiB()) {
+                listener.workerReplaced(w.ref(), PoolListener.Reason.MEMORY);
                 startReplacement(w, "max-memory: " + settings.memoryMetric() + " " + memoryMiB(w) + " MiB > " + settings.maxMemoryMiB() + " MiB");
             }
         }
@@ -359,6 +382,7 @@ public final class Supervisor {
             }
             rollPending.remove(w);
             if (w.state == WorkerState.READY && w.replacedBy == null) {
+                listener.workerReplaced(w.ref(), rollReason);
                 startReplacement(w, "rolling restart");
                 inProgress++;
             }
@@ -382,6 +406,7 @@ public final class Supervisor {
         }
         for (Worker w : workers.all()) {
             if (w.slot() >= targetWorkers && w.isActive()) {
+                listener.workerReplaced(w.ref(), PoolListener.Reason.SCALE);
                 retire(w, "scaled down to " + targetWorkers);
             }
         }
@@ -420,12 +445,13 @@ public final class Supervisor {
     private Worker restoreWorker(int slot, Worker replaces) {
         var restorer = images.restorer();
         WorkerIdentity identity = new WorkerIdentity(slot, restorer.manifest().generation(), Instant.now(),
-                controlSocket, settings.heartbeat(), settings.env(), Map.of());
+                controlSocket, settings.heartbeat(), settings.env(), settings.properties());
         try {
             WorkerProcess p = restorer.restore(identity, this::print);
             Worker w = new Worker(p, restorer, maxRequestsWithJitter());
             w.replaces = replaces;
             workers.add(w);
+            listener.restoreStarted(slot, w.generation());
             p.namespace().onExit().thenRun(() -> events.add(new Event.WorkerExited(p)));
             return w;
         } catch (IOException e) {
@@ -478,6 +504,7 @@ public final class Supervisor {
         rollPending.clear();
         rollPending.addAll(workers.inState(WorkerState.READY));
         rollLimit = settings.maxUnavailable();
+        rollReason = PoolListener.Reason.RELOAD;
         log(why + ": rolling restart of " + rollPending.size() + " workers, " + rollLimit + " at a time");
     }
 
@@ -487,6 +514,7 @@ public final class Supervisor {
         refork = new Refork(w, images.manifest().generation() + 1, w.requests);
         w.state = WorkerState.REFORKING;
         w.reforkStartedNanos = System.nanoTime();
+        listener.reforkStarted(w.ref(), refork.generation);
         log(w.describe() + " served " + w.requests + " requests: reforking it into generation " + refork.generation
                 + " (beforeCheckpoint, then criu dump --leave-running; the other workers serve meanwhile)");
         if (!w.peer.send(Message.of(MessageType.CHECKPOINT))) {
@@ -520,6 +548,8 @@ public final class Supervisor {
         }
         reforksDone++;
         reforkFailures = 0;
+        listener.imageChanged(next);
+        listener.reforkFinished(true);
         log("refork: generation " + next.generation() + " made from " + next.madeFrom() + " ("
                 + dev.thaw.engine.Bytes.human(next.imageBytes()) + ", dumped in " + next.dumpMillis() + " ms"
                 + (next.memoryAtDump() == null ? "" : "; " + next.memoryAtDump().describe(next.imageBytes())) + ")");
@@ -531,6 +561,7 @@ public final class Supervisor {
             rollPending.clear();
             workers.inState(WorkerState.READY).stream().filter(w -> w.generation() < next.generation()).forEach(rollPending::add);
             rollLimit = settings.reforkMaxUnavailable();
+            rollReason = PoolListener.Reason.REFORK;
             log("refork: rolling " + rollPending.size() + " workers of older generations onto generation " + next.generation()
                     + ", " + rollLimit + " at a time");
         }
@@ -552,6 +583,7 @@ public final class Supervisor {
     }
 
     private void reforkFailed(Refork r, String why) {
+        listener.reforkFinished(false);
         reforkFailures++;
         long delay = Math.min(TimeUnit.SECONDS.toNanos(5) << Math.min(reforkFailures - 1, 10), REFORK_RETRY_MAX_NANOS);
         reforkNotBefore = System.nanoTime() + delay;
@@ -568,6 +600,7 @@ public final class Supervisor {
         if (images.changed()) {
             try {
                 ImageManifest next = images.switchToNew();
+                listener.imageChanged(next);
                 log(why + ": new image in " + images.directory() + " (generation " + next.generation() + ", made "
                         + next.createdAt() + "): workers are rolled onto it");
             } catch (IOException | RuntimeException e) {
@@ -587,6 +620,7 @@ public final class Supervisor {
         }
         try {
             nextImage = NextImage.start(thawCommand, images.directory(), images.manifest(), this::print);
+            listener.checkpointStarted();
             log("received SIGUSR2: making generation " + (images.manifest().generation() + 1) + " from the recorded command line (pid "
                     + nextImage.process().pid() + "); workers keep serving generation " + images.manifest().generation());
             Process p = nextImage.process();
@@ -600,6 +634,7 @@ public final class Supervisor {
     private void finishNextImage(int exitCode) {
         String error = nextImage.lastError();
         nextImage = null;
+        listener.checkpointFinished(exitCode == 0);
         if (state != State.RUNNING) {
             return;
         }
