@@ -72,9 +72,12 @@ public final class Bench {
             startup = measureStartup(jvms, aotCache);
             memory = measureMemory(jvms);
         }
+        BenchResult.Reliability reliability = settings.poolWorkers() > 0
+                ? new PoolScenarios(settings, settings.workDir().resolve("image"), progress).run(settings.poolWorkers()) : null;
+        BenchResult.Reference reference = settings.referenceCommand() != null ? new PreforkReference(settings, progress).run() : null;
         double seconds = (System.nanoTime() - t0) / 1e9;
         progress.say(String.format("bench: done in %.0f s", seconds));
-        return new BenchResult(startedAt, seconds, machine, settings, image, startup, memory, notes);
+        return new BenchResult(startedAt, seconds, machine, settings, image, startup, memory, reliability, reference, notes);
     }
 
     // ---- 1. AOT cache -------------------------------------------------------------------------
@@ -159,7 +162,7 @@ public final class Bench {
     private List<Startup> measureStartup(Jvms jvms, Path aotCache) throws IOException, InterruptedException {
         List<Mode> modes = aotCache == null ? List.of(Mode.COLD, Mode.RESTORED) : List.of(Mode.COLD, Mode.AOT, Mode.RESTORED);
         Map<Mode, List<Long>> firstOk = new EnumMap<>(Mode.class);
-        Map<Mode, List<LoadGenerator.Window>> firstSecond = new EnumMap<>(Mode.class);
+        Map<Mode, List<LoadGenerator.Recording>> fresh = new EnumMap<>(Mode.class);
         Map<Mode, Traffic> steady = new EnumMap<>(Mode.class);
         for (int run = 1; run <= settings.runs(); run++) {
             boolean last = run == settings.runs();
@@ -170,15 +173,14 @@ public final class Bench {
                     case RESTORED -> jvms.restore();
                 };
                 long ok = awaitFirst200(jvm.startedNanos(), jvm::isAlive, mode.label);
-                long millis = BenchSettings.FIRST_SECOND_MILLIS
+                long millis = BenchSettings.FRESH_LOAD_MILLIS
                         + (last ? settings.steadySeconds() * 1000L + BenchSettings.STEADY_WINDOW_MILLIS : 0);
                 LoadGenerator.Recording load = LoadGenerator.run(settings.load(), settings.connections(), millis);
-                LoadGenerator.Window first = load.window(0, BenchSettings.FIRST_SECOND_MILLIS);
                 jvms.killAll();
                 awaitPortFree();
                 firstOk.computeIfAbsent(mode, m -> new ArrayList<>()).add(ok);
-                firstSecond.computeIfAbsent(mode, m -> new ArrayList<>()).add(first);
-                Traffic f = first.traffic();
+                fresh.computeIfAbsent(mode, m -> new ArrayList<>()).add(load);
+                Traffic f = load.window(0, BenchSettings.FIRST_SECOND_MILLIS).traffic();
                 String line = String.format("bench: run %d/%d: %-21s first 200 after %5d ms; first second: %6.0f req/s, p50 %.1f ms, p99 %.1f ms",
                         run, settings.runs(), mode.label + ":", ok, f.requestsPerSecond(), f.p50Ms(), f.p99Ms());
                 if (last) {
@@ -191,10 +193,26 @@ public final class Bench {
         }
         List<Startup> result = new ArrayList<>();
         for (Mode mode : modes) {
-            result.add(new Startup(mode, firstOk.get(mode), Summary.of(firstOk.get(mode)), Traffic.pool(firstSecond.get(mode)),
-                    steady.getOrDefault(mode, Traffic.NONE)));
+            List<LoadGenerator.Recording> runs = fresh.get(mode);
+            result.add(new Startup(mode, firstOk.get(mode), Summary.of(firstOk.get(mode)),
+                    Traffic.pool(windows(runs, 0, BenchSettings.FIRST_SECOND_MILLIS)), steady.getOrDefault(mode, Traffic.NONE),
+                    timeline(runs)));
         }
         return result;
+    }
+
+    /** The same window of every run. */
+    private static List<LoadGenerator.Window> windows(List<LoadGenerator.Recording> runs, long fromMillis, long toMillis) {
+        return runs.stream().map(r -> r.window(fromMillis, toMillis)).toList();
+    }
+
+    /** The fresh load cut into slices, each slice pooled over the runs: how a fresh JVM's latency settles. */
+    private static List<Traffic> timeline(List<LoadGenerator.Recording> runs) {
+        List<Traffic> slices = new ArrayList<>();
+        for (long from = 0; from < BenchSettings.FRESH_LOAD_MILLIS; from += BenchSettings.SLICE_MILLIS) {
+            slices.add(Traffic.pool(windows(runs, from, from + BenchSettings.SLICE_MILLIS)));
+        }
+        return slices;
     }
 
     // ---- 4. and 5. memory ------------------------------------------------------------------------
@@ -285,21 +303,24 @@ public final class Bench {
         return false;
     }
 
-    /** One cold JVM loaded with the connections of 1, then 2, ... N workers, measured after each. */
+    /**
+     * For each N, a fresh cold JVM serving the load of N workers (N times the connections, so its
+     * thread pool grows to serve them): the other way to use N workers' worth of cores.
+     */
     private List<Memory> oneJvm(Jvms jvms) throws IOException, InterruptedException {
-        Jvms.Running jvm = jvms.startCold(settings.command(), "memory-one-jvm");
-        awaitFirst200(jvm.startedNanos(), jvm::isAlive, "one JVM");
-        Jvms.awaitQuiet(List.of(jvm), Duration.ofSeconds(settings.readyTimeoutSeconds()));
         List<Memory> result = new ArrayList<>();
         for (int n : settings.workers()) {
+            Jvms.Running jvm = jvms.startCold(settings.command(), "memory-one-jvm-" + n);
+            awaitFirst200(jvm.startedNanos(), jvm::isAlive, "one JVM");
+            Jvms.awaitQuiet(List.of(jvm), Duration.ofSeconds(settings.readyTimeoutSeconds()));
             LoadGenerator.run(settings.load(), settings.connections() * n, BenchSettings.MEMORY_LOAD_MILLIS);
             ProcessMemory m = ProcessMemory.sum(jvm.pids());
             result.add(new Memory(n, Setup.ONE_JVM, m.pssBytes(), m.rssBytes(), 0, 0, 0));
-            progress.say(String.format("bench: memory: %-26s PSS %s, RSS %s", Setup.ONE_JVM.label.replace("N x", n + " x") + ":",
+            progress.say(String.format("bench: memory: %-26s PSS %s, RSS %s", Setup.ONE_JVM.label.replace(" N ", " " + n + " ") + ":",
                     Bytes.human(m.pssBytes()), Bytes.human(m.rssBytes())));
+            jvms.killAll();
+            awaitPortFree();
         }
-        jvms.killAll();
-        awaitPortFree();
         return result;
     }
 

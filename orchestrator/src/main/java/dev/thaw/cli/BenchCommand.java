@@ -65,6 +65,21 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-aot", description = "Skip the AOT-cache mode.")
     boolean noAot;
 
+    @Option(names = "--pool-workers", paramLabel = "N", defaultValue = "4",
+            description = "Workers of the thaw run pool that a rolling restart (HUP) under load, kill -9 and TTIN are measured on; 0 skips it (default: ${DEFAULT-VALUE}).")
+    int poolWorkers;
+
+    @Option(names = "--reference-server", paramLabel = "COMMAND",
+            description = {"A pre-fork server to measure next to thaw (shell command line), e.g. gunicorn --preload -w 1 ...:",
+                    "started with 1 worker and grown with TTIN; it must print 'ready pid=N' when a worker is ready."})
+    String referenceCommand;
+
+    @Option(names = "--reference-url", paramLabel = "URL", description = "The reference server's probe and load URL.")
+    URI referenceUrl;
+
+    @Option(names = "--reference-name", paramLabel = "NAME", description = "The reference server's name in the report (default: its command's first word).")
+    String referenceName;
+
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "thaw-bench", description = "Where the results go (default: ${DEFAULT-VALUE}).")
     Path out;
 
@@ -81,8 +96,9 @@ public final class BenchCommand implements Callable<Integer> {
         Privileges.require("thaw bench");
         Path work = Files.createTempDirectory("thaw-bench-");
         BenchSettings settings = new BenchSettings(command, probe, load, workers.stream().sorted().distinct().toList(), runs,
-                connections, warmupRequests, steadySeconds, ksmWaitSeconds, readyTimeoutSeconds, !noAot, out.toAbsolutePath(), work,
-                ThawCli.agentJar());
+                connections, warmupRequests, steadySeconds, ksmWaitSeconds, readyTimeoutSeconds, !noAot, poolWorkers,
+                referenceCommand == null ? null : referenceName != null ? referenceName : referenceCommand.strip().split("\\s+")[0],
+                referenceCommand, referenceUrl, out.toAbsolutePath(), work, ThawCli.agentJar(), thawCommand());
         boolean ok = false;
         try {
             BenchResult result = new Bench(settings, criu, Progress.printer(spec.commandLine().getOut())).run();
@@ -100,7 +116,23 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** This very thaw, for the thaw run pool: the same java and jar, with the launcher's flags. */
+    private static List<String> thawCommand() throws java.net.URISyntaxException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path jar = Path.of(ThawCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString());
+    }
+
     private void validate() {
+        if (referenceCommand != null && (referenceUrl == null || !"http".equals(referenceUrl.getScheme()))) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--reference-server needs --reference-url, a plain http URL of that server");
+        }
+        if (referenceUrl != null && referenceUrl.getPort() == probe.getPort()) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--reference-url must use another port than --url: both servers are measured in one run");
+        }
+        if (poolWorkers < 0 || poolWorkers > 64) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--pool-workers must be 0 (skip) to 64");
+        }
         if (!"http".equals(probe.getScheme()) || probe.getHost() == null) {
             throw new ThawException(ThawException.EXIT_USAGE, "--url " + probe + " must be a plain http URL, e.g. http://127.0.0.1:8080/health");
         }
