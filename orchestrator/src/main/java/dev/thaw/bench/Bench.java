@@ -36,8 +36,11 @@ import java.util.concurrent.TimeUnit;
  *   1. AOT training run (-XX:AOTCacheOutput), which also warms up the load generator
  *   2. thaw checkpoint of the app (the image the restores come from)
  *   3. K runs, modes interleaved: start, time to first 200, first second of load (steady state in the last run)
- *   4. for each N: N cold JVMs; N restored workers; N restored workers with page merging, once settled
- *   5. one cold JVM serving N workers' connections, for each N
+ *   4. N cold JVMs, grown from one N to the next; for each N: N restored workers, and N restored
+ *      workers with page merging once it settled
+ *   5. one cold JVM serving 1, 2, ... N workers' load
+ *   6. thaw run from the same image: rolling restart (HUP) under load, kill -9, TTIN
+ *   7. the reference pre-fork server, when given
  * </pre>
  */
 public final class Bench {
@@ -218,10 +221,9 @@ public final class Bench {
     // ---- 4. and 5. memory ------------------------------------------------------------------------
 
     private List<Memory> measureMemory(Jvms jvms) throws IOException, InterruptedException {
-        List<Memory> result = new ArrayList<>();
+        List<Memory> result = new ArrayList<>(coldJvms(jvms));
         PageMerging.disableForChildren();
         for (int n : settings.workers()) {
-            result.add(coldJvms(jvms, n));
             result.add(restoredWorkers(jvms, n, false));
             if (PageMerging.status().kernelSupport()) {
                 result.add(restoredWorkers(jvms, n, true));
@@ -234,16 +236,26 @@ public final class Bench {
         return result;
     }
 
-    private Memory coldJvms(Jvms jvms, int n) throws IOException, InterruptedException {
+    /**
+     * N cold JVMs for each N, grown one count to the next (1, then 1 more, then 2 more...): N cold JVMs
+     * running side by side are what is measured, whenever each started, and the cold starts, the
+     * slowest part of the whole benchmark, are not repeated for every N.
+     */
+    private List<Memory> coldJvms(Jvms jvms) throws IOException, InterruptedException {
+        List<Memory> result = new ArrayList<>();
         List<Jvms.Running> all = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            all.add(jvms.startCold(settings.command(), "memory-cold-" + n + "-" + i));
+        for (int n : settings.workers()) {
+            while (all.size() < n) {
+                all.add(jvms.startCold(settings.command(), "memory-cold-" + all.size()));
+            }
+            awaitFirst200(all.get(0).startedNanos(), () -> all.stream().allMatch(Jvms.Running::isAlive), n + " cold JVMs");
+            if (!Jvms.awaitQuiet(all, Duration.ofSeconds(settings.readyTimeoutSeconds()))) {
+                notes.add(n + " cold JVMs were still busy after " + settings.readyTimeoutSeconds() + " s when their memory was measured.");
+            }
+            result.add(measure(all, n, Setup.COLD_JVMS, 0, 0));
         }
-        awaitFirst200(all.get(0).startedNanos(), () -> all.stream().allMatch(Jvms.Running::isAlive), n + " cold JVMs");
-        if (!Jvms.awaitQuiet(all, Duration.ofSeconds(settings.readyTimeoutSeconds()))) {
-            notes.add(n + " cold JVMs were still busy after " + settings.readyTimeoutSeconds() + " s when their memory was measured.");
-        }
-        return measure(jvms, all, n, Setup.COLD_JVMS, 0, 0);
+        stopAll(jvms);
+        return result;
     }
 
     private Memory restoredWorkers(Jvms jvms, int n, boolean merge) throws IOException, InterruptedException {
@@ -263,17 +275,21 @@ public final class Bench {
                         + settings.workDir().resolve("restores"));
             }
             if (!merge) {
-                return measure(jvms, all, n, Setup.RESTORED, 0, 0);
+                Memory m = measure(all, n, Setup.RESTORED, 0, 0);
+                stopAll(jvms);
+                return m;
             }
             LoadGenerator.run(settings.load(), settings.connections() * n, BenchSettings.MEMORY_LOAD_MILLIS);
             long settleStart = System.nanoTime();
-            boolean settled = awaitMergingSettled();
+            boolean settled = awaitMergingSettled(all, n);
             double settle = (System.nanoTime() - settleStart) / 1e9;
             if (!settled) {
                 notes.add(String.format("Page merging of %d workers had not settled after %d s (--ksm-wait): measured as it was.",
                         n, settings.ksmWaitSeconds()));
             }
-            return measure(jvms, all, n, Setup.RESTORED_KSM, settle, PageMerging.kernel().savedBytes());
+            Memory m = measure(all, n, Setup.RESTORED_KSM, settle, mergingPages(all) * PageMerging.PAGE_SIZE);
+            stopAll(jvms);
+            return m;
         } finally {
             if (merge) {
                 PageMerging.disableForChildren();
@@ -284,49 +300,60 @@ public final class Bench {
 
     /**
      * Settled: ksmd has made at least two full scans since the workers were up (the first scan only
-     * finds candidates) and the number of merged pages moved by under 1% in the last second.
+     * finds candidates) and the pages merged in these workers ({@code /proc/PID/ksm_stat}) moved by
+     * under 1% in the last second. Only the workers' own counters count: on a shared machine other
+     * processes merge and unmerge too. When ksmd was stopped meanwhile (someone else's KSM settings),
+     * it is started again and the report says so.
      */
-    private boolean awaitMergingSettled() throws InterruptedException {
+    private boolean awaitMergingSettled(List<Jvms.Running> workers, int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.ksmWaitSeconds());
-        PageMerging.KernelStats start = PageMerging.kernel();
-        long previous = start.pagesSharing();
+        long startScans = PageMerging.kernel().fullScans();
+        long previous = mergingPages(workers);
         while (System.nanoTime() < deadline) {
             Thread.sleep(1000);
-            PageMerging.KernelStats now = PageMerging.kernel();
-            boolean scanned = now.fullScans() >= start.fullScans() + 2;
-            boolean stable = Math.abs(now.pagesSharing() - previous) <= Math.max(64, previous / 100);
-            if (scanned && stable && now.pagesSharing() > 0) {
+            if (PageMerging.Tuning.read().map(t -> t.run() != 1).orElse(false)) {
+                notes.add("ksmd was stopped by another process while " + n + " workers were being merged; thaw bench started it again.");
+                PageMerging.enableForChildren();
+            }
+            long now = mergingPages(workers);
+            boolean scanned = PageMerging.kernel().fullScans() >= startScans + 2;
+            boolean stable = Math.abs(now - previous) <= Math.max(64, previous / 100);
+            if (scanned && stable && now > 0) {
                 return true;
             }
-            previous = now.pagesSharing();
+            previous = now;
         }
         return false;
     }
 
+    /** Pages of these workers' processes merged by KSM now. */
+    private static long mergingPages(List<Jvms.Running> workers) {
+        return workers.stream().flatMap(w -> w.pids().stream()).map(PageMerging::of).flatMap(Optional::stream)
+                .mapToLong(PageMerging.ProcessStats::mergingPages).sum();
+    }
+
     /**
-     * For each N, a fresh cold JVM serving the load of N workers (N times the connections, so its
-     * thread pool grows to serve them): the other way to use N workers' worth of cores.
+     * One cold JVM serving the load of 1, then 2, ... N workers (N times the connections, so its
+     * thread pool grows to serve them), measured after each: the other way to use N workers' cores.
      */
     private List<Memory> oneJvm(Jvms jvms) throws IOException, InterruptedException {
+        Jvms.Running jvm = jvms.startCold(settings.command(), "memory-one-jvm");
+        awaitFirst200(jvm.startedNanos(), jvm::isAlive, "one JVM");
+        Jvms.awaitQuiet(List.of(jvm), Duration.ofSeconds(settings.readyTimeoutSeconds()));
         List<Memory> result = new ArrayList<>();
         for (int n : settings.workers()) {
-            Jvms.Running jvm = jvms.startCold(settings.command(), "memory-one-jvm-" + n);
-            awaitFirst200(jvm.startedNanos(), jvm::isAlive, "one JVM");
-            Jvms.awaitQuiet(List.of(jvm), Duration.ofSeconds(settings.readyTimeoutSeconds()));
             LoadGenerator.run(settings.load(), settings.connections() * n, BenchSettings.MEMORY_LOAD_MILLIS);
             ProcessMemory m = ProcessMemory.sum(jvm.pids());
             result.add(new Memory(n, Setup.ONE_JVM, m.pssBytes(), m.rssBytes(), 0, 0, 0));
             progress.say(String.format("bench: memory: %-26s PSS %s, RSS %s", Setup.ONE_JVM.label.replace(" N ", " " + n + " ") + ":",
                     Bytes.human(m.pssBytes()), Bytes.human(m.rssBytes())));
-            jvms.killAll();
-            awaitPortFree();
         }
+        stopAll(jvms);
         return result;
     }
 
-    /** Loads every JVM for a moment (so that each has served), then sums their memory and stops them. */
-    private Memory measure(Jvms jvms, List<Jvms.Running> all, int n, Setup setup, double settle, long merged)
-            throws InterruptedException {
+    /** Loads every JVM for a moment (so that each has served), then sums their memory. */
+    private Memory measure(List<Jvms.Running> all, int n, Setup setup, double settle, long merged) throws InterruptedException {
         if (setup != Setup.RESTORED_KSM) {
             LoadGenerator.run(settings.load(), settings.connections() * n, BenchSettings.MEMORY_LOAD_MILLIS);
         }
@@ -341,13 +368,16 @@ public final class Bench {
                 }
             }
         }
-        jvms.killAll();
-        awaitPortFree();
         Memory memory = new Memory(n, setup, total.pssBytes(), total.rssBytes(), helpers.pssBytes(), settle, merged);
         progress.say(String.format("bench: memory: %-26s PSS %s (%s each), RSS %s%s", setup.label.replace("N ", n + " ") + ":",
                 Bytes.human(memory.totalPssBytes()), Bytes.human(memory.perWorkerPssBytes()), Bytes.human(memory.totalRssBytes()),
                 setup == Setup.RESTORED_KSM ? String.format(", merging settled in %.0f s", settle) : ""));
         return memory;
+    }
+
+    private void stopAll(Jvms jvms) throws InterruptedException {
+        jvms.killAll();
+        awaitPortFree();
     }
 
     // ---- helpers ---------------------------------------------------------------------------------

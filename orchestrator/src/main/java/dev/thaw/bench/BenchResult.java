@@ -116,7 +116,7 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
      *
      * @param helperPssBytes PSS of the helper processes included in the total (criu and unshare of restored workers)
      * @param settleSeconds how long page merging took to settle (RESTORED_KSM only, else 0)
-     * @param mergedBytes memory KSM saved machine-wide when measured (RESTORED_KSM only, else 0)
+     * @param mergedBytes the workers' pages merged by KSM when measured, from their ksm_stat (RESTORED_KSM only, else 0)
      */
     public record Memory(int workers, Setup setup, long totalPssBytes, long totalRssBytes, long helperPssBytes,
                          double settleSeconds, long mergedBytes) {

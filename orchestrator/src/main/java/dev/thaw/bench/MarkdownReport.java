@@ -48,8 +48,9 @@ public final class MarkdownReport {
                 .append("PSS and RSS summed over every process from `/proc/PID/smaps_rollup`, after ")
                 .append(BenchSettings.MEMORY_LOAD_MILLIS / 1000).append(" s of load on all of them. Restored workers include ")
                 .append("their `criu` and `unshare` helpers. Page merging: KSM via `PR_SET_MEMORY_MERGE`, measured once merging ")
-                .append("settled (at most ").append(r.settings().ksmWaitSeconds()).append(" s). '1 JVM' is a fresh cold JVM for each N, ")
-                .append("serving N workers' load (N times the connections, its thread pool grows to serve them).\n\n")
+                .append("settled (at most ").append(r.settings().ksmWaitSeconds()).append(" s). 'N cold JVMs' are grown from one N to the ")
+                .append("next and measured at each. '1 JVM' is one cold JVM serving the load of 1, then 2, ... N workers (N times ")
+                .append("the connections; its thread pool grows to serve them), measured after each.\n\n")
                 .append(memorySummaryTable(r)).append('\n')
                 .append("![memory of N workers](").append(images).append("/memory.png)\n\n")
                 .append(memoryDetailTable(r)).append('\n')
@@ -227,7 +228,9 @@ public final class MarkdownReport {
 
     static String memoryDetailTable(BenchResult r) {
         List<List<String>> rows = new ArrayList<>();
-        for (Memory m : r.memory()) {
+        List<Memory> byWorkers = r.memory().stream()
+                .sorted(java.util.Comparator.comparingInt(Memory::workers).thenComparing(Memory::setup)).toList();
+        for (Memory m : byWorkers) {
             if (m.totalPssBytes() == 0) {
                 continue;
             }
