@@ -11,12 +11,17 @@ import java.util.List;
  * @param warmupUrls the first URL is also the readiness probe; empty = dump as soon as the leader connects
  * @param readyTimeout how long the leader may take to connect and answer its first 200
  * @param checkpointTimeout how long beforeCheckpoint may take
+ * @param generation the image's generation: 1 for a first image, one more than the serving image's
+ *     when 'thaw run' makes the next one (USR2)
+ * @param checkpointArguments recorded in the manifest, see {@link ImageManifest#checkpointArguments()}
  */
 public record CheckpointRequest(Path image, boolean force, List<String> command, Path workingDirectory,
                                 List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
-                                Duration checkpointTimeout, Path agentJar) {
+                                Duration checkpointTimeout, Path agentJar, long generation,
+                                List<String> checkpointArguments) {
     public CheckpointRequest {
         command = List.copyOf(command);
+        checkpointArguments = List.copyOf(checkpointArguments);
         warmupUrls = List.copyOf(warmupUrls);
     }
 }
