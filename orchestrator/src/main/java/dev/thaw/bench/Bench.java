@@ -2,7 +2,6 @@ package dev.thaw.bench;
 
 import dev.thaw.bench.BenchResult.Memory;
 import dev.thaw.bench.BenchResult.Mode;
-import dev.thaw.bench.BenchResult.Setup;
 import dev.thaw.bench.BenchResult.Startup;
 import dev.thaw.engine.Bytes;
 import dev.thaw.engine.CheckpointRequest;
@@ -10,7 +9,6 @@ import dev.thaw.engine.Checkpointer;
 import dev.thaw.engine.Criu;
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.JdkInfo;
-import dev.thaw.engine.PageMerging;
 import dev.thaw.engine.Progress;
 import dev.thaw.engine.Restorer;
 import dev.thaw.engine.ThawException;
@@ -24,7 +22,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,14 +41,15 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  */
 public final class Bench {
-    private static final long POLL_MILLIS = 2;
     private final BenchSettings settings;
+    private final Probe probe;
     private final Criu criu;
     private final Progress progress;
     private final List<String> notes = new ArrayList<>();
 
     public Bench(BenchSettings settings, Criu criu, Progress progress) {
         this.settings = settings;
+        this.probe = new Probe(settings.probe(), settings.readyTimeoutSeconds(), settings.workDir().toString());
         this.criu = criu;
         this.progress = progress;
     }
@@ -59,7 +57,7 @@ public final class Bench {
     public BenchResult run() throws IOException, InterruptedException {
         Instant startedAt = Instant.now();
         long t0 = System.nanoTime();
-        requirePortFree();
+        probe.requireFree();
         Files.createDirectories(settings.workDir());
         Machine machine = Machine.describe(appJdk(), criu);
         progress.say("bench: " + machine.cpu() + ", " + machine.cores() + " cores, " + Bytes.human(machine.memoryBytes())
@@ -73,7 +71,7 @@ public final class Bench {
         List<Memory> memory;
         try (Jvms jvms = new Jvms(settings.workDir(), restorer)) {
             startup = measureStartup(jvms, aotCache);
-            memory = measureMemory(jvms);
+            memory = new MemoryBench(settings, probe, progress, notes).run(jvms);
         }
         BenchResult.Reliability reliability = settings.poolWorkers() > 0
                 ? new PoolScenarios(settings, settings.workDir().resolve("image"), progress).run(settings.poolWorkers()) : null;
@@ -98,7 +96,7 @@ public final class Bench {
                 .redirectOutput(settings.workDir().resolve("aot-training.log").toFile()).start();
         try {
             long started = System.nanoTime();
-            awaitFirst200(started, p::isAlive, "the AOT training run");
+            probe.awaitFirst200(started, p::isAlive, "the AOT training run");
             driveWarmup();
             p.toHandle().destroy(); // TERM: the JVM writes the cache on its way out
             if (!p.waitFor(300, TimeUnit.SECONDS)) {
@@ -107,7 +105,7 @@ public final class Bench {
         } finally {
             p.destroyForcibly();
         }
-        awaitPortFree();
+        probe.awaitFree();
         if (!Files.isRegularFile(cache)) {
             notes.add("The AOT training run wrote no cache (see aot-training.log): the AOT-cache mode was skipped.");
             return null;
@@ -126,13 +124,13 @@ public final class Bench {
         Process p = new ProcessBuilder(settings.command()).redirectErrorStream(true)
                 .redirectOutput(settings.workDir().resolve("warmup.log").toFile()).start();
         try {
-            awaitFirst200(System.nanoTime(), p::isAlive, "the warm-up run");
+            probe.awaitFirst200(System.nanoTime(), p::isAlive, "the warm-up run");
             driveWarmup();
         } finally {
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
         }
-        awaitPortFree();
+        probe.awaitFree();
     }
 
     /** Sends the warm-up requests with the load generator, bounded in time as well as count. */
@@ -156,7 +154,7 @@ public final class Bench {
             }
         };
         ImageManifest manifest = new Checkpointer(criu, quiet).checkpoint(request);
-        awaitPortFree();
+        probe.awaitFree();
         return manifest;
     }
 
@@ -175,12 +173,12 @@ public final class Bench {
                     case AOT -> jvms.startCold(withJvmFlag("-XX:AOTCache=" + aotCache), "aot-" + run);
                     case RESTORED -> jvms.restore();
                 };
-                long ok = awaitFirst200(jvm.startedNanos(), jvm::isAlive, mode.label);
+                long ok = probe.awaitFirst200(jvm.startedNanos(), jvm::isAlive, mode.label);
                 long millis = BenchSettings.FRESH_LOAD_MILLIS
                         + (last ? settings.steadySeconds() * 1000L + BenchSettings.STEADY_WINDOW_MILLIS : 0);
                 LoadGenerator.Recording load = LoadGenerator.run(settings.load(), settings.connections(), millis);
                 jvms.killAll();
-                awaitPortFree();
+                probe.awaitFree();
                 firstOk.computeIfAbsent(mode, m -> new ArrayList<>()).add(ok);
                 fresh.computeIfAbsent(mode, m -> new ArrayList<>()).add(load);
                 Traffic f = load.window(0, BenchSettings.FIRST_SECOND_MILLIS).traffic();
@@ -216,204 +214,6 @@ public final class Bench {
             slices.add(Traffic.pool(windows(runs, from, from + BenchSettings.SLICE_MILLIS)));
         }
         return slices;
-    }
-
-    // ---- 4. and 5. memory ------------------------------------------------------------------------
-
-    private List<Memory> measureMemory(Jvms jvms) throws IOException, InterruptedException {
-        List<Memory> result = new ArrayList<>(coldJvms(jvms));
-        PageMerging.disableForChildren();
-        for (int n : settings.workers()) {
-            result.add(restoredWorkers(jvms, n, false));
-            if (PageMerging.status().kernelSupport()) {
-                result.add(restoredWorkers(jvms, n, true));
-            }
-        }
-        if (!PageMerging.status().kernelSupport()) {
-            notes.add("The kernel has no KSM: page merging was not measured.");
-        }
-        result.addAll(oneJvm(jvms));
-        return result;
-    }
-
-    /**
-     * N cold JVMs for each N, grown one count to the next (1, then 1 more, then 2 more...): N cold JVMs
-     * running side by side are what is measured, whenever each started, and the cold starts, the
-     * slowest part of the whole benchmark, are not repeated for every N.
-     */
-    private List<Memory> coldJvms(Jvms jvms) throws IOException, InterruptedException {
-        List<Memory> result = new ArrayList<>();
-        List<Jvms.Running> all = new ArrayList<>();
-        for (int n : settings.workers()) {
-            while (all.size() < n) {
-                all.add(jvms.startCold(settings.command(), "memory-cold-" + all.size()));
-            }
-            awaitFirst200(all.get(0).startedNanos(), () -> all.stream().allMatch(Jvms.Running::isAlive), n + " cold JVMs");
-            if (!Jvms.awaitQuiet(all, Duration.ofSeconds(settings.readyTimeoutSeconds()))) {
-                notes.add(n + " cold JVMs were still busy after " + settings.readyTimeoutSeconds() + " s when their memory was measured.");
-            }
-            result.add(measure(all, n, Setup.COLD_JVMS, 0, 0));
-        }
-        stopAll(jvms);
-        return result;
-    }
-
-    private Memory restoredWorkers(Jvms jvms, int n, boolean merge) throws IOException, InterruptedException {
-        PageMerging.Status status = merge ? PageMerging.enableForChildren() : null;
-        try {
-            if (merge && !status.active()) {
-                notes.add("Page merging could not be turned on (" + status.describe() + "): not measured.");
-                return new Memory(n, Setup.RESTORED_KSM, 0, 0, 0, 0, 0);
-            }
-            List<Jvms.Running> all = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                all.add(jvms.restore());
-            }
-            if (!jvms.awaitReady(all, Duration.ofSeconds(settings.readyTimeoutSeconds()))) {
-                String why = all.stream().map(Jvms.Running::failure).flatMap(Optional::stream).findFirst().orElse("no CRIU error");
-                throw new ThawException("not all of " + n + " restored workers became ready (" + why + "): see the restore logs in "
-                        + settings.workDir().resolve("restores"));
-            }
-            if (!merge) {
-                Memory m = measure(all, n, Setup.RESTORED, 0, 0);
-                stopAll(jvms);
-                return m;
-            }
-            LoadGenerator.run(settings.load(), settings.connections() * n, BenchSettings.MEMORY_LOAD_MILLIS);
-            long settleStart = System.nanoTime();
-            boolean settled = awaitMergingSettled(all, n);
-            double settle = (System.nanoTime() - settleStart) / 1e9;
-            if (!settled) {
-                notes.add(String.format("Page merging of %d workers had not settled after %d s (--ksm-wait): measured as it was.",
-                        n, settings.ksmWaitSeconds()));
-            }
-            Memory m = measure(all, n, Setup.RESTORED_KSM, settle, mergingPages(all) * PageMerging.PAGE_SIZE);
-            stopAll(jvms);
-            return m;
-        } finally {
-            if (merge) {
-                PageMerging.disableForChildren();
-                status.previous().ifPresent(PageMerging::restore);
-            }
-        }
-    }
-
-    /**
-     * Settled: ksmd has made at least two full scans since the workers were up (the first scan only
-     * finds candidates) and the pages merged in these workers ({@code /proc/PID/ksm_stat}) moved by
-     * under 1% in the last second. Only the workers' own counters count: on a shared machine other
-     * processes merge and unmerge too. When ksmd was stopped meanwhile (someone else's KSM settings),
-     * it is started again and the report says so.
-     */
-    private boolean awaitMergingSettled(List<Jvms.Running> workers, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.ksmWaitSeconds());
-        long startScans = PageMerging.kernel().fullScans();
-        long previous = mergingPages(workers);
-        while (System.nanoTime() < deadline) {
-            Thread.sleep(1000);
-            if (PageMerging.Tuning.read().map(t -> t.run() != 1).orElse(false)) {
-                notes.add("ksmd was stopped by another process while " + n + " workers were being merged; thaw bench started it again.");
-                PageMerging.enableForChildren();
-            }
-            long now = mergingPages(workers);
-            boolean scanned = PageMerging.kernel().fullScans() >= startScans + 2;
-            boolean stable = Math.abs(now - previous) <= Math.max(64, previous / 100);
-            if (scanned && stable && now > 0) {
-                return true;
-            }
-            previous = now;
-        }
-        return false;
-    }
-
-    /** Pages of these workers' processes merged by KSM now. */
-    private static long mergingPages(List<Jvms.Running> workers) {
-        return workers.stream().flatMap(w -> w.pids().stream()).map(PageMerging::of).flatMap(Optional::stream)
-                .mapToLong(PageMerging.ProcessStats::mergingPages).sum();
-    }
-
-    /**
-     * One cold JVM serving the load of 1, then 2, ... N workers (N times the connections, so its
-     * thread pool grows to serve them), measured after each: the other way to use N workers' cores.
-     */
-    private List<Memory> oneJvm(Jvms jvms) throws IOException, InterruptedException {
-        Jvms.Running jvm = jvms.startCold(settings.command(), "memory-one-jvm");
-        awaitFirst200(jvm.startedNanos(), jvm::isAlive, "one JVM");
-        Jvms.awaitQuiet(List.of(jvm), Duration.ofSeconds(settings.readyTimeoutSeconds()));
-        List<Memory> result = new ArrayList<>();
-        for (int n : settings.workers()) {
-            LoadGenerator.run(settings.load(), settings.connections() * n, BenchSettings.MEMORY_LOAD_MILLIS);
-            ProcessMemory m = ProcessMemory.sum(jvm.pids());
-            result.add(new Memory(n, Setup.ONE_JVM, m.pssBytes(), m.rssBytes(), 0, 0, 0));
-            progress.say(String.format("bench: memory: %-26s PSS %s, RSS %s", Setup.ONE_JVM.label.replace(" N ", " " + n + " ") + ":",
-                    Bytes.human(m.pssBytes()), Bytes.human(m.rssBytes())));
-        }
-        stopAll(jvms);
-        return result;
-    }
-
-    /** Loads every JVM for a moment (so that each has served), then sums their memory. */
-    private Memory measure(List<Jvms.Running> all, int n, Setup setup, double settle, long merged) throws InterruptedException {
-        if (setup != Setup.RESTORED_KSM) {
-            LoadGenerator.run(settings.load(), settings.connections() * n, BenchSettings.MEMORY_LOAD_MILLIS);
-        }
-        ProcessMemory total = ProcessMemory.ZERO;
-        ProcessMemory helpers = ProcessMemory.ZERO;
-        for (Jvms.Running r : all) {
-            for (long pid : r.pids()) {
-                ProcessMemory m = ProcessMemory.of(pid);
-                total = total.plus(m);
-                if (pid != r.jvmPid()) {
-                    helpers = helpers.plus(m);
-                }
-            }
-        }
-        Memory memory = new Memory(n, setup, total.pssBytes(), total.rssBytes(), helpers.pssBytes(), settle, merged);
-        progress.say(String.format("bench: memory: %-26s PSS %s (%s each), RSS %s%s", setup.label.replace("N ", n + " ") + ":",
-                Bytes.human(memory.totalPssBytes()), Bytes.human(memory.perWorkerPssBytes()), Bytes.human(memory.totalRssBytes()),
-                setup == Setup.RESTORED_KSM ? String.format(", merging settled in %.0f s", settle) : ""));
-        return memory;
-    }
-
-    private void stopAll(Jvms jvms) throws InterruptedException {
-        jvms.killAll();
-        awaitPortFree();
-    }
-
-    // ---- helpers ---------------------------------------------------------------------------------
-
-    /** Polls the probe until it answers 200; returns the milliseconds since {@code startedNanos}. */
-    private long awaitFirst200(long startedNanos, java.util.function.BooleanSupplier alive, String what) throws InterruptedException {
-        long deadline = startedNanos + TimeUnit.SECONDS.toNanos(settings.readyTimeoutSeconds());
-        while (System.nanoTime() < deadline) {
-            if (HttpConnection.getOnce(settings.probe(), 2000) == 200) {
-                return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
-            }
-            if (!alive.getAsBoolean()) {
-                throw new ThawException(what + " exited before answering " + settings.probe() + ": see its log in " + settings.workDir());
-            }
-            Thread.sleep(POLL_MILLIS);
-        }
-        throw new ThawException(what + " did not answer 200 at " + settings.probe() + " within " + settings.readyTimeoutSeconds()
-                + " s: check --url, or raise --ready-timeout");
-    }
-
-    /** A stopped JVM's port must be closed before the next one starts, or the next "first 200" is the old one's. */
-    private void awaitPortFree() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (HttpConnection.getOnce(settings.probe(), 500) != -1) {
-            if (System.nanoTime() > deadline) {
-                throw new ThawException("something still answers at " + settings.probe() + " after its JVM was stopped");
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    private void requirePortFree() {
-        if (HttpConnection.getOnce(settings.probe(), 500) != -1) {
-            throw new ThawException(ThawException.EXIT_USAGE, "something already answers at " + settings.probe()
-                    + ": thaw bench starts the app itself; stop what listens there or use another port");
-        }
     }
 
     /** The app's command with a JVM flag added right after the java executable. */
