@@ -59,7 +59,7 @@ final class MemoryBench {
             while (all.size() < n) {
                 all.add(jvms.startCold(settings.command(), "memory-cold-" + all.size()));
             }
-            probe.awaitFirst200(all.get(0).startedNanos(), () -> all.stream().allMatch(Jvms.Running::isAlive), n + " cold JVMs");
+            awaitAllListening(all, n);
             if (!Jvms.awaitQuiet(all, Duration.ofSeconds(settings.readyTimeoutSeconds()))) {
                 notes.add(n + " cold JVMs were still busy after " + settings.readyTimeoutSeconds() + " s when their memory was measured.");
             }
@@ -67,6 +67,24 @@ final class MemoryBench {
         }
         stopAll(jvms);
         return result;
+    }
+
+    /**
+     * Every one of the JVMs listens on the port itself (the probe answering only says one does), then
+     * answers the probe: bounded by --ready-timeout.
+     */
+    private void awaitAllListening(List<Jvms.Running> all, int n) throws InterruptedException {
+        long started = all.get(all.size() - 1).startedNanos();
+        probe.awaitFirst200(all.get(0).startedNanos(), () -> all.stream().allMatch(Jvms.Running::isAlive), n + " cold JVMs");
+        int port = HttpConnection.port(settings.probe());
+        long deadline = started + TimeUnit.SECONDS.toNanos(settings.readyTimeoutSeconds());
+        while (!all.stream().allMatch(j -> ListeningSockets.listens(j.jvmPid(), port))) {
+            if (System.nanoTime() > deadline || !all.stream().allMatch(Jvms.Running::isAlive)) {
+                throw new ThawException("not all of " + n + " cold JVMs listen on port " + port + " within "
+                        + settings.readyTimeoutSeconds() + " s (or one exited): see memory-cold-*.log in " + settings.workDir());
+            }
+            Thread.sleep(50);
+        }
     }
 
     private Memory restoredWorkers(Jvms jvms, int n, boolean merge) throws IOException, InterruptedException {

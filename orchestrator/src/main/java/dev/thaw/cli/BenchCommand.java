@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Measure an app side by side: cold JVM, cold JVM with the JDK's AOT cache, and workers restored by thaw.",
-                "Time to first HTTP 200, the first second of traffic, and the memory of N workers (with and without page merging).",
+                "Time to first HTTP 200, the first second of traffic, the memory of N workers (with and without page merging),",
+                "and thaw run under load through HUP, kill -9 and TTIN; optionally next to a pre-fork server (gunicorn --preload).",
                 "Writes bench.json, bench.md and img/*.png into --out. Needs root (CRIU); takes minutes."},
         footer = {"", "Example:", "  thaw bench --url http://127.0.0.1:8080/health --load-url http://127.0.0.1:8080/items/42 --workers 1,2,4,8 --runs 5 \\",
                 "      -- java -jar app.jar"})
