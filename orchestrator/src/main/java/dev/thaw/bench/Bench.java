@@ -179,6 +179,9 @@ public final class Bench {
                 LoadGenerator.Recording load = LoadGenerator.run(settings.load(), settings.connections(), millis);
                 jvms.killAll();
                 probe.awaitFree();
+                if (mode == Mode.AOT) {
+                    checkAotCacheUsed("aot-" + run + ".log");
+                }
                 firstOk.computeIfAbsent(mode, m -> new ArrayList<>()).add(ok);
                 fresh.computeIfAbsent(mode, m -> new ArrayList<>()).add(load);
                 Traffic f = load.window(0, BenchSettings.FIRST_SECOND_MILLIS).traffic();
@@ -200,6 +203,15 @@ public final class Bench {
                     timeline(runs)));
         }
         return result;
+    }
+
+    /** A JVM that cannot map its AOT cache says so on its output and runs without it: the report must say so too. */
+    private void checkAotCacheUsed(String logName) throws IOException {
+        Path log = settings.workDir().resolve(logName);
+        if (Files.isRegularFile(log) && Files.readString(log).matches("(?s).*\\[(warning|error)\\]\\[aot.*")) {
+            notes.add("The JVM in " + logName + " reported a problem with its AOT cache (see the work directory, --keep-work):"
+                    + " that run may have started without it.");
+        }
     }
 
     /** The same window of every run. */
