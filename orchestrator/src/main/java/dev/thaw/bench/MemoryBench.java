@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
  * set has served load before it is measured.
  */
 final class MemoryBench {
+    static final int SETTLE_SCANS = 3;
+    static final int STABLE_SECONDS = 3;
     private final BenchSettings settings;
     private final Probe probe;
     private final Progress progress;
@@ -128,16 +130,17 @@ final class MemoryBench {
     }
 
     /**
-     * Settled: ksmd has made at least two full scans since the workers were up (the first scan only
-     * finds candidates) and the pages merged in these workers ({@code /proc/PID/ksm_stat}) moved by
-     * under 1% in the last second. Only the workers' own counters count: on a shared machine other
-     * processes merge and unmerge too. When ksmd was stopped meanwhile (someone else's KSM settings),
-     * it is started again and the report says so.
+     * Settled: ksmd has made at least {@link #SETTLE_SCANS} full scans since the workers were up (the
+     * scan running then may have missed them, and the first one that sees a page only checksums it)
+     * and the pages merged in these workers ({@code /proc/PID/ksm_stat}) moved by under 1% over the
+     * last {@link #STABLE_SECONDS} seconds. Only the workers' own counters count: on a shared machine
+     * other processes merge and unmerge too. When ksmd was stopped meanwhile (someone else's KSM
+     * settings), it is started again and the report says so.
      */
     private boolean awaitMergingSettled(List<Jvms.Running> workers, int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.ksmWaitSeconds());
         long startScans = PageMerging.kernel().fullScans();
-        long previous = mergingPages(workers);
+        java.util.ArrayDeque<Long> lastSeconds = new java.util.ArrayDeque<>(List.of(mergingPages(workers)));
         while (System.nanoTime() < deadline) {
             Thread.sleep(1000);
             if (PageMerging.Tuning.read().map(t -> t.run() != 1).orElse(false)) {
@@ -145,12 +148,16 @@ final class MemoryBench {
                 PageMerging.enableForChildren();
             }
             long now = mergingPages(workers);
-            boolean scanned = PageMerging.kernel().fullScans() >= startScans + 2;
-            boolean stable = Math.abs(now - previous) <= Math.max(64, previous / 100);
+            lastSeconds.addLast(now);
+            if (lastSeconds.size() > STABLE_SECONDS + 1) {
+                lastSeconds.removeFirst();
+            }
+            long then = lastSeconds.getFirst();
+            boolean scanned = PageMerging.kernel().fullScans() >= startScans + SETTLE_SCANS;
+            boolean stable = lastSeconds.size() == STABLE_SECONDS + 1 && Math.abs(now - then) <= Math.max(64, then / 100);
             if (scanned && stable && now > 0) {
                 return true;
             }
-            previous = now;
         }
         return false;
     }
