@@ -14,14 +14,24 @@ import java.util.List;
  * @param generation the image's generation: 1 for a first image, one more than the serving image's
  *     when 'thaw run' makes the next one (USR2)
  * @param checkpointArguments recorded in the manifest, see {@link ImageManifest#checkpointArguments()}
+ * @param leaderProperties {@code -D} options for the leader: the guardrail's settings, detective mode
  */
 public record CheckpointRequest(Path image, boolean force, List<String> command, Path workingDirectory,
                                 List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
                                 Duration checkpointTimeout, Path agentJar, long generation,
-                                List<String> checkpointArguments) {
+                                List<String> checkpointArguments, List<String> leaderProperties) {
     public CheckpointRequest {
         command = List.copyOf(command);
         checkpointArguments = List.copyOf(checkpointArguments);
         warmupUrls = List.copyOf(warmupUrls);
+        leaderProperties = List.copyOf(leaderProperties);
+    }
+
+    /** With the guardrail's defaults. */
+    public CheckpointRequest(Path image, boolean force, List<String> command, Path workingDirectory,
+                             List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
+                             Duration checkpointTimeout, Path agentJar, long generation, List<String> checkpointArguments) {
+        this(image, force, command, workingDirectory, warmupUrls, warmupRequests, readyTimeout, checkpointTimeout,
+                agentJar, generation, checkpointArguments, List.of());
     }
 }
