@@ -35,6 +35,6 @@ public record BenchSettings(List<String> command, URI probe, List<URI> load, Lis
         command = List.copyOf(command);
         load = List.copyOf(load.isEmpty() ? List.of(probe) : load);
         workers = List.copyOf(workers);
-        thawCommand = List.copyOf(thawCommand);
+        thawCommand = thawCommand == null ? List.of() : List.copyOf(thawCommand); // not in bench.json
     }
 }

@@ -30,7 +30,7 @@ public final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--url", required = true, paramLabel = "URL", description = "Readiness probe: the app has started when this answers 200.")
+    @Option(names = "--url", paramLabel = "URL", description = "Readiness probe: the app has started when this answers 200 (required).")
     URI probe;
 
     @Option(names = "--load-url", paramLabel = "URL", description = "URL the load generator sends, round robin; repeatable (default: --url).")
@@ -87,11 +87,18 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--keep-work", description = "Keep the work directory (image, AOT cache, JVM logs) instead of deleting it.")
     boolean keepWork;
 
-    @Parameters(paramLabel = "JAVA_COMMAND", arity = "1..*", description = "The app's java command line, after '--'.")
-    List<String> command;
+    @Option(names = "--render", paramLabel = "BENCH_JSON",
+            description = "Measure nothing: render bench.md and the charts again from a bench.json of an earlier run, into --out.")
+    Path render;
+
+    @Parameters(paramLabel = "JAVA_COMMAND", arity = "0..*", description = "The app's java command line, after '--' (required).")
+    List<String> command = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
+        if (render != null) {
+            return renderAgain();
+        }
         validate();
         Criu criu = Criu.locate();
         Privileges.require("thaw bench");
@@ -117,6 +124,22 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    private int renderAgain() throws java.io.IOException {
+        if (!Files.isRegularFile(render)) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--render " + render + ": no such file; give the bench.json of an earlier run");
+        }
+        BenchResult result;
+        try {
+            result = Reports.read(render);
+        } catch (java.io.IOException e) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--render " + render + " is not a bench.json of this thaw: " + e.getMessage());
+        }
+        for (Path file : Reports.write(result, out.toAbsolutePath())) {
+            spec.commandLine().getOut().println("thaw: wrote " + file);
+        }
+        return 0;
+    }
+
     /** This very thaw, for the thaw run pool: the same java and jar, with the launcher's flags. */
     private static List<String> thawCommand() throws java.net.URISyntaxException {
         String java = ProcessHandle.current().info().command().orElse("java");
@@ -125,6 +148,10 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void validate() {
+        if (probe == null || command.isEmpty()) {
+            throw new ThawException(ThawException.EXIT_USAGE, "thaw bench needs --url and the app's command after '--', "
+                    + "e.g. thaw bench --url http://127.0.0.1:8080/health -- java -jar app.jar");
+        }
         if (referenceCommand != null && (referenceUrl == null || !"http".equals(referenceUrl.getScheme()))) {
             throw new ThawException(ThawException.EXIT_USAGE, "--reference-server needs --reference-url, a plain http URL of that server");
         }
