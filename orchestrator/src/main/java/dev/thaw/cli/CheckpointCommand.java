@@ -22,6 +22,9 @@ import picocli.CommandLine.Parameters;
                 "The image is written atomically: an existing image is replaced only by a complete new one (--force)."},
         footer = {"", "Example:", "  thaw checkpoint --image /var/lib/thaw/app --warmup-url http://127.0.0.1:8080/health --warmup-requests 2000 -- java -jar app.jar"})
 public final class CheckpointCommand implements Callable<Integer> {
+    /** Spring Framework's property that makes the app checkpoint itself once its context is refreshed. */
+    static final String SPRING_CHECKPOINT = "spring.context.checkpoint";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -47,6 +50,10 @@ public final class CheckpointCommand implements Callable<Integer> {
             description = "How long the leader's beforeCheckpoint callbacks may take (default: ${DEFAULT-VALUE}).")
     long checkpointTimeoutSeconds;
 
+    @Option(names = "--app-checkpoint", description = {"The app asks for the checkpoint itself (org.crac Core.checkpointRestore()):",
+            "wait for it instead of warming it up and sending CHECKPOINT. Implied by -D" + SPRING_CHECKPOINT + "=onRefresh in the java command."})
+    boolean appCheckpoint;
+
     @Parameters(paramLabel = "JAVA_COMMAND", arity = "1..*", description = "The app's java command line, after '--'.")
     List<String> command;
 
@@ -61,13 +68,22 @@ public final class CheckpointCommand implements Callable<Integer> {
         Privileges.require("thaw checkpoint");
         CheckpointRequest request = new CheckpointRequest(image, force, command, Path.of("").toAbsolutePath(),
                 warmupUrls, warmupRequests, Duration.ofSeconds(readyTimeoutSeconds),
-                Duration.ofSeconds(checkpointTimeoutSeconds), ThawCli.agentJar());
+                Duration.ofSeconds(checkpointTimeoutSeconds), ThawCli.agentJar(), appCheckpoint || springCheckpointsOnRefresh());
         Progress.printer(out).say("checkpoint of " + String.join(" ", command));
         new Checkpointer(criu, Progress.printer(out)).checkpoint(request);
         return 0;
     }
 
+    private boolean springCheckpointsOnRefresh() {
+        return command.contains("-D" + SPRING_CHECKPOINT + "=onRefresh");
+    }
+
     private void validate() {
+        if ((appCheckpoint || springCheckpointsOnRefresh()) && !warmupUrls.isEmpty()) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--warmup-url cannot be used when the app checkpoints itself"
+                    + (appCheckpoint ? " (--app-checkpoint)" : " (-D" + SPRING_CHECKPOINT + "=onRefresh)")
+                    + ": it is dumped before it serves; drop --warmup-url");
+        }
         for (URI url : warmupUrls) {
             if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
                 throw new ThawException(ThawException.EXIT_USAGE, "--warmup-url " + url + " is not an http(s) URL: use e.g. http://127.0.0.1:8080/health");

@@ -47,8 +47,14 @@ public final class Checkpointer {
             JdkInfo jdk = JdkInfo.of(Path.of(hello.require("java-home")));
             progress.say("leader pid " + leader.pid() + " connected (" + jdk.vendor() + " " + jdk.version() + ")");
             ImageManifest.PipeInodes pipes = pipeInodes(leader.pid());
-            long coldStartMillis = warmUp(request, leader, started);
-            requestCheckpoint(leader, request.checkpointTimeout());
+            long coldStartMillis;
+            if (request.appCheckpoint()) {
+                coldStartMillis = 0;
+                awaitAppCheckpoint(leader, request.readyTimeout().plus(request.checkpointTimeout()));
+            } else {
+                coldStartMillis = warmUp(request, leader, started);
+                requestCheckpoint(leader, request.checkpointTimeout());
+            }
             staging = image.createStaging();
             DiskSpace.requireRoomFor(leader.pid(), staging);
             long dumpMillis = dump(leader, staging, runDir);
@@ -135,6 +141,25 @@ public final class Checkpointer {
             failIfExited(leader, "before the checkpoint");
             throw new ThawException("lost the leader's control connection before the checkpoint: check its output above");
         }
+        if (!awaitReadyToDump(leader, timeout)) {
+            throw new ThawException("beforeCheckpoint did not finish within " + timeout.toSeconds()
+                    + " s: a resource is stuck (see the leader's output), or raise --checkpoint-timeout");
+        }
+    }
+
+    /** --app-checkpoint: the app calls org.crac's Core.checkpointRestore() itself when it is ready. */
+    private void awaitAppCheckpoint(Process leader, Duration timeout) throws InterruptedException {
+        progress.say("waiting for the app to ask for its checkpoint (org.crac Core.checkpointRestore())");
+        if (!awaitReadyToDump(leader, timeout)) {
+            throw new ThawException("the app did not ask for its checkpoint within " + timeout.toSeconds()
+                    + " s: --app-checkpoint needs an app that calls org.crac.Core.checkpointRestore()"
+                    + " (e.g. Spring with -Dspring.context.checkpoint=onRefresh), or raise --ready-timeout");
+        }
+        progress.say("the app asked for its checkpoint and ran its beforeCheckpoint callbacks");
+    }
+
+    /** True once the leader said READY_TO_DUMP and closed its connection; false at the timeout. */
+    private boolean awaitReadyToDump(Process leader, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean ready = false;
         while (System.nanoTime() < deadline) {
@@ -147,7 +172,7 @@ public final class Checkpointer {
                 ready = true;
             }
             if (e instanceof ControlEvent.Closed && ready) {
-                return; // the leader closed its control connection: nothing of thaw's is open in it
+                return true; // the leader closed its control connection: nothing of thaw's is open in it
             }
             if (e instanceof ControlEvent.Closed) {
                 leader.waitFor(2, TimeUnit.SECONDS);
@@ -156,8 +181,7 @@ public final class Checkpointer {
             }
             failIfExited(leader, "during beforeCheckpoint");
         }
-        throw new ThawException("beforeCheckpoint did not finish within " + timeout.toSeconds()
-                + " s: a resource is stuck (see the leader's output), or raise --checkpoint-timeout");
+        return false;
     }
 
     private boolean sendToLeader(Message message) {
