@@ -3,13 +3,10 @@ package dev.thaw.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,7 +27,6 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SupervisorTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** How long a replacement may take to serve on this shared 2-core box (restores take ~0.2-1 s). */
     private static final Duration REPLACEMENT_BOUND = Duration.ofSeconds(5);
 
@@ -38,7 +34,7 @@ class SupervisorTest {
     private Path image;
     private Path socket;
     private int port;
-    private ThawProcess pool;
+    private Pool pool;
 
     @BeforeAll
     void checkpointTheSampleApp() throws Exception {
@@ -68,49 +64,25 @@ class SupervisorTest {
     }
 
     private void startPool(String... settings) throws Exception {
-        List<String> args = new ArrayList<>(List.of("run", "--image", image.toString(), "--socket", socket.toString()));
-        args.addAll(List.of(settings));
-        pool = ThawProcess.start(work, Map.of(), args.toArray(String[]::new));
-    }
-
-    private JsonNode status() throws Exception {
-        ThawProcess.Result r = ThawProcess.run(work, Map.of(), Duration.ofSeconds(30), "status", "--socket", socket.toString(), "--json");
-        assertEquals(0, r.exitCode(), r.output());
-        return JSON.readTree(r.lines().get(r.lines().size() - 1));
+        pool = Pool.start(work, image, socket, settings);
     }
 
     private Set<Long> readyPids() throws Exception {
-        Set<Long> pids = new HashSet<>();
-        for (JsonNode w : status().path("workers")) {
-            if ("ready".equals(w.path("state").asText())) {
-                pids.add(w.path("pid").asLong());
-            }
-        }
-        return pids;
+        return pool.readyPids();
     }
 
-    /** Polls thaw status until {@code n} workers are ready and none of {@code gone} is among them. */
     private Set<Long> awaitReady(int n, Set<Long> gone, Duration bound) throws Exception {
-        long deadline = System.nanoTime() + bound.toNanos();
-        Set<Long> pids = Set.of();
-        while (System.nanoTime() < deadline) {
-            pids = readyPids();
-            if (pids.size() == n && pids.stream().noneMatch(gone::contains)) {
-                return pids;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("not " + n + " ready workers (without " + gone + ") within " + bound + ": " + pids + "\n" + pool.output());
+        return pool.awaitReady(n, gone, bound);
     }
 
     private void signal(String name, long pid) throws Exception {
-        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(pid)).start().waitFor());
+        Pool.signal(name, pid);
     }
 
     private List<Long> readyTimesMillis() {
         List<Long> times = new ArrayList<>();
         Matcher m = Pattern.compile("^thaw: worker=\\d+ gen=\\d+ pid=\\d+ ready in (\\d+) ms").matcher("");
-        for (String line : pool.output().split("\n")) {
+        for (String line : pool.thaw().output().split("\n")) {
             if (m.reset(line).find()) {
                 times.add(Long.parseLong(m.group(1)));
             }
@@ -124,7 +96,7 @@ class SupervisorTest {
         int loadThreads = 4;
         int kills = 10;
         startPool("--workers", Integer.toString(workers));
-        pool.awaitLine("all 3 workers ready", Duration.ofSeconds(60));
+        pool.thaw().awaitLine("all 3 workers ready", Duration.ofSeconds(60));
         Set<Long> pids = awaitReady(workers, Set.of(), REPLACEMENT_BOUND);
         List<Long> backWithinMillis = new ArrayList<>();
         try (Load load = new Load(port, "/items/7", loadThreads, Duration.ofSeconds(60))) {
@@ -143,20 +115,20 @@ class SupervisorTest {
             assertTrue(load.failed() <= (long) kills * loadThreads,
                     "at most the requests in flight on the killed workers may fail: " + load.report());
         }
-        assertEquals(workers + kills, readyTimesMillis().size(), pool.output());
+        assertEquals(workers + kills, readyTimesMillis().size(), pool.thaw().output());
         assertTrue(readyTimesMillis().stream().allMatch(t -> t < REPLACEMENT_BOUND.toMillis()), readyTimesMillis().toString());
     }
 
     @Test
     void HUP_under_load_replaces_every_worker_without_failing_a_request() throws Exception {
         startPool("--workers", "2");
-        pool.awaitLine("all 2 workers ready", Duration.ofSeconds(60));
+        pool.thaw().awaitLine("all 2 workers ready", Duration.ofSeconds(60));
         Set<Long> before = awaitReady(2, Set.of(), REPLACEMENT_BOUND);
         try (Load load = new Load(port, "/items/7", 4, Duration.ofSeconds(60))) {
             Thread.sleep(1000);
-            signal("HUP", pool.process().pid());
+            signal("HUP", pool.thaw().process().pid());
             awaitReady(2, before, Duration.ofSeconds(30));
-            pool.awaitLine("pid=" + before.iterator().next() + " exited \\(rolling restart\\)", Duration.ofSeconds(30));
+            pool.thaw().awaitLine("pid=" + before.iterator().next() + " exited \\(rolling restart\\)", Duration.ofSeconds(30));
             Thread.sleep(1000);
             load.close();
             System.out.println("HUP under load: " + load.report());
@@ -168,7 +140,7 @@ class SupervisorTest {
     @Test
     void a_request_hung_past_the_timeout_gets_its_worker_replaced_while_the_other_keeps_serving() throws Exception {
         startPool("--workers", "2", "--timeout", "3", "--graceful-timeout", "2");
-        pool.awaitLine("all 2 workers ready", Duration.ofSeconds(60));
+        pool.thaw().awaitLine("all 2 workers ready", Duration.ofSeconds(60));
         Set<Long> before = awaitReady(2, Set.of(), REPLACEMENT_BOUND);
         CompletableFuture<?> hung = CompletableFuture.runAsync(() -> {
             try {
@@ -178,8 +150,8 @@ class SupervisorTest {
             }
         });
         try (Load load = new Load(port, "/items/7", 2, Duration.ofSeconds(60))) {
-            pool.awaitLine("timeout: a request has run for \\d+ ms \\(timeout 3000 ms\\): replacing it", Duration.ofSeconds(20));
-            pool.awaitLine("ready in \\d+ ms \\(replacing pid", Duration.ofSeconds(20));
+            pool.thaw().awaitLine("timeout: a request has run for \\d+ ms \\(timeout 3000 ms\\): replacing it", Duration.ofSeconds(20));
+            pool.thaw().awaitLine("ready in \\d+ ms \\(replacing pid", Duration.ofSeconds(20));
             Set<Long> after = awaitReady(2, Set.of(), REPLACEMENT_BOUND);
             assertEquals(1, after.stream().filter(before::contains).count(), "exactly one worker replaced: " + before + " -> " + after);
             load.close();
@@ -193,21 +165,21 @@ class SupervisorTest {
     @Test
     void TTIN_adds_a_worker_and_TTOU_removes_one_but_never_the_last() throws Exception {
         startPool("--workers", "1");
-        pool.awaitLine("all 1 workers ready", Duration.ofSeconds(60));
-        signal("TTIN", pool.process().pid());
+        pool.thaw().awaitLine("all 1 workers ready", Duration.ofSeconds(60));
+        signal("TTIN", pool.thaw().process().pid());
         awaitReady(2, Set.of(), REPLACEMENT_BOUND);
-        signal("TTOU", pool.process().pid());
-        pool.awaitLine("stopping \\(scaled down to 1\\)", Duration.ofSeconds(10));
+        signal("TTOU", pool.thaw().process().pid());
+        pool.thaw().awaitLine("stopping \\(scaled down to 1\\)", Duration.ofSeconds(10));
         awaitReady(1, Set.of(), REPLACEMENT_BOUND);
-        signal("TTOU", pool.process().pid());
-        pool.awaitLine("keeping 1 workers \\(must stay between 1 and 1024\\)", Duration.ofSeconds(10));
+        signal("TTOU", pool.thaw().process().pid());
+        pool.thaw().awaitLine("keeping 1 workers \\(must stay between 1 and 1024\\)", Duration.ofSeconds(10));
         assertEquals(1, readyPids().size());
     }
 
     @Test
     void TERM_lets_a_request_in_flight_finish_before_thaw_exits() throws Exception {
         startPool("--workers", "1");
-        pool.awaitLine("all 1 workers ready", Duration.ofSeconds(60));
+        pool.thaw().awaitLine("all 1 workers ready", Duration.ofSeconds(60));
         CompletableFuture<Http.Response> slow = CompletableFuture.supplyAsync(() -> {
             try {
                 return Http.get(port, "/sleep?ms=2000");
@@ -216,10 +188,29 @@ class SupervisorTest {
             }
         });
         Thread.sleep(500);
-        assertEquals(0, pool.stop(Duration.ofSeconds(30)), pool.output());
+        assertEquals(0, pool.thaw().stop(Duration.ofSeconds(30)), pool.thaw().output());
         Http.Response r = slow.get(10, TimeUnit.SECONDS);
         assertEquals(200, r.status(), r.body());
         assertTrue(r.body().contains("\"slept\":2000"), r.body());
-        assertTrue(pool.output().contains("thaw: all workers stopped"), pool.output());
+        assertTrue(pool.thaw().output().contains("thaw: all workers stopped"), pool.thaw().output());
+    }
+
+    @Test
+    void as_PID_1_of_a_container_thaw_hands_PID_1_to_tini_which_forwards_HUP_and_TERM() throws Exception {
+        // unshare --pid --fork makes the launcher PID 1 of a new PID namespace, as a container entrypoint is.
+        ThawProcess asInit = ThawProcess.startUnder(List.of("unshare", "--pid", "--fork", "--mount-proc"), work, Map.of(),
+                "run", "--image", image.toString(), "--socket", socket.toString(), "--workers", "1");
+        try (asInit) {
+            asInit.awaitLine("all 1 workers ready", Duration.ofSeconds(60));
+            ProcessHandle init = asInit.process().toHandle().children().findFirst().orElseThrow();
+            assertTrue(init.info().command().orElse("").endsWith("tini"), "PID 1 is tini: " + init.info());
+            signal("HUP", init.pid());
+            asInit.awaitLine("received SIGHUP: rolling restart of 1 workers", Duration.ofSeconds(10));
+            asInit.awaitLine("exited \\(rolling restart\\)", Duration.ofSeconds(30));
+            signal("TERM", init.pid());
+            asInit.awaitLine("thaw: all workers stopped", Duration.ofSeconds(30));
+            assertTrue(asInit.process().waitFor(30, TimeUnit.SECONDS), asInit.output());
+            assertEquals(0, asInit.process().exitValue(), asInit.output());
+        }
     }
 }

@@ -38,7 +38,12 @@ final class ThawProcess implements AutoCloseable {
     }
 
     static ThawProcess start(Path cwd, Map<String, String> env, String... args) throws IOException {
-        List<String> command = new ArrayList<>();
+        return startUnder(List.of(), cwd, env, args);
+    }
+
+    /** thaw started through {@code wrapper} (e.g. unshare, to be PID 1 as in a container). */
+    static ThawProcess startUnder(List<String> wrapper, Path cwd, Map<String, String> env, String... args) throws IOException {
+        List<String> command = new ArrayList<>(wrapper);
         command.add(Environment.THAW.toString());
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true);

@@ -143,7 +143,7 @@ public final class Bench {
         settings.load().stream().filter(u -> !u.equals(settings.probe())).forEach(warmup::add);
         CheckpointRequest request = new CheckpointRequest(settings.workDir().resolve("image"), true, settings.command(),
                 Path.of("").toAbsolutePath(), warmup, settings.warmupRequests(), Duration.ofSeconds(settings.readyTimeoutSeconds()),
-                Duration.ofSeconds(60), settings.agentJar());
+                Duration.ofSeconds(60), settings.agentJar(), 1, List.of());
         Progress quiet = line -> {
             if (!line.startsWith("leader | ") && !line.startsWith("warm-up ")) {
                 progress.say("bench: checkpoint: " + line);

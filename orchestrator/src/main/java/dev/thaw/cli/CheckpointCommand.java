@@ -4,7 +4,9 @@ import dev.thaw.engine.CheckpointRequest;
 import dev.thaw.engine.Checkpointer;
 import dev.thaw.engine.Criu;
 import dev.thaw.engine.Privileges;
+import dev.thaw.engine.PrivateNetwork;
 import dev.thaw.engine.ThawException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -54,12 +56,23 @@ public final class CheckpointCommand implements Callable<Integer> {
             "wait for it instead of warming it up and sending CHECKPOINT. Implied by -D" + SPRING_CHECKPOINT + "=onRefresh in the java command."})
     boolean appCheckpoint;
 
+    @Option(names = "--private-network", description = {"Run the leader, its warm-up and the dump in a network namespace of its own with only",
+            "loopback: for a checkpoint on a machine where a pool already serves the app's port. The leader reaches no other host."})
+    boolean privateNetwork;
+
+    /** Set by 'thaw run' when it makes the next image on USR2; not for users. */
+    @Option(names = "--generation", hidden = true, defaultValue = "1")
+    long generation;
+
     @Parameters(paramLabel = "JAVA_COMMAND", arity = "1..*", description = "The app's java command line, after '--'.")
     List<String> command;
 
     @Override
     public Integer call() throws Exception {
         validate();
+        if (privateNetwork && !PrivateNetwork.inside()) {
+            return againInPrivateNetwork();
+        }
         PrintWriter out = spec.commandLine().getOut();
         Criu criu = Criu.locate();
         criu.check().ifPresent(problem -> {
@@ -68,7 +81,8 @@ public final class CheckpointCommand implements Callable<Integer> {
         Privileges.require("thaw checkpoint");
         CheckpointRequest request = new CheckpointRequest(image, force, command, Path.of("").toAbsolutePath(),
                 warmupUrls, warmupRequests, Duration.ofSeconds(readyTimeoutSeconds),
-                Duration.ofSeconds(checkpointTimeoutSeconds), ThawCli.agentJar(), appCheckpoint || springCheckpointsOnRefresh());
+                Duration.ofSeconds(checkpointTimeoutSeconds), ThawCli.agentJar(), generation,
+                ReplayArguments.of(spec.commandLine().getParseResult().originalArgs()), appCheckpoint || springCheckpointsOnRefresh());
         Progress.printer(out).say("checkpoint of " + String.join(" ", command));
         new Checkpointer(criu, Progress.printer(out)).checkpoint(request);
         return 0;
@@ -76,6 +90,16 @@ public final class CheckpointCommand implements Callable<Integer> {
 
     private boolean springCheckpointsOnRefresh() {
         return command.contains("-D" + SPRING_CHECKPOINT + "=onRefresh");
+    }
+
+    /** This same command, run again by a child in a new network namespace; its exit code is ours. */
+    private int againInPrivateNetwork() throws IOException, InterruptedException {
+        List<String> self = new ArrayList<>(SelfCommand.get());
+        self.add("checkpoint");
+        self.addAll(ReplayArguments.afterSubcommand(spec.commandLine().getParseResult().originalArgs()));
+        ProcessBuilder pb = new ProcessBuilder(PrivateNetwork.wrap(self)).inheritIO();
+        pb.environment().put(PrivateNetwork.INSIDE, "1");
+        return pb.start().waitFor();
     }
 
     private void validate() {
@@ -91,6 +115,9 @@ public final class CheckpointCommand implements Callable<Integer> {
         }
         if (warmupRequests < 0) {
             throw new ThawException(ThawException.EXIT_USAGE, "--warmup-requests must be >= 0");
+        }
+        if (generation < 1) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--generation must be >= 1");
         }
         if (readyTimeoutSeconds < 1 || checkpointTimeoutSeconds < 1) {
             throw new ThawException(ThawException.EXIT_USAGE, "timeouts must be at least 1 second");

@@ -9,8 +9,8 @@ import dev.thaw.engine.Criu;
 import dev.thaw.engine.ImageDirectory;
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.Privileges;
-import dev.thaw.engine.Restorer;
 import dev.thaw.engine.ThawException;
+import dev.thaw.supervisor.ImageSource;
 import dev.thaw.supervisor.RunSettings;
 import dev.thaw.supervisor.Supervisor;
 import java.io.FileDescriptor;
@@ -31,8 +31,9 @@ import sun.misc.Signal;
 
 @Command(name = "run", sortOptions = false,
         description = {"Restore N workers from an image and supervise them: crashed workers are restored again, hung ones",
-                "replaced, old ones recycled. Signals: TERM graceful stop, INT/QUIT fast stop, HUP rolling restart,",
-                "TTIN/TTOU one worker more/fewer, USR1 reopen logs (docs/signals.md). Each worker's output is",
+                "replaced, old ones recycled. Signals: TERM graceful stop, INT/QUIT fast stop, HUP rolling restart (onto a",
+                "newer image if one was written to --image),",
+                "TTIN/TTOU one worker more/fewer, USR1 reopen logs, USR2 new image + roll (docs/signals.md). Each worker's output is",
                 "forwarded, prefixed 'worker=N | '. Every setting below also reads THAW_<NAME> and the --config file."},
         footer = {"", "Example:", "  thaw run --image /var/lib/thaw/app --workers 4 --max-requests 10000 --max-requests-jitter 1000"})
 public final class RunCommand implements Callable<Integer> {
@@ -63,19 +64,19 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RunSettings settings = RunSettings.from(new SettingSources(givenFlags(), System.getenv(), config), env);
         ImageDirectory dir = new ImageDirectory(image);
-        ImageManifest manifest = dir.verify();
         Criu criu = Criu.locate();
         Privileges.require("thaw run");
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
-        out.println("thaw: image " + dir.target() + ": generation " + manifest.generation() + ", "
-                + Bytes.human(manifest.imageBytes()) + ", " + manifest.jdk().vendor() + " " + manifest.jdk().version()
-                + ", made " + manifest.createdAt());
-        SystemTuning.apply(out);
         Path runDir = Files.createTempDirectory("thaw-run-");
         boolean clean = false;
-        try {
+        try (ImageSource images = ImageSource.open(dir, criu, runDir)) {
+            ImageManifest manifest = images.manifest();
+            out.println("thaw: image " + dir.target() + ": generation " + manifest.generation() + ", "
+                    + Bytes.human(manifest.imageBytes()) + ", " + manifest.jdk().vendor() + " " + manifest.jdk().version()
+                    + ", made " + manifest.createdAt());
+            SystemTuning.apply(out, settings.ksm());
             Path socket = claimSocket(settings.socket());
-            Supervisor supervisor = new Supervisor(new Restorer(criu, dir.target(), manifest, runDir), settings, socket, out);
+            Supervisor supervisor = new Supervisor(images, SelfCommand.get(), settings, socket, out);
             try (ControlServer ignored = ControlServer.open(socket, supervisor::post)) {
                 installSignalHandlers(supervisor);
                 int code = supervisor.run();

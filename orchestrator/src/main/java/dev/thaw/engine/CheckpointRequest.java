@@ -11,14 +11,19 @@ import java.util.List;
  * @param warmupUrls the first URL is also the readiness probe; empty = dump as soon as the leader connects
  * @param readyTimeout how long the leader may take to connect and answer its first 200
  * @param checkpointTimeout how long beforeCheckpoint may take
+ * @param generation the image's generation: 1 for a first image, one more than the serving image's
+ *     when 'thaw run' makes the next one (USR2)
+ * @param checkpointArguments recorded in the manifest, see {@link ImageManifest#checkpointArguments()}
  * @param appCheckpoint the app asks for the checkpoint itself (org.crac {@code Core.checkpointRestore()},
  *        e.g. Spring's {@code -Dspring.context.checkpoint=onRefresh}): no warm-up, no CHECKPOINT message
  */
 public record CheckpointRequest(Path image, boolean force, List<String> command, Path workingDirectory,
                                 List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
-                                Duration checkpointTimeout, Path agentJar, boolean appCheckpoint) {
+                                Duration checkpointTimeout, Path agentJar, long generation,
+                                List<String> checkpointArguments, boolean appCheckpoint) {
     public CheckpointRequest {
         command = List.copyOf(command);
+        checkpointArguments = List.copyOf(checkpointArguments);
         warmupUrls = List.copyOf(warmupUrls);
         if (appCheckpoint && !warmupUrls.isEmpty()) {
             throw new IllegalArgumentException("an app that checkpoints itself is not warmed up by thaw");
@@ -28,7 +33,8 @@ public record CheckpointRequest(Path image, boolean force, List<String> command,
     /** thaw warms the leader up and asks for the checkpoint. */
     public CheckpointRequest(Path image, boolean force, List<String> command, Path workingDirectory,
                              List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
-                             Duration checkpointTimeout, Path agentJar) {
-        this(image, force, command, workingDirectory, warmupUrls, warmupRequests, readyTimeout, checkpointTimeout, agentJar, false);
+                             Duration checkpointTimeout, Path agentJar, long generation, List<String> checkpointArguments) {
+        this(image, force, command, workingDirectory, warmupUrls, warmupRequests, readyTimeout, checkpointTimeout, agentJar,
+                generation, checkpointArguments, false);
     }
 }

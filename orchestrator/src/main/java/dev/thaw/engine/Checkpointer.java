@@ -35,6 +35,9 @@ public final class Checkpointer {
     public ImageManifest checkpoint(CheckpointRequest request) throws IOException, InterruptedException {
         ImageDirectory image = new ImageDirectory(request.image());
         image.checkWritable(request.force());
+        if (!request.warmupUrls().isEmpty()) {
+            PrivateNetwork.requireNothingServes(request.warmupUrls().get(0));
+        }
         Path runDir = Files.createTempDirectory("thaw-ckpt-");
         Process leader = null;
         Path staging = null;
@@ -60,11 +63,12 @@ public final class Checkpointer {
             long dumpMillis = dump(leader, staging, runDir);
             keepRunDir = false;
             List<FileDigest> files = ImageDirectory.digestCriuFiles(staging);
-            ImageManifest manifest = new ImageManifest(ImageManifest.FORMAT, thawVersion(), Instant.now(), 1, jdk,
+            ImageManifest manifest = new ImageManifest(ImageManifest.FORMAT, thawVersion(), Instant.now(), request.generation(), jdk,
                     request.command(), request.workingDirectory().toString(),
                     LeaderCommand.appFiles(request.command(), request.workingDirectory()).stream()
                             .map(p -> FileDigest.of(p, p.toString())).toList(),
-                    criu.version(), pipes, leader.pid(), ImageDirectory.sizeOf(files), files, coldStartMillis, dumpMillis);
+                    criu.version(), pipes, leader.pid(), ImageDirectory.sizeOf(files), files, coldStartMillis, dumpMillis,
+                    request.checkpointArguments());
             manifest.write(staging);
             image.commit(staging);
             staging = null;

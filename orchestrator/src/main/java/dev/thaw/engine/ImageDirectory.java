@@ -87,11 +87,15 @@ public final class ImageDirectory {
         deleteRecursively(old);
     }
 
-    /** Reads and verifies an image for restore: manifest, every file's size and checksum, the JDK. */
-    public ImageManifest verify() {
+    public void verifyExists() {
         if (!Files.isDirectory(target)) {
             throw ThawException.badImage("image " + target + " does not exist: make one with 'thaw checkpoint --image " + target + " -- <java command>'");
         }
+    }
+
+    /** Reads and verifies an image for restore: manifest, every file's size and checksum, the JDK. */
+    public ImageManifest verify() {
+        verifyExists();
         ImageManifest manifest = ImageManifest.read(target);
         for (FileDigest f : manifest.imageFiles()) {
             Path file = target.resolve(f.path());

@@ -20,11 +20,18 @@ import java.util.List;
  * @param pipes inodes of the leader's stdin/stdout/stderr pipes, replaced by each worker's own at restore
  * @param imageFiles every file CRIU wrote, with size and checksum
  * @param coldStartMillis leader start to its first HTTP 200 (0 when no warm-up URL was given)
+ * @param checkpointArguments the arguments of the 'thaw checkpoint' that made this image, without
+ *     --image, --force and --generation: what 'thaw run' replays on USR2 to make the next image
  */
 public record ImageManifest(int format, String thawVersion, Instant createdAt, long generation,
                             JdkInfo jdk, List<String> command, String workingDirectory, List<FileDigest> appFiles,
                             String criuVersion, PipeInodes pipes, long leaderPid, long imageBytes,
-                            List<FileDigest> imageFiles, long coldStartMillis, long dumpMillis) {
+                            List<FileDigest> imageFiles, long coldStartMillis, long dumpMillis,
+                            List<String> checkpointArguments) {
+
+    public ImageManifest {
+        checkpointArguments = checkpointArguments == null ? List.of() : List.copyOf(checkpointArguments);
+    }
 
     public static final int FORMAT = 1;
     public static final String FILE_NAME = "manifest.json";

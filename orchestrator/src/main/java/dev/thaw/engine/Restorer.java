@@ -42,6 +42,11 @@ public final class Restorer {
         return manifest;
     }
 
+    /** The directory restores read (a pinned image). */
+    public Path image() {
+        return image;
+    }
+
     public WorkerProcess restore(WorkerIdentity identity, Consumer<String> output) throws IOException {
         Path workDir = runDir.resolve("worker-" + identity.workerId());
         Files.createDirectories(workDir);

@@ -13,4 +13,8 @@ sealed interface Event {
 
     record SignalReceived(String name) implements Event {
     }
+
+    /** The USR2 checkpoint ended; 0 means a new image is in the image directory. */
+    record NextImageDone(int exitCode) implements Event {
+    }
 }

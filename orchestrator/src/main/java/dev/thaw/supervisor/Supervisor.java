@@ -3,7 +3,7 @@ package dev.thaw.supervisor;
 import dev.thaw.control.ControlEvent;
 import dev.thaw.control.Peer;
 import dev.thaw.engine.CriuLog;
-import dev.thaw.engine.Restorer;
+import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.ThawException;
 import dev.thaw.engine.WorkerProcess;
 import dev.thaw.lifecycle.WorkerIdentity;
@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -34,7 +35,9 @@ public final class Supervisor {
 
     private static final long MEMORY_SAMPLE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-    private final Restorer restorer;
+    private final ImageSource images;
+    /** This orchestrator's own command line up to the subcommand, to run 'thaw checkpoint' on USR2. */
+    private final List<String> thawCommand;
     private final RunSettings settings;
     private final Path controlSocket;
     private final PrintStream out;
@@ -50,10 +53,13 @@ public final class Supervisor {
     private State state = State.RUNNING;
     private boolean announcedAllReady;
     private long nextMemorySampleNanos;
+    /** The USR2 checkpoint in progress, if any. */
+    private NextImage nextImage;
     private ThawException halt;
 
-    public Supervisor(Restorer restorer, RunSettings settings, Path controlSocket, PrintStream out) {
-        this.restorer = restorer;
+    public Supervisor(ImageSource images, List<String> thawCommand, RunSettings settings, Path controlSocket, PrintStream out) {
+        this.images = images;
+        this.thawCommand = List.copyOf(thawCommand);
         this.settings = settings;
         this.controlSocket = controlSocket;
         this.out = out;
@@ -71,7 +77,7 @@ public final class Supervisor {
 
     /** Runs until stopped by a signal (returns 0) or halted by workers that cannot boot (throws). */
     public int run() throws InterruptedException {
-        log("restoring " + targetWorkers + " workers from generation " + restorer.manifest().generation());
+        log("restoring " + targetWorkers + " workers from generation " + images.manifest().generation());
         manageWorkers();
         while (state == State.RUNNING || !workers.isEmpty()) {
             Event e = events.poll(1, TimeUnit.SECONDS);
@@ -86,6 +92,10 @@ public final class Supervisor {
                 manageWorkers();
             }
             killWorkersPastDeadline();
+            releaseRetiredImages();
+        }
+        if (nextImage != null) {
+            nextImage.kill();
         }
         if (halt != null) {
             throw halt;
@@ -99,6 +109,7 @@ public final class Supervisor {
             case Event.Control c -> handleControl(c.event());
             case Event.WorkerExited x -> reapWorker(x.process());
             case Event.SignalReceived s -> handleSignal(s.name());
+            case Event.NextImageDone d -> finishNextImage(d.exitCode());
         }
     }
 
@@ -199,10 +210,11 @@ public final class Supervisor {
         switch (name) {
             case "TERM" -> beginStop("received SIGTERM", true);
             case "INT", "QUIT" -> beginStop("received SIG" + name, false);
-            case "HUP" -> beginRoll("received SIGHUP");
+            case "HUP" -> reload("received SIGHUP");
             case "TTIN" -> scaleTo(targetWorkers + 1, "received SIGTTIN");
             case "TTOU" -> scaleTo(targetWorkers - 1, "received SIGTTOU");
             case "USR1" -> reopenLogs();
+            case "USR2" -> startNextImage();
             default -> log("ignoring SIG" + name);
         }
     }
@@ -272,6 +284,11 @@ public final class Supervisor {
         }
     }
 
+    /** Images the pool switched away from are deleted once no restore reads them. */
+    private void releaseRetiredImages() {
+        images.releaseRetired(workers.inState(WorkerState.RESTORING).stream().map(w -> w.restoredFrom).toList());
+    }
+
     /** Restores a worker into every empty slot below the target; retires workers of slots above it. */
     private void manageWorkers() {
         for (int slot = 0; slot < targetWorkers && state == State.RUNNING; slot++) {
@@ -312,11 +329,12 @@ public final class Supervisor {
     }
 
     private Worker restoreWorker(int slot, Worker replaces) {
+        var restorer = images.restorer();
         WorkerIdentity identity = new WorkerIdentity(slot, restorer.manifest().generation(), Instant.now(),
                 controlSocket, settings.heartbeat(), settings.env(), Map.of());
         try {
             WorkerProcess p = restorer.restore(identity, this::print);
-            Worker w = new Worker(p, maxRequestsWithJitter());
+            Worker w = new Worker(p, restorer, maxRequestsWithJitter());
             w.replaces = replaces;
             workers.add(w);
             p.namespace().onExit().thenRun(() -> events.add(new Event.WorkerExited(p)));
@@ -373,6 +391,54 @@ public final class Supervisor {
         log(why + ": rolling restart of " + rollPending.size() + " workers, " + settings.maxUnavailable() + " at a time");
     }
 
+    /** HUP and 'thaw reload': switch to a newer image if one was written, then roll every worker. */
+    private void reload(String why) {
+        if (images.changed()) {
+            try {
+                ImageManifest next = images.switchToNew();
+                log(why + ": new image in " + images.directory() + " (generation " + next.generation() + ", made "
+                        + next.createdAt() + "): workers are rolled onto it");
+            } catch (IOException | RuntimeException e) {
+                log(why + ": the new image in " + images.directory() + " is unusable (" + e.getMessage()
+                        + "): workers keep serving generation " + images.manifest().generation() + "; no rolling restart");
+                return;
+            }
+        }
+        beginRoll(why);
+    }
+
+    /** USR2: make the next image from the recorded command line; the roll follows when it succeeds. */
+    private void startNextImage() {
+        if (nextImage != null) {
+            log("received SIGUSR2: a new image is already being made (pid " + nextImage.process().pid() + ")");
+            return;
+        }
+        try {
+            nextImage = NextImage.start(thawCommand, images.directory(), images.manifest(), this::print);
+            log("received SIGUSR2: making generation " + (images.manifest().generation() + 1) + " from the recorded command line (pid "
+                    + nextImage.process().pid() + "); workers keep serving generation " + images.manifest().generation());
+            Process p = nextImage.process();
+            p.onExit().thenRun(() -> events.add(new Event.NextImageDone(p.exitValue())));
+        } catch (IOException | IllegalStateException e) {
+            log("received SIGUSR2: cannot make a new image: " + e.getMessage()
+                    + ": make one with 'thaw checkpoint --force' and send HUP");
+        }
+    }
+
+    private void finishNextImage(int exitCode) {
+        String error = nextImage.lastError();
+        nextImage = null;
+        if (state != State.RUNNING) {
+            return;
+        }
+        if (exitCode != 0) {
+            log("the new image failed (exit " + exitCode + (error.isEmpty() ? "" : ": " + error) + "): workers keep serving generation "
+                    + images.manifest().generation() + " and the old image stays in place");
+            return;
+        }
+        reload("new image made");
+    }
+
     private String scaleTo(int n, String why) {
         if (n < 1 || n > 1024) {
             log(why + ": keeping " + targetWorkers + " workers (must stay between 1 and 1024)");
@@ -403,7 +469,7 @@ public final class Supervisor {
                 peer.send(Message.of(MessageType.REPLY, "ok", Boolean.toString(n >= 1 && n <= 1024), "message", scaleTo(n, "thaw scale")));
             }
             case RELOAD -> {
-                beginRoll("thaw reload");
+                reload("thaw reload");
                 peer.send(Message.of(MessageType.REPLY, "ok", "true", "message", "rolling restart of " + rollPending.size() + " workers"));
             }
             default -> { }
@@ -411,7 +477,7 @@ public final class Supervisor {
     }
 
     PoolStatus status() {
-        return PoolStatus.of(restorer.manifest().generation(), targetWorkers, !rollPending.isEmpty(), workers.all(), restarts);
+        return PoolStatus.of(images.manifest().generation(), targetWorkers, !rollPending.isEmpty(), workers.all(), restarts);
     }
 
     private void log(String line) {

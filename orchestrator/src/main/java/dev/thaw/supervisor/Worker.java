@@ -1,12 +1,15 @@
 package dev.thaw.supervisor;
 
 import dev.thaw.control.Peer;
+import dev.thaw.engine.Restorer;
 import dev.thaw.engine.WorkerProcess;
 import java.time.Instant;
 
 /** The supervisor's record of one worker process. A slot may briefly hold two: the old and its replacement. */
 final class Worker {
     final WorkerProcess process;
+    /** The image it was restored from: kept until its restore has finished reading it. */
+    final Restorer restoredFrom;
     final Instant startedAt = Instant.now();
     /** This worker's own --max-requests, jitter included; 0 = never. */
     final long maxRequests;
@@ -26,8 +29,9 @@ final class Worker {
     /** Why afterRestore failed, as the worker reported it (RESTORE_FAILED); null if it did not. */
     String restoreError;
 
-    Worker(WorkerProcess process, long maxRequests) {
+    Worker(WorkerProcess process, Restorer restoredFrom, long maxRequests) {
         this.process = process;
+        this.restoredFrom = restoredFrom;
         this.maxRequests = maxRequests;
     }
 

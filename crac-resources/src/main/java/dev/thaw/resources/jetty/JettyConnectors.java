@@ -168,6 +168,9 @@ public final class JettyConnectors implements Resource {
             log("draining " + draining + " request(s) in flight, waiting up to " + drainTimeout);
         }
         long deadline = System.nanoTime() + drainTimeout.toNanos();
+        // A connection the acceptor took just before the close is handed to a selector
+        // asynchronously, and is not among the connected end points until then: give it QUIET.
+        Thread.sleep(Math.min(QUIET.toMillis(), drainTimeout.toMillis()));
         while (inFlight.count() > 0 || !allQuiet(running)) {
             if (System.nanoTime() >= deadline) {
                 log(inFlight.count() + " request(s) still in flight after " + drainTimeout + "; closing their connections");

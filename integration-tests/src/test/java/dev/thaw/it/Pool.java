@@ -1,0 +1,81 @@
+package dev.thaw.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** A running 'thaw run' and what tests ask of it: its status, its ready workers, signals. */
+final class Pool implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path work;
+    private final Path socket;
+    private final ThawProcess thaw;
+
+    private Pool(Path work, Path socket, ThawProcess thaw) {
+        this.work = work;
+        this.socket = socket;
+        this.thaw = thaw;
+    }
+
+    static Pool start(Path work, Path image, Path socket, String... settings) throws Exception {
+        List<String> args = new ArrayList<>(List.of("run", "--image", image.toString(), "--socket", socket.toString()));
+        args.addAll(List.of(settings));
+        return new Pool(work, socket, ThawProcess.start(work, Map.of(), args.toArray(String[]::new)));
+    }
+
+    ThawProcess thaw() {
+        return thaw;
+    }
+
+    JsonNode status() throws Exception {
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), Duration.ofSeconds(30), "status", "--socket", socket.toString(), "--json");
+        assertEquals(0, r.exitCode(), r.output());
+        return JSON.readTree(r.lines().get(r.lines().size() - 1));
+    }
+
+    Set<Long> readyPids() throws Exception {
+        Set<Long> pids = new HashSet<>();
+        for (JsonNode w : status().path("workers")) {
+            if ("ready".equals(w.path("state").asText())) {
+                pids.add(w.path("pid").asLong());
+            }
+        }
+        return pids;
+    }
+
+    /** Polls thaw status until {@code n} workers are ready and none of {@code gone} is among them. */
+    Set<Long> awaitReady(int n, Set<Long> gone, Duration bound) throws Exception {
+        long deadline = System.nanoTime() + bound.toNanos();
+        Set<Long> pids = Set.of();
+        while (System.nanoTime() < deadline) {
+            pids = readyPids();
+            if (pids.size() == n && pids.stream().noneMatch(gone::contains)) {
+                return pids;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("not " + n + " ready workers (without " + gone + ") within " + bound + ": " + pids + "\n" + thaw.output());
+    }
+
+    void signal(String name) throws Exception {
+        signal(name, thaw.process().pid());
+    }
+
+    static void signal(String name, long pid) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(pid)).start().waitFor());
+    }
+
+    @Override
+    public void close() {
+        thaw.close();
+    }
+}

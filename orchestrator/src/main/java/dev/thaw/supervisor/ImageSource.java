@@ -1,0 +1,101 @@
+package dev.thaw.supervisor;
+
+import dev.thaw.engine.Criu;
+import dev.thaw.engine.ImageDirectory;
+import dev.thaw.engine.ImageManifest;
+import dev.thaw.engine.PinnedImage;
+import dev.thaw.engine.Restorer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The image a pool restores from. The run pins the image it serves ({@link PinnedImage}), so a new
+ * checkpoint written to the same directory changes nothing until the pool switches to it (HUP,
+ * reload, USR2); images it switched away from are let go once no restore still reads them.
+ */
+public final class ImageSource implements AutoCloseable {
+    private final ImageDirectory directory;
+    private final Criu criu;
+    private final Path runDir;
+    private PinnedImage current;
+    private Restorer restorer;
+    private final List<PinnedImage> retired = new ArrayList<>();
+
+    private ImageSource(ImageDirectory directory, Criu criu, Path runDir, PinnedImage first) {
+        this.directory = directory;
+        this.criu = criu;
+        this.runDir = runDir;
+        use(first);
+    }
+
+    /** Pins and verifies the image in {@code directory}; fails with a clear error when it is unusable. */
+    public static ImageSource open(ImageDirectory directory, Criu criu, Path runDir) throws IOException {
+        PinnedImage.removeStale(directory);
+        return new ImageSource(directory, criu, runDir, PinnedImage.pin(directory));
+    }
+
+    public ImageManifest manifest() {
+        return current.manifest();
+    }
+
+    public Path directory() {
+        return directory.target();
+    }
+
+    Restorer restorer() {
+        return restorer;
+    }
+
+    /** Whether the directory now holds another image than the one served (a new checkpoint was written). */
+    boolean changed() {
+        try {
+            ImageManifest there = ImageManifest.read(directory.target());
+            return !there.createdAt().equals(current.manifest().createdAt()) || there.generation() != current.manifest().generation();
+        } catch (RuntimeException unreadable) {
+            return false; // missing or being replaced: keep serving what is pinned
+        }
+    }
+
+    /** Pins the image now in the directory and restores from it from now on; throws if it is unusable. */
+    ImageManifest switchToNew() throws IOException {
+        PinnedImage next = PinnedImage.pin(directory);
+        retired.add(current);
+        use(next);
+        return next.manifest();
+    }
+
+    /** Lets go of retired images that none of {@code restoring} (restores still reading an image) uses. */
+    void releaseRetired(Collection<Restorer> restoring) {
+        retired.removeIf(pin -> {
+            boolean inUse = restoring.stream().anyMatch(r -> r.image().equals(pin.dir()));
+            if (!inUse) {
+                closeQuietly(pin);
+            }
+            return !inUse;
+        });
+    }
+
+    @Override
+    public void close() {
+        retired.forEach(ImageSource::closeQuietly);
+        retired.clear();
+        closeQuietly(current);
+    }
+
+    private void use(PinnedImage pin) {
+        current = pin;
+        restorer = new Restorer(criu, pin.dir(), pin.manifest(), runDir);
+    }
+
+    private static void closeQuietly(PinnedImage pin) {
+        try {
+            pin.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + pin.dir() + ": remove it by hand", e);
+        }
+    }
+}
