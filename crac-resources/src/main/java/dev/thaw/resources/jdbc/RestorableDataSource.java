@@ -54,6 +54,8 @@ public final class RestorableDataSource implements DataSource, Resource {
     private final Duration closeTimeout;
     /** The physical connections handed out and not yet closed. */
     private final Set<Connection> borrowed = ConcurrentHashMap.newKeySet();
+    /** Callers past the gate whose getConnection has not returned yet: their connection is not tracked yet. */
+    private int opening;
     private State state = State.SERVING;
     private DataSource current;
     private int builds;
@@ -80,12 +82,22 @@ public final class RestorableDataSource implements DataSource, Resource {
 
     @Override
     public Connection getConnection() throws SQLException {
-        return track(current().getConnection());
+        DataSource dataSource = enter();
+        try {
+            return track(dataSource.getConnection());
+        } finally {
+            leave();
+        }
     }
 
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
-        return track(current().getConnection(username, password));
+        DataSource dataSource = enter();
+        try {
+            return track(dataSource.getConnection(username, password));
+        } finally {
+            leave();
+        }
     }
 
     /** Connections handed out and not yet closed. */
@@ -128,6 +140,25 @@ public final class RestorableDataSource implements DataSource, Resource {
         notifyAll();
     }
 
+    /** The current data source, counting the caller as opening a connection until {@link #leave}. */
+    private synchronized DataSource enter() throws SQLException {
+        DataSource dataSource = current();
+        opening++;
+        return dataSource;
+    }
+
+    private synchronized void leave() {
+        opening--;
+    }
+
+    private synchronized boolean allReturned() {
+        return outstanding() == 0;
+    }
+
+    private synchronized int outstanding() {
+        return opening + borrowed.size();
+    }
+
     private synchronized DataSource current() throws SQLException {
         while (state == State.CLOSED_FOR_CHECKPOINT) {
             try {
@@ -146,9 +177,9 @@ public final class RestorableDataSource implements DataSource, Resource {
 
     private void awaitAllReturned() throws InterruptedException {
         long deadline = System.nanoTime() + closeTimeout.toNanos();
-        while (!borrowed.isEmpty()) {
+        while (!allReturned()) {
             if (System.nanoTime() - deadline >= 0) {
-                throw new IllegalStateException(borrowed.size() + " connection(s) still borrowed after " + closeTimeout
+                throw new IllegalStateException(outstanding() + " connection(s) still borrowed after " + closeTimeout
                         + "; refusing to checkpoint with open database connections");
             }
             Thread.sleep(POLL_MILLIS);

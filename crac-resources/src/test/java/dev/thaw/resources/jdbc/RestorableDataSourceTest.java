@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -114,6 +115,42 @@ class RestorableDataSourceTest {
 
         assertEquals(1, caller.get(5, TimeUnit.SECONDS));
         assertEquals(2, db.builds());
+    }
+
+    @Test
+    void a_connection_being_opened_when_the_checkpoint_starts_is_waited_for_too() throws Exception {
+        CountDownLatch connecting = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        RestorableDataSource db = RestorableDataSource.of(() -> slowToConnect(connecting, release), Duration.ofSeconds(10));
+        CompletableFuture<Connection> opening = CompletableFuture.supplyAsync(() -> {
+            try {
+                return db.getConnection();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }, background);
+        assertTrue(connecting.await(5, TimeUnit.SECONDS));
+
+        CompletableFuture<Void> checkpoint = CompletableFuture.runAsync(() -> call(() -> db.beforeCheckpoint(null)), background);
+        release.countDown();
+        Connection late = opening.get(5, TimeUnit.SECONDS);
+        assertThrows(TimeoutException.class, () -> checkpoint.get(300, TimeUnit.MILLISECONDS),
+                "the connection opened across the start of the checkpoint would be dumped");
+        late.close();
+        checkpoint.get(5, TimeUnit.SECONDS);
+    }
+
+    /** An H2 data source whose getConnection announces itself and then waits to be released. */
+    private DataSource slowToConnect(CountDownLatch connecting, CountDownLatch release) {
+        DataSource h2 = plain();
+        return (DataSource) java.lang.reflect.Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection")) {
+                        connecting.countDown();
+                        release.await(10, TimeUnit.SECONDS);
+                    }
+                    return method.invoke(h2, args);
+                });
     }
 
     @Test
