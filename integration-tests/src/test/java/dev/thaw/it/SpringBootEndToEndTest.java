@@ -49,6 +49,8 @@ class SpringBootEndToEndTest {
     private int warmedStopExitCode = -1;
     private int connectionsAfterStop = -1;
 
+    private ThawProcess.Result withoutReusePort;
+
     private ThawProcess.Result onRefreshCheckpoint;
     private String onRefreshPoolOutput;
     private final Map<String, JsonNode> onRefreshDb = new TreeMap<>();
@@ -61,6 +63,19 @@ class SpringBootEndToEndTest {
         postgres = PostgresServer.start();
         warmedUpByThaw();
         checkpointedByTheAppOnRefresh();
+        restoredWithoutTheReusePortOption();
+    }
+
+    /** The mistake a new user makes: Tomcat binds without SO_REUSEPORT, so only one worker gets the port. */
+    private void restoredWithoutTheReusePortOption() throws Exception {
+        int port = Http.freePort();
+        ThawProcess.Result made = ThawProcess.run(work, Map.of(), Duration.ofMinutes(4), "checkpoint", "--image",
+                work.resolve("no-reuse-port").toString(), "--warmup-url", "http://127.0.0.1:" + port + "/health",
+                "--warmup-requests", "20", "--", Environment.JAVA.toString(), "-Xmx256m", "-XX:+UseSerialGC", "-Dserver.port=" + port,
+                "-Dspring.datasource.url=" + postgres.jdbcUrl(), "-jar", Environment.SPRING_JAR.toString());
+        assertEquals(0, made.exitCode(), "checkpoint failed:\n" + made.output());
+        withoutReusePort = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", work.resolve("no-reuse-port").toString(),
+                "--socket", work.resolve("no-reuse-port.sock").toString(), "--workers", "2", "--max-boot-failures", "2");
     }
 
     private void warmedUpByThaw() throws Exception {
@@ -221,6 +236,14 @@ class SpringBootEndToEndTest {
     void TERM_stops_the_spring_workers_and_leaves_no_database_connection() {
         assertEquals(0, warmedStopExitCode, warmedPoolOutput);
         assertEquals(0, connectionsAfterStop, "client connections left on PostgreSQL");
+    }
+
+    @Test
+    void without_the_reuse_port_option_thaw_halts_and_names_it() {
+        assertEquals(3, withoutReusePort.exitCode(), withoutReusePort.output());
+        String error = withoutReusePort.errorLine();
+        assertTrue(error.contains("failed to boot 2 times in a row") && error.contains("already in use"), withoutReusePort.output());
+        assertTrue(error.contains("add -Dthaw.reuse-port=true to the java command given to 'thaw checkpoint'"), error);
     }
 
     @Test
