@@ -2,18 +2,29 @@ package dev.thaw.lifecycle;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counts the requests this JVM serves, for the orchestrator: every heartbeat carries the total (for
  * --max-requests recycling), the number in flight and the age of the oldest one (for --timeout: a
- * worker stuck in a request is replaced even though its heartbeat thread still runs). Servers call
- * {@link #begin()} when a request starts and {@link #end(long)} when its response is done; thaw's
- * Jetty resource does this for you.
+ * worker stuck in a request is replaced even though its heartbeat thread still runs), and how long the
+ * finished ones took, as histogram buckets (for thaw's metrics). Servers call {@link #begin()} when a
+ * request starts and {@link #end(long)} when its response is done; thaw's Jetty resource does this for you.
  */
 public final class Requests {
+    /**
+     * Upper bounds of the latency buckets, in milliseconds. The heartbeat carries them along with the
+     * counts, so an orchestrator never has to assume that a worker's agent uses the same bounds.
+     */
+    public static final long[] LATENCY_BOUNDS_MILLIS = {1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+
     private static final AtomicLong TOTAL = new AtomicLong();
     private static final AtomicLong IDS = new AtomicLong();
     private static final ConcurrentHashMap<Long, Long> STARTED = new ConcurrentHashMap<>();
+    /** Requests that took at most LATENCY_BOUNDS_MILLIS[i] and more than the bound before (not cumulative). */
+    private static final AtomicLongArray BUCKETS = new AtomicLongArray(LATENCY_BOUNDS_MILLIS.length + 1);
+    private static final LongAdder LATENCY_SUM_MICROS = new LongAdder();
 
     private Requests() {
     }
@@ -27,13 +38,32 @@ public final class Requests {
 
     /** The request of {@code token} finished (successfully or not). */
     public static void end(long token) {
-        if (STARTED.remove(token) != null) {
+        Long started = STARTED.remove(token);
+        if (started != null) {
+            record(System.nanoTime() - started);
             TOTAL.incrementAndGet();
         }
     }
 
-    /** What the heartbeat reports. */
-    public record Snapshot(long total, int inFlight, long oldestMillis) {
+    private static void record(long nanos) {
+        LATENCY_SUM_MICROS.add(nanos / 1000);
+        int i = 0;
+        while (i < LATENCY_BOUNDS_MILLIS.length && nanos > LATENCY_BOUNDS_MILLIS[i] * 1_000_000) {
+            i++;
+        }
+        BUCKETS.incrementAndGet(i);
+    }
+
+    /**
+     * What the heartbeat reports.
+     *
+     * @param latencyCumulative for each of {@link #LATENCY_BOUNDS_MILLIS}, the requests that took at most that
+     *     long (cumulative, as Prometheus histograms count)
+     * @param latencyCount every finished request, the slower-than-every-bound ones included
+     * @param latencySumMicros the time all finished requests took together
+     */
+    public record Snapshot(long total, int inFlight, long oldestMillis, long[] latencyCumulative, long latencyCount,
+                           long latencySumMicros) {
     }
 
     public static Snapshot snapshot() {
@@ -42,7 +72,14 @@ public final class Requests {
         for (long started : STARTED.values()) {
             oldest = Math.max(oldest, (now - started) / 1_000_000);
         }
-        return new Snapshot(TOTAL.get(), STARTED.size(), oldest);
+        long[] cumulative = new long[LATENCY_BOUNDS_MILLIS.length];
+        long running = 0;
+        for (int i = 0; i < cumulative.length; i++) {
+            running += BUCKETS.get(i);
+            cumulative[i] = running;
+        }
+        long count = running + BUCKETS.get(cumulative.length);
+        return new Snapshot(TOTAL.get(), STARTED.size(), oldest, cumulative, count, LATENCY_SUM_MICROS.sum());
     }
 
     /**
@@ -52,5 +89,9 @@ public final class Requests {
     public static void reset() {
         TOTAL.set(0);
         STARTED.clear();
+        for (int i = 0; i < BUCKETS.length(); i++) {
+            BUCKETS.set(i, 0);
+        }
+        LATENCY_SUM_MICROS.reset();
     }
 }

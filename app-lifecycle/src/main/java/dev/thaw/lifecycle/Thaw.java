@@ -50,9 +50,9 @@ public final class Thaw {
     }
 
     /**
-     * An environment variable, with the orchestrator's per-worker overrides applied. A restored JVM
-     * keeps the leader's environment ({@link System#getenv} cannot change), so per-worker values
-     * must be read through here.
+     * An environment variable, with the orchestrator's per-worker values applied. thaw also writes
+     * them into {@link System#getenv} in each restored worker; this method gives the same answer
+     * where that was not possible (an agent that could not open the JDK's environment map).
      */
     public static String getenv(String name) {
         return identity().map(id -> id.env().get(name)).orElseGet(() -> System.getenv(name));

@@ -48,6 +48,11 @@ final class ThawProcess implements AutoCloseable {
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true);
         pb.environment().putAll(env);
+        // thaw run serves HTTP on 127.0.0.1:9191 by default; tests run side by side on one machine, so each pool
+        // gets a port of the kernel's choosing unless the test names one (a flag wins over the environment).
+        pb.environment().putIfAbsent("THAW_HTTP_ADDRESS", "127.0.0.1:0");
+        // Likewise the control socket (default /run/thaw/thaw.sock): one per thaw process unless a test names it.
+        pb.environment().putIfAbsent("THAW_SOCKET", cwd.toAbsolutePath().resolve("thaw-" + java.util.UUID.randomUUID().toString().substring(0, 8) + ".sock").toString());
         return new ThawProcess(pb.start());
     }
 

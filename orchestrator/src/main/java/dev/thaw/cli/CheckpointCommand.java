@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "checkpoint", sortOptions = false,
         description = {"Start the app as the leader, warm it up, run its beforeCheckpoint callbacks and dump it with CRIU into an image.",
-                "The image is written atomically: an existing image is replaced only by a complete new one (--force)."},
+                "The image is written atomically: an existing image is replaced only by a complete new one (--force).",
+                "Right before the dump the guardrail refuses anything still open that must not cross it; --detective shows where the app created each offender (docs/guardrails.md)."},
         footer = {"", "Example:", "  thaw checkpoint --image /var/lib/thaw/app --warmup-url http://127.0.0.1:8080/health --warmup-requests 2000 -- java -jar app.jar"})
 public final class CheckpointCommand implements Callable<Integer> {
     /** Spring Framework's property that makes the app checkpoint itself once its context is refreshed. */
@@ -82,7 +83,8 @@ public final class CheckpointCommand implements Callable<Integer> {
         CheckpointRequest request = new CheckpointRequest(image, force, command, Path.of("").toAbsolutePath(),
                 warmupUrls, warmupRequests, Duration.ofSeconds(readyTimeoutSeconds),
                 Duration.ofSeconds(checkpointTimeoutSeconds), ThawCli.agentJar(), generation,
-                ReplayArguments.of(spec.commandLine().getParseResult().originalArgs()), appCheckpoint || springCheckpointsOnRefresh());
+                ReplayArguments.of(spec.commandLine().getParseResult().originalArgs()), GuardrailOptions.leaderProperties(spec),
+                appCheckpoint || springCheckpointsOnRefresh());
         Progress.printer(out).say("checkpoint of " + String.join(" ", command));
         new Checkpointer(criu, Progress.printer(out)).checkpoint(request);
         return 0;

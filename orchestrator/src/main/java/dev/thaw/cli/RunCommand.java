@@ -10,6 +10,9 @@ import dev.thaw.engine.ImageDirectory;
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.Privileges;
 import dev.thaw.engine.ThawException;
+import dev.thaw.metrics.EndpointSettings;
+import dev.thaw.metrics.MetricsEndpoint;
+import dev.thaw.metrics.PoolMetrics;
 import dev.thaw.supervisor.ImageSource;
 import dev.thaw.supervisor.RunSettings;
 import dev.thaw.supervisor.Supervisor;
@@ -47,8 +50,13 @@ public final class RunCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--env", paramLabel = "NAME=VALUE",
-            description = "Environment override for every worker, read by the app through Thaw.getenv; repeatable.")
+            description = {"Environment variable for every worker, on top of thaw's own environment, which every worker also",
+                    "gets (System.getenv sees both; the leader's values are replaced); repeatable."})
     Map<String, String> env = new LinkedHashMap<>();
+
+    @Option(names = {"-D", "--property"}, paramLabel = "NAME=VALUE",
+            description = "System property set in every worker at restore, before afterRestore runs (System.getProperty); repeatable.")
+    Map<String, String> properties = new LinkedHashMap<>();
 
     /** Adds one option per setting declared in {@link RunSettingsSpec}: the declarations are the single source. */
     static void addSettingOptions(CommandLine.Model.CommandSpec run) {
@@ -62,28 +70,39 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunSettings settings = RunSettings.from(new SettingSources(givenFlags(), System.getenv(), config), env);
+        SettingSources sources = new SettingSources(givenFlags(), System.getenv(), config);
+        RunSettings settings = RunSettings.from(sources, WorkerEnvironment.of(System.getenv(), env), properties);
+        EndpointSettings endpoint = EndpointSettings.from(sources, settings.workers());
         ImageDirectory dir = new ImageDirectory(image);
         Criu criu = Criu.locate();
         Privileges.require("thaw run");
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
         Path runDir = Files.createTempDirectory("thaw-run-");
         boolean clean = false;
+        boolean restoring = false;
         try (ImageSource images = ImageSource.open(dir, criu, runDir)) {
             ImageManifest manifest = images.manifest();
             out.println("thaw: image " + dir.target() + ": generation " + manifest.generation() + ", "
                     + Bytes.human(manifest.imageBytes()) + ", " + manifest.jdk().vendor() + " " + manifest.jdk().version()
                     + ", made " + manifest.createdAt());
             SystemTuning.apply(out, settings.ksm());
+            PoolMetrics metrics = new PoolMetrics(manifest, endpoint.minReadyWorkers());
             Path socket = claimSocket(settings.socket());
-            Supervisor supervisor = new Supervisor(images, SelfCommand.get(), settings, socket, out);
-            try (ControlServer ignored = ControlServer.open(socket, supervisor::post)) {
+            Supervisor supervisor = new Supervisor(images, SelfCommand.get(), settings, socket, out, metrics);
+            // The endpoint binds before anything is restored: a taken --http-address fails the run at once.
+            try (MetricsEndpoint http = MetricsEndpoint.start(endpoint, metrics, out);
+                 ControlServer ignored = ControlServer.open(socket, supervisor::post)) {
                 installSignalHandlers(supervisor);
+                restoring = true;
                 int code = supervisor.run();
                 clean = true;
                 return code;
             }
         } catch (ThawException e) {
+            if (!restoring) {
+                clean = true; // nothing was restored: no logs worth keeping
+                throw e;
+            }
             throw new ThawException(e.exitCode(), e.getMessage() + " (restore logs kept in " + runDir + ")", e);
         } finally {
             if (clean) {

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** {@code thaw}: pre-fork workers for the JVM, restored from a checkpoint of a warmed leader. */
 @Command(name = "thaw", mixinStandardHelpOptions = true, versionProvider = ThawCli.Version.class,
         description = {"Checkpoint a warmed JVM once with CRIU, then restore and supervise N workers from the image.", ""},
-        subcommands = {CheckpointCommand.class, RunCommand.class, StatusCommand.class, ScaleCommand.class, ReloadCommand.class,
+        subcommands = {CheckpointCommand.class, CheckCommand.class, RunCommand.class, StatusCommand.class, ScaleCommand.class, ReloadCommand.class,
                 InspectCommand.class, DoctorCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Docs: README.md and docs/ in the thaw repository."})
@@ -33,6 +33,10 @@ public final class ThawCli implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new ThawCli());
         RunCommand.addSettingOptions(cli.getSubcommands().get("run").getCommandSpec());
+        GuardrailOptions.addTo(cli.getSubcommands().get("checkpoint").getCommandSpec());
+        GuardrailOptions.addTo(cli.getSubcommands().get("check").getCommandSpec());
+        // --help and --version on every subcommand, answered before required options are checked.
+        cli.getSubcommands().values().forEach(sub -> sub.getCommandSpec().mixinStandardHelpOptions(true));
         cli.setExecutionExceptionHandler(ThawCli::handleError);
         cli.setParameterExceptionHandler(ThawCli::handleBadFlag);
         return cli;

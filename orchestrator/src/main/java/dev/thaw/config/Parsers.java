@@ -1,6 +1,8 @@
 package dev.thaw.config;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Function;
 
 /** Value parsers shared by the settings; each error message says what is accepted. */
@@ -77,6 +79,29 @@ final class Parsers {
                 }
             }
             throw new IllegalArgumentException("expected one of " + String.join(", ", values));
+        };
+    }
+
+    /** {@code HOST:PORT} ({@code [::1]:9191} for IPv6) or {@code off}; port 0 lets the kernel pick a free one. */
+    static Function<String, Optional<InetSocketAddress>> addressOrOff() {
+        return s -> {
+            if (s.equalsIgnoreCase("off")) {
+                return Optional.empty();
+            }
+            int colon = s.lastIndexOf(':');
+            String host = colon > 0 ? s.substring(0, colon) : "";
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            if (host.isEmpty()) {
+                throw new IllegalArgumentException("expected HOST:PORT (e.g. 127.0.0.1:9191, 0.0.0.0:9191) or off");
+            }
+            int port = intIn(0, 65535).apply(s.substring(colon + 1));
+            InetSocketAddress address = new InetSocketAddress(host, port);
+            if (address.isUnresolved()) {
+                throw new IllegalArgumentException("unknown host '" + host + "'");
+            }
+            return Optional.of(address);
         };
     }
 }

@@ -1,7 +1,9 @@
 package dev.thaw.config;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** Every setting of {@code thaw run}, in the order the help and the docs show them. */
 public final class RunSettingsSpec {
@@ -69,6 +71,17 @@ public final class RunSettingsSpec {
                 return s;
             });
 
+    public static final Setting<Optional<InetSocketAddress>> HTTP_ADDRESS = new Setting<>("http-address", "HOST:PORT|off",
+            "127.0.0.1:9191",
+            "Where thaw run serves /metrics (Prometheus), /healthz, /readyz and /status (docs/metrics.md); off disables it.",
+            "Loopback keeps pool details on this machine; in a container, 0.0.0.0:9191 lets Prometheus and the kubelet reach it.",
+            Parsers.addressOrOff());
+    public static final Setting<Integer> MIN_READY_WORKERS = new Setting<>("min-ready-workers", "N", "1",
+            "/readyz answers 200 while at least this many workers are ready, 503 otherwise.",
+            "Higher keeps traffic away from a pool that lost capacity; equal to --workers makes one crash mark the pool unready.",
+            Parsers.intIn(1, 1024));
+
     public static final List<Setting<?>> ALL = List.of(WORKERS, TIMEOUT, GRACEFUL_TIMEOUT, READY_TIMEOUT, MAX_BOOT_FAILURES,
-            MAX_REQUESTS, MAX_REQUESTS_JITTER, MAX_MEMORY, MEMORY_METRIC, MAX_UNAVAILABLE, HEARTBEAT, KSM, SOCKET);
+            MAX_REQUESTS, MAX_REQUESTS_JITTER, MAX_MEMORY, MEMORY_METRIC, MAX_UNAVAILABLE, HEARTBEAT, KSM, SOCKET,
+            HTTP_ADDRESS, MIN_READY_WORKERS);
 }

@@ -5,6 +5,7 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -20,9 +21,14 @@ public final class SettingSources {
     private final String fileName;
 
     public SettingSources(Map<String, String> flags, Map<String, String> env, Path configFile) {
+        this(flags, env, configFile, RunSettingsSpec.ALL);
+    }
+
+    /** {@code known}: the settings of the command, the only keys its config file may hold. */
+    public SettingSources(Map<String, String> flags, Map<String, String> env, Path configFile, List<Setting<?>> known) {
         this.flags = Map.copyOf(flags);
         this.env = Map.copyOf(env);
-        this.file = configFile == null ? Map.of() : readConfig(configFile);
+        this.file = configFile == null ? Map.of() : readConfig(configFile, known);
         this.fileName = configFile == null ? null : configFile.toString();
     }
 
@@ -39,7 +45,7 @@ public final class SettingSources {
         return s.parseValue(s.defaultValue(), "the default");
     }
 
-    private static Map<String, String> readConfig(Path path) {
+    private static Map<String, String> readConfig(Path path, List<Setting<?>> known) {
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(path)) {
             p.load(r);
@@ -48,7 +54,7 @@ public final class SettingSources {
         }
         Map<String, String> values = new HashMap<>();
         for (String key : p.stringPropertyNames()) {
-            if (RunSettingsSpec.ALL.stream().noneMatch(s -> s.name().equals(key))) {
+            if (known.stream().noneMatch(s -> s.name().equals(key))) {
                 throw new SettingException("unknown setting '" + key + "' in config file " + path
                         + ": see docs/settings.md for the settings thaw knows");
             }

@@ -15,13 +15,21 @@ public final class SettingsDoc {
           .append("Java properties syntax). Durations are seconds, or take a unit: `500ms`, `30s`, `2m`.\n")
           .append("An unknown key in the config file is an error. Besides these, `thaw run` takes `--image DIR` (required),\n")
           .append("`--config FILE` and `--env NAME=VALUE` (repeatable; per-worker environment, see docs/guardrails.md).\n\n");
-        for (Setting<?> s : RunSettingsSpec.ALL) {
+        section(md, RunSettingsSpec.ALL);
+        md.append("# Guardrail settings of `thaw checkpoint` and `thaw check`\n\n")
+          .append("Read the same way (flag, `THAW_*` variable, `--config` file, default). What the guardrail checks and\n")
+          .append("how to read its report: docs/guardrails.md.\n\n");
+        section(md, GuardrailSettingsSpec.ALL);
+        return md.toString();
+    }
+
+    private static void section(StringBuilder md, java.util.List<Setting<?>> settings) {
+        for (Setting<?> s : settings) {
             md.append("## ").append(s.name()).append("\n\n")
               .append("`").append(s.flag()).append(' ').append(s.paramLabel()).append("` · `")
-              .append(s.envVar()).append("` · default `").append(s.defaultValue()).append("`\n\n")
+              .append(s.envVar()).append("` · default `").append(s.defaultValue().isEmpty() ? "(none)" : s.defaultValue()).append("`\n\n")
               .append(s.description()).append("\n\n")
               .append("*Trade-off:* ").append(s.tradeOff()).append("\n\n");
         }
-        return md.toString();
     }
 }

@@ -43,7 +43,7 @@ public final class Checkpointer {
         Path staging = null;
         boolean keepRunDir = false;
         try (ControlServer server = ControlServer.open(runDir.resolve("control.sock"), events::add)) {
-            List<String> command = LeaderCommand.build(request.command(), request.agentJar(), server.socket());
+            List<String> command = LeaderCommand.build(request.command(), request.agentJar(), server.socket(), request.leaderProperties());
             long started = System.nanoTime();
             leader = startLeader(command, request.workingDirectory());
             Message hello = awaitLeaderHello(leader, request.readyTimeout());
@@ -51,13 +51,15 @@ public final class Checkpointer {
             progress.say("leader pid " + leader.pid() + " connected (" + jdk.vendor() + " " + jdk.version() + ")");
             ImageManifest.PipeInodes pipes = pipeInodes(leader.pid());
             long coldStartMillis;
+            String guardrail;
             if (request.appCheckpoint()) {
                 coldStartMillis = 0;
-                awaitAppCheckpoint(leader, request.readyTimeout().plus(request.checkpointTimeout()));
+                guardrail = awaitAppCheckpoint(leader, request.readyTimeout().plus(request.checkpointTimeout()));
             } else {
                 coldStartMillis = warmUp(request, leader, started);
-                requestCheckpoint(leader, request.checkpointTimeout());
+                guardrail = requestCheckpoint(leader, request.checkpointTimeout());
             }
+            guardrail.lines().forEach(progress::say);
             staging = image.createStaging();
             DiskSpace.requireRoomFor(leader.pid(), staging);
             long dumpMillis = dump(leader, staging, runDir);
@@ -89,6 +91,52 @@ public final class Checkpointer {
             if (!keepRunDir) {
                 ImageDirectory.deleteRecursively(runDir);
             }
+        }
+    }
+
+    /**
+     * {@code thaw check}: everything a checkpoint does up to the dump (start, warm-up, beforeCheckpoint, the
+     * guardrail), then the leader is told to abort and stopped. Needs neither CRIU nor root, writes nothing.
+     */
+    public GuardrailVerdict check(CheckpointRequest request) throws IOException, InterruptedException {
+        if (!request.warmupUrls().isEmpty()) {
+            PrivateNetwork.requireNothingServes(request.warmupUrls().get(0));
+        }
+        Path runDir = Files.createTempDirectory("thaw-check-");
+        Process leader = null;
+        try (ControlServer server = ControlServer.open(runDir.resolve("control.sock"), events::add)) {
+            List<String> command = LeaderCommand.build(request.command(), request.agentJar(), server.socket(), request.leaderProperties());
+            leader = startLeader(command, request.workingDirectory());
+            awaitLeaderHello(leader, request.readyTimeout());
+            warmUp(request, leader, System.nanoTime());
+            try {
+                String report = requestCheckpoint(leader, request.checkpointTimeout());
+                abort(leader, "thaw check: no dump");
+                return new GuardrailVerdict(true, report);
+            } catch (GuardrailRefusal refusal) {
+                return new GuardrailVerdict(false, refusal.report());
+            }
+        } finally {
+            if (leader != null && leader.isAlive()) {
+                leader.destroyForcibly();
+                leader.waitFor(5, TimeUnit.SECONDS);
+            }
+            ImageDirectory.deleteRecursively(runDir);
+        }
+    }
+
+    /** What the guardrail said: {@code report} is its whole report, one item per line. */
+    public record GuardrailVerdict(boolean passed, String report) {
+    }
+
+    /** Lets a leader waiting for the dump go on as a leader (it runs its afterRestore callbacks). */
+    private static void abort(Process leader, String reason) {
+        try {
+            leader.getOutputStream().write((Message.of(MessageType.ABORT, "reason", reason).encode() + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            leader.getOutputStream().flush();
+        } catch (IOException e) {
+            // the leader is stopped right after anyway
         }
     }
 
@@ -138,45 +186,57 @@ public final class Checkpointer {
         }
     }
 
-    private void requestCheckpoint(Process leader, Duration timeout) throws InterruptedException {
+    /** Returns the guardrail's report once the leader is ready to dump; throws {@link GuardrailRefusal} when it refused. */
+    private String requestCheckpoint(Process leader, Duration timeout) throws InterruptedException {
         progress.say("checkpoint requested: running beforeCheckpoint in the leader");
         if (!sendToLeader(Message.of(MessageType.CHECKPOINT))) {
             leader.waitFor(2, TimeUnit.SECONDS);
             failIfExited(leader, "before the checkpoint");
             throw new ThawException("lost the leader's control connection before the checkpoint: check its output above");
         }
-        if (!awaitReadyToDump(leader, timeout)) {
+        String guardrail = awaitReadyToDump(leader, timeout);
+        if (guardrail == null) {
             throw new ThawException("beforeCheckpoint did not finish within " + timeout.toSeconds()
                     + " s: a resource is stuck (see the leader's output), or raise --checkpoint-timeout");
         }
+        return guardrail;
     }
 
     /** --app-checkpoint: the app calls org.crac's Core.checkpointRestore() itself when it is ready. */
-    private void awaitAppCheckpoint(Process leader, Duration timeout) throws InterruptedException {
+    private String awaitAppCheckpoint(Process leader, Duration timeout) throws InterruptedException {
         progress.say("waiting for the app to ask for its checkpoint (org.crac Core.checkpointRestore())");
-        if (!awaitReadyToDump(leader, timeout)) {
+        String guardrail = awaitReadyToDump(leader, timeout);
+        if (guardrail == null) {
             throw new ThawException("the app did not ask for its checkpoint within " + timeout.toSeconds()
                     + " s: --app-checkpoint needs an app that calls org.crac.Core.checkpointRestore()"
                     + " (e.g. Spring with -Dspring.context.checkpoint=onRefresh), or raise --ready-timeout");
         }
         progress.say("the app asked for its checkpoint and ran its beforeCheckpoint callbacks");
+        return guardrail;
     }
 
-    /** True once the leader said READY_TO_DUMP and closed its connection; false at the timeout. */
-    private boolean awaitReadyToDump(Process leader, Duration timeout) throws InterruptedException {
+    /**
+     * The guardrail's report once the leader said READY_TO_DUMP and closed its connection; null at the
+     * timeout. Throws {@link GuardrailRefusal} when the guardrail refused.
+     */
+    private String awaitReadyToDump(Process leader, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        boolean ready = false;
+        String ready = null;
         while (System.nanoTime() < deadline) {
             ControlEvent e = events.poll(100, TimeUnit.MILLISECONDS);
+            if (e instanceof ControlEvent.Received r && r.message().type() == MessageType.CHECKPOINT_FAILED
+                    && r.message().get("kind").orElse("").equals("guardrail")) {
+                throw new GuardrailRefusal(r.message().get("error").orElse("guardrail: no report"));
+            }
             if (e instanceof ControlEvent.Received r && r.message().type() == MessageType.CHECKPOINT_FAILED) {
                 throw new ThawException("the leader refused the checkpoint: " + r.message().get("error").orElse("no reason")
                         .replace("\n", " ") + ": fix the resources named, then run thaw checkpoint again");
             }
             if (e instanceof ControlEvent.Received r && r.message().type() == MessageType.READY_TO_DUMP) {
-                ready = true;
+                ready = r.message().get("guardrail").orElse("guardrail: not run (the leader's agent is older than this thaw)");
             }
-            if (e instanceof ControlEvent.Closed && ready) {
-                return true; // the leader closed its control connection: nothing of thaw's is open in it
+            if (e instanceof ControlEvent.Closed && ready != null) {
+                return ready; // the leader closed its control connection: nothing of thaw's is open in it
             }
             if (e instanceof ControlEvent.Closed) {
                 leader.waitFor(2, TimeUnit.SECONDS);
@@ -185,7 +245,7 @@ public final class Checkpointer {
             }
             failIfExited(leader, "during beforeCheckpoint");
         }
-        return false;
+        return null;
     }
 
     private boolean sendToLeader(Message message) {
@@ -228,6 +288,26 @@ public final class Checkpointer {
     static String thawVersion() {
         String v = Checkpointer.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
+    }
+
+    /**
+     * The guardrail refused the checkpoint: the whole report, and what to do, in one error. No image was
+     * written, so the previous one is untouched.
+     */
+    public static final class GuardrailRefusal extends ThawException {
+        private static final long serialVersionUID = 1L;
+        private final String report;
+
+        GuardrailRefusal(String report) {
+            super(report + "\nfix: close each one in a beforeCheckpoint callback (an org.crac Resource or Thaw.beforeCheckpoint)"
+                    + " and reopen it in afterRestore, or allowlist it with --allow KIND:PATTERN=REASON (docs/guardrails.md);"
+                    + " the previous image, if any, is untouched");
+            this.report = report;
+        }
+
+        public String report() {
+            return report;
+        }
     }
 
     /** CRIU refused to dump; its log says why. */

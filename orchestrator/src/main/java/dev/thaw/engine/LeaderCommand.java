@@ -17,6 +17,11 @@ public final class LeaderCommand {
     }
 
     public static List<String> build(List<String> userCommand, Path agentJar, Path controlSocket) {
+        return build(userCommand, agentJar, controlSocket, List.of());
+    }
+
+    /** {@code thawOptions}: thaw's own {@code -D} options for the leader, placed before the app's so the app's win. */
+    public static List<String> build(List<String> userCommand, Path agentJar, Path controlSocket, List<String> thawOptions) {
         if (userCommand.isEmpty()) {
             throw new ThawException(ThawException.EXIT_USAGE, "no java command given: use 'thaw checkpoint --image DIR -- java -jar app.jar'");
         }
@@ -32,6 +37,7 @@ public final class LeaderCommand {
         command.add("-Dorg.crac.Core.Compat=dev.thaw.lifecycle.crac");
         command.add("-Dthaw.control=" + controlSocket);
         command.add("-XX:-UsePerfData");
+        command.addAll(thawOptions);
         command.addAll(userCommand.subList(1, userCommand.size()));
         return command;
     }

@@ -50,10 +50,20 @@ public final class WorkerProcess {
                 .flatMap(criu -> criu.children().findFirst());
     }
 
-    /** The JVM's PID on the host, remembered once seen so that it can still be logged after the exit. */
+    /**
+     * The JVM's PID on the host, remembered once seen so that it can still be logged after the exit.
+     * Mid-restore, criu's first child is one short-lived criu helper after another, then the task that
+     * becomes the JVM, still running criu's executable until its restore is done. Only a process whose
+     * executable is known and is not criu is remembered, or a worker would keep a PID that is not its own.
+     */
     public long hostPid() {
         if (hostPid < 0) {
-            hostPid = jvm().map(ProcessHandle::pid).orElse(-1L);
+            Optional<ProcessHandle> jvm = jvm();
+            boolean restored = jvm.flatMap(p -> p.info().command()).map(c -> !c.endsWith("/criu")).orElse(false);
+            if (!restored) {
+                return jvm.map(ProcessHandle::pid).orElse(-1L);
+            }
+            hostPid = jvm.get().pid();
         }
         return hostPid;
     }

@@ -14,10 +14,11 @@ import java.util.Map;
 public record RunSettings(int workers, Duration timeout, Duration gracefulTimeout, Duration readyTimeout,
                           int maxBootFailures, int maxRequests, int maxRequestsJitter, long maxMemoryMiB,
                           String memoryMetric, int maxUnavailable, Duration heartbeat, boolean ksm, Path socket,
-                          Map<String, String> env) {
+                          Map<String, String> env, Map<String, String> properties) {
 
     public RunSettings {
         env = Map.copyOf(env);
+        properties = Map.copyOf(properties);
         if (heartbeat.compareTo(timeout) >= 0) {
             throw new SettingException("heartbeat (" + heartbeat.toMillis() + " ms) must be shorter than timeout ("
                     + timeout.toMillis() + " ms), or every worker would look hung");
@@ -25,16 +26,21 @@ public record RunSettings(int workers, Duration timeout, Duration gracefulTimeou
     }
 
     public static RunSettings from(SettingSources s, Map<String, String> env) {
+        return from(s, env, Map.of());
+    }
+
+    /** {@code env} and {@code properties}: what every worker gets at restore (System.getenv, System.getProperty). */
+    public static RunSettings from(SettingSources s, Map<String, String> env, Map<String, String> properties) {
         return new RunSettings(s.value(RunSettingsSpec.WORKERS), s.value(RunSettingsSpec.TIMEOUT),
                 s.value(RunSettingsSpec.GRACEFUL_TIMEOUT), s.value(RunSettingsSpec.READY_TIMEOUT),
                 s.value(RunSettingsSpec.MAX_BOOT_FAILURES), s.value(RunSettingsSpec.MAX_REQUESTS),
                 s.value(RunSettingsSpec.MAX_REQUESTS_JITTER), s.value(RunSettingsSpec.MAX_MEMORY),
                 s.value(RunSettingsSpec.MEMORY_METRIC), s.value(RunSettingsSpec.MAX_UNAVAILABLE),
-                s.value(RunSettingsSpec.HEARTBEAT), s.value(RunSettingsSpec.KSM), Path.of(s.value(RunSettingsSpec.SOCKET)), env);
+                s.value(RunSettingsSpec.HEARTBEAT), s.value(RunSettingsSpec.KSM), Path.of(s.value(RunSettingsSpec.SOCKET)), env, properties);
     }
 
     public RunSettings withWorkers(int n) {
         return new RunSettings(n, timeout, gracefulTimeout, readyTimeout, maxBootFailures, maxRequests, maxRequestsJitter,
-                maxMemoryMiB, memoryMetric, maxUnavailable, heartbeat, ksm, socket, env);
+                maxMemoryMiB, memoryMetric, maxUnavailable, heartbeat, ksm, socket, env, properties);
     }
 }

@@ -12,6 +12,7 @@ import dev.thaw.lifecycle.control.MessageType;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -41,6 +42,7 @@ public final class Supervisor {
     private final RunSettings settings;
     private final Path controlSocket;
     private final PrintStream out;
+    private final PoolListener listener;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final Workers workers = new Workers();
     private final Map<Integer, Integer> bootFailures = new HashMap<>();
@@ -58,11 +60,18 @@ public final class Supervisor {
     private ThawException halt;
 
     public Supervisor(ImageSource images, List<String> thawCommand, RunSettings settings, Path controlSocket, PrintStream out) {
+        this(images, thawCommand, settings, controlSocket, out, PoolListener.NONE);
+    }
+
+    /** @param listener told about restores, replacements, heartbeats, checkpoints and the pool (metrics) */
+    public Supervisor(ImageSource images, List<String> thawCommand, RunSettings settings, Path controlSocket, PrintStream out,
+                      PoolListener listener) {
         this.images = images;
         this.thawCommand = List.copyOf(thawCommand);
         this.settings = settings;
         this.controlSocket = controlSocket;
         this.out = out;
+        this.listener = listener;
         this.targetWorkers = settings.workers();
     }
 
@@ -93,6 +102,7 @@ public final class Supervisor {
             }
             killWorkersPastDeadline();
             releaseRetiredImages();
+            listener.poolChanged(status());
         }
         if (nextImage != null) {
             nextImage.kill();
@@ -148,6 +158,7 @@ public final class Supervisor {
         w.requests = m.get("requests").map(Long::parseLong).orElse(w.requests);
         w.inFlight = m.get("inflight").map(Integer::parseInt).orElse(0);
         w.oldestRequestMillis = m.get("oldest-ms").map(Long::parseLong).orElse(0L);
+        listener.heartbeat(w.ref(), m);
     }
 
     private void markReady(Worker w) {
@@ -156,6 +167,7 @@ public final class Supervisor {
         bootFailures.remove(w.slot());
         String replacing = w.replaces == null ? "" : " (replacing pid " + w.replaces.process.hostPid() + ")";
         log(w.describe() + " ready in " + w.process.millisSinceStart() + " ms" + replacing);
+        listener.restoreFinished(w.ref(), Duration.ofMillis(w.process.millisSinceStart()));
         if (w.replaces != null) {
             retire(w.replaces, w.replaces.retireReason);
         }
@@ -167,6 +179,7 @@ public final class Supervisor {
 
     private void reapWorker(WorkerProcess process) {
         workers.remove(process).ifPresent(w -> {
+            listener.workerGone(w.ref());
             rollPending.remove(w);
             if (w.replacedBy != null) {
                 w.replacedBy.replaces = null; // its replacement now simply fills the slot
@@ -182,6 +195,9 @@ public final class Supervisor {
                 case READY -> {
                     restarts.merge(w.slot(), 1, Integer::sum);
                     log(w.describe() + " exited unexpectedly" + (state == State.RUNNING ? ": restoring a replacement" : ""));
+                    if (state == State.RUNNING) {
+                        listener.workerReplaced(w.ref(), PoolListener.Reason.CRASH);
+                    }
                 }
                 case RESTORING -> {
                     if (state == State.RUNNING) {
@@ -194,6 +210,7 @@ public final class Supervisor {
 
     private void countBootFailure(Worker w) {
         int failures = bootFailures.merge(w.slot(), 1, Integer::sum);
+        listener.bootFailed(w.ref());
         String why = w.restoreError != null ? w.restoreError
                 : CriuLog.firstError(w.process.restoreLog()).map(s -> "criu: " + s).orElse("exited before it was ready");
         log(w.describe() + " failed to boot (" + failures + "/" + settings.maxBootFailures() + "): " + why);
@@ -243,6 +260,7 @@ public final class Supervisor {
             if (reason != null) {
                 log(w.describe() + " " + reason + " (timeout " + timeoutMillis + " ms): replacing it");
                 restarts.merge(w.slot(), 1, Integer::sum);
+                listener.workerReplaced(w.ref(), PoolListener.Reason.TIMEOUT);
                 startReplacement(w, reason);
                 retire(w, reason); // a stuck worker serves nobody: it need not wait for its replacement
             }
@@ -256,8 +274,10 @@ public final class Supervisor {
                 continue;
             }
             if (w.maxRequests > 0 && w.requests >= w.maxRequests) {
+                listener.workerReplaced(w.ref(), PoolListener.Reason.MAX_REQUESTS);
                 startReplacement(w, "max-requests: served " + w.requests + " of " + w.maxRequests);
             } else if (settings.maxMemoryMiB() > 0 && memoryMiB(w) > settings.maxMemoryMiB()) {
+                listener.workerReplaced(w.ref(), PoolListener.Reason.MEMORY);
                 startReplacement(w, "max-memory: " + settings.memoryMetric() + " " + memoryMiB(w) + " MiB > " + settings.maxMemoryMiB() + " MiB");
             }
         }
@@ -275,6 +295,7 @@ public final class Supervisor {
             }
             rollPending.remove(w);
             if (w.state == WorkerState.READY && w.replacedBy == null) {
+                listener.workerReplaced(w.ref(), PoolListener.Reason.RELOAD);
                 startReplacement(w, "rolling restart");
                 inProgress++;
             }
@@ -298,6 +319,7 @@ public final class Supervisor {
         }
         for (Worker w : workers.all()) {
             if (w.slot() >= targetWorkers && w.isActive()) {
+                listener.workerReplaced(w.ref(), PoolListener.Reason.SCALE);
                 retire(w, "scaled down to " + targetWorkers);
             }
         }
@@ -331,12 +353,13 @@ public final class Supervisor {
     private Worker restoreWorker(int slot, Worker replaces) {
         var restorer = images.restorer();
         WorkerIdentity identity = new WorkerIdentity(slot, restorer.manifest().generation(), Instant.now(),
-                controlSocket, settings.heartbeat(), settings.env(), Map.of());
+                controlSocket, settings.heartbeat(), settings.env(), settings.properties());
         try {
             WorkerProcess p = restorer.restore(identity, this::print);
             Worker w = new Worker(p, restorer, maxRequestsWithJitter());
             w.replaces = replaces;
             workers.add(w);
+            listener.restoreStarted(slot, w.generation());
             p.namespace().onExit().thenRun(() -> events.add(new Event.WorkerExited(p)));
             return w;
         } catch (IOException e) {
@@ -396,6 +419,7 @@ public final class Supervisor {
         if (images.changed()) {
             try {
                 ImageManifest next = images.switchToNew();
+                listener.imageChanged(next);
                 log(why + ": new image in " + images.directory() + " (generation " + next.generation() + ", made "
                         + next.createdAt() + "): workers are rolled onto it");
             } catch (IOException | RuntimeException e) {
@@ -415,6 +439,7 @@ public final class Supervisor {
         }
         try {
             nextImage = NextImage.start(thawCommand, images.directory(), images.manifest(), this::print);
+            listener.checkpointStarted();
             log("received SIGUSR2: making generation " + (images.manifest().generation() + 1) + " from the recorded command line (pid "
                     + nextImage.process().pid() + "); workers keep serving generation " + images.manifest().generation());
             Process p = nextImage.process();
@@ -428,6 +453,7 @@ public final class Supervisor {
     private void finishNextImage(int exitCode) {
         String error = nextImage.lastError();
         nextImage = null;
+        listener.checkpointFinished(exitCode == 0);
         if (state != State.RUNNING) {
             return;
         }

@@ -48,6 +48,10 @@ final class Worker {
         return state != WorkerState.DRAINING;
     }
 
+    PoolListener.WorkerRef ref() {
+        return new PoolListener.WorkerRef(slot(), generation(), process.hostPid());
+    }
+
     String describe() {
         return process.describe();
     }

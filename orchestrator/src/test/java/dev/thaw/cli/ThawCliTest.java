@@ -24,6 +24,18 @@ class ThawCliTest {
     }
 
     @Test
+    void every_command_answers_help_even_without_its_required_options() {
+        for (String command : ThawCli.commandLine().getSubcommands().keySet()) {
+            if (command.equals("help")) {
+                continue;
+            }
+            out.getBuffer().setLength(0);
+            assertEquals(0, thaw(command, "--help"), command + ": " + err);
+            assertTrue(out.toString().startsWith("Usage: thaw " + command), command + ": " + out);
+        }
+    }
+
+    @Test
     void a_missing_required_option_is_one_line_with_a_pointer_to_help() {
         assertEquals(2, thaw("run"));
         String[] lines = err.toString().strip().split("\n");
@@ -36,5 +48,26 @@ class ThawCliTest {
     void inspect_of_a_missing_directory_is_a_bad_image_error() {
         assertEquals(5, thaw("inspect", "/nonexistent/image"));
         assertTrue(err.toString().startsWith("thaw: error: /nonexistent/image is not a complete thaw image"), err.toString());
+    }
+
+    @Test
+    void an_allowlist_entry_without_a_reason_is_a_usage_error_before_any_jvm_starts() {
+        assertEquals(2, thaw("check", "--allow", "listen:*:9090", "--", "java", "-jar", "app.jar"));
+        assertTrue(err.toString().contains("allow = 'listen:*:9090' from flag --allow is invalid"), err.toString());
+        assertTrue(err.toString().contains("KIND:PATTERN=REASON"), err.toString());
+    }
+
+    @Test
+    void guardrail_flags_become_the_leaders_system_properties() {
+        picocli.CommandLine cli = ThawCli.commandLine();
+        picocli.CommandLine check = cli.getSubcommands().get("check");
+        cli.parseArgs("check", "--allow", "listen:*:9090=admin port", "--allow", "file:/var/log/*.log=reopened", "--strict-threads",
+                "--detective", "--", "java", "-jar", "app.jar");
+
+        java.util.List<String> props = GuardrailOptions.leaderProperties(check.getCommandSpec());
+
+        assertEquals(java.util.List.of("-Dthaw.guardrail.mode=refuse", "-Dthaw.guardrail.strict-threads=true",
+                "-Dthaw.guardrail.allow.0=listen:*:9090=admin port", "-Dthaw.guardrail.allow.1=file:/var/log/*.log=reopened",
+                "-Dthaw.detective=true"), props);
     }
 }

@@ -6,6 +6,7 @@ import dev.thaw.lifecycle.control.MessageType;
 import dev.thaw.lifecycle.control.ProtocolException;
 import dev.thaw.lifecycle.crac.CheckpointException;
 import dev.thaw.lifecycle.crac.RestoreException;
+import dev.thaw.lifecycle.guardrail.Baseline;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -22,21 +23,31 @@ final class LeaderLink {
 
     private final Path socket;
     private final ControlConnection connection;
+    private final Baseline own;
     private volatile boolean handedOver;
 
-    private LeaderLink(Path socket, ControlConnection connection) {
+    private LeaderLink(Path socket, ControlConnection connection, Baseline own) {
         this.socket = socket;
         this.connection = connection;
+        this.own = own;
     }
 
-    static LeaderLink open(Path socket, ThawRuntime runtime) throws IOException {
+    /**
+     * Connects to the orchestrator. {@code previous} is the link this one replaces (after ABORT), or null
+     * in the agent, before the app's main: then everything open so far is the JVM's or thaw's, never the
+     * app's, and the guardrail leaves it alone from then on.
+     */
+    static LeaderLink open(Path socket, ThawRuntime runtime, LeaderLink previous) throws IOException {
+        Baseline before = Baseline.now();
         ControlConnection connection = ControlConnection.connect(socket);
+        Baseline after = Baseline.now();
+        Baseline own = previous == null ? after.plusFds(Baseline.NONE) : previous.own.plusFds(after.fdsOpenedSince(before));
         connection.send(Message.of(MessageType.HELLO, "role", "leader",
                 "pid", Long.toString(ProcessHandle.current().pid()),
                 "java-home", System.getProperty("java.home"),
                 "java-version", System.getProperty("java.runtime.version"),
                 "protocol", Integer.toString(Message.PROTOCOL_VERSION)));
-        LeaderLink link = new LeaderLink(socket, connection);
+        LeaderLink link = new LeaderLink(socket, connection, own);
         Thread thread = new Thread(() -> link.serve(runtime), "thaw-leader-control");
         thread.setDaemon(true);
         thread.start();
@@ -47,10 +58,16 @@ final class LeaderLink {
         return socket;
     }
 
+    /** thaw's own control connection, which the guardrail leaves alone. */
+    Baseline ownSockets() {
+        return own;
+    }
+
     /** Tells the orchestrator to dump and closes the connection: no socket crosses the snapshot. */
-    void readyToDump() {
+    void readyToDump(String guardrailReport) {
         handedOver = true;
-        sendQuietly(Message.of(MessageType.READY_TO_DUMP, "pid", Long.toString(ProcessHandle.current().pid())));
+        sendQuietly(Message.of(MessageType.READY_TO_DUMP, "pid", Long.toString(ProcessHandle.current().pid()),
+                "guardrail", guardrailReport));
         try {
             connection.close();
         } catch (IOException ignored) {
@@ -90,7 +107,8 @@ final class LeaderLink {
         try {
             runtime.checkpointRestore();
         } catch (CheckpointException e) {
-            System.err.println("thaw: checkpoint refused: " + ThawRuntime.describe(e));
+            // The orchestrator prints the whole report (CHECKPOINT_FAILED); the leader's own log says that it happened.
+            System.err.println("thaw: checkpoint refused: " + e.getMessage());
         } catch (RestoreException e) {
             System.err.println("thaw: afterRestore failed, worker exiting: " + ThawRuntime.describe(e));
             for (Throwable t : e.getSuppressed()) {

@@ -9,6 +9,10 @@ import dev.thaw.lifecycle.control.ProtocolException;
 import dev.thaw.lifecycle.crac.CheckpointException;
 import dev.thaw.lifecycle.crac.OrderedContext;
 import dev.thaw.lifecycle.crac.RestoreException;
+import dev.thaw.lifecycle.guardrail.Guardrail;
+import dev.thaw.lifecycle.guardrail.GuardrailReport;
+import dev.thaw.lifecycle.guardrail.GuardrailSettings;
+import dev.thaw.lifecycle.uniqueness.Reseeder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -51,7 +55,7 @@ public final class ThawRuntime {
 
     /** Called by the agent in a leader started by the orchestrator. */
     public void attachLeader(Path controlSocket) throws IOException {
-        leaderLink = LeaderLink.open(controlSocket, this);
+        leaderLink = LeaderLink.open(controlSocket, this, null);
     }
 
     public void checkpointRestore() throws CheckpointException, RestoreException {
@@ -62,12 +66,13 @@ public final class ThawRuntime {
                         + " checkpoint it with 'thaw checkpoint -- <java command>'");
             }
             beforeCheckpoint(link);
+            GuardrailReport report = guardrail(link);
             heapShrinker.shrink();
             leaderLink = null;
-            link.readyToDump();
+            link.readyToDump(report.render());
             Message next = awaitStdin();
             if (next.type() == MessageType.ABORT) {
-                resumeAsLeader(link.socket(), next.get("reason").orElse("no reason given"));
+                resumeAsLeader(link, next.get("reason").orElse("no reason given"));
             }
             becomeWorker(parseIdentity(next));
         }
@@ -81,6 +86,30 @@ public final class ThawRuntime {
             link.sendQuietly(Message.of(MessageType.CHECKPOINT_FAILED, "error", describe(e)));
             throw e;
         }
+    }
+
+    /**
+     * The last look before the dump, once every beforeCheckpoint ran: anything still open that must not
+     * cross the snapshot refuses the checkpoint, like a failed beforeCheckpoint (resources reopen and the
+     * leader goes on). The report travels to the orchestrator whole, with {@code kind=guardrail}.
+     */
+    private GuardrailReport guardrail(LeaderLink link) throws CheckpointException {
+        GuardrailReport report;
+        try {
+            report = Guardrail.check(GuardrailSettings.fromSystemProperties(), link.ownSockets());
+        } catch (RuntimeException e) {
+            CheckpointException failure = refusal("guardrail: " + e.getMessage());
+            reopenAfterFailedCheckpoint(failure);
+            link.sendQuietly(Message.of(MessageType.CHECKPOINT_FAILED, "error", describe(failure)));
+            throw failure;
+        }
+        if (!report.passed()) {
+            CheckpointException failure = report.toException();
+            reopenAfterFailedCheckpoint(failure);
+            link.sendQuietly(Message.of(MessageType.CHECKPOINT_FAILED, "error", report.render(), "kind", "guardrail"));
+            throw failure;
+        }
+        return report;
     }
 
     /** CRaC's rule: afterRestore runs even when the checkpoint failed, so resources reopen. */
@@ -125,11 +154,11 @@ public final class ThawRuntime {
         return e;
     }
 
-    private void resumeAsLeader(Path socket, String reason) throws CheckpointException, RestoreException {
+    private void resumeAsLeader(LeaderLink previous, String reason) throws CheckpointException, RestoreException {
         heapShrinker.restore();
         globalContext.afterRestore(null);
         try {
-            leaderLink = LeaderLink.open(socket, this);
+            leaderLink = LeaderLink.open(previous.socket(), this, previous);
         } catch (IOException e) {
             System.err.println("thaw: checkpoint aborted and the orchestrator is gone: " + e.getMessage());
         }
@@ -140,6 +169,7 @@ public final class ThawRuntime {
         heapShrinker.restore();
         Requests.reset();
         identity = id;
+        makeUnique(id);
         id.applySystemProperties();
         ControlConnection connection = connectAsWorker(id);
         try {
@@ -151,6 +181,24 @@ public final class ThawRuntime {
         }
         sendQuietly(connection, Message.of(MessageType.READY, "worker", Integer.toString(id.workerId())));
         WorkerSession.start(connection, id);
+    }
+
+    /**
+     * What every worker restored from one image shares and must not: random state (reseeded from the
+     * kernel) and the leader's environment (replaced by the orchestrator's). Before any afterRestore, so
+     * that the app's reconnect code already sees both.
+     */
+    private static void makeUnique(WorkerIdentity id) {
+        Reseeder reseeded = Reseeder.run();
+        for (String problem : reseeded.problems()) {
+            System.err.println("thaw: " + id.logPrefix() + " " + problem);
+        }
+        try {
+            FreshEnvironment.apply(id.env());
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            System.err.println("thaw: " + id.logPrefix() + " cannot update System.getenv (" + e
+                    + "); read per-worker values with Thaw.getenv");
+        }
     }
 
     private static ControlConnection connectAsWorker(WorkerIdentity id) throws RestoreException {

@@ -36,17 +36,34 @@ final class WorkerSession {
 
     private void heartbeat() {
         long period = Math.max(10, identity.heartbeat().toMillis());
+        JvmStats jvm = new JvmStats();
         try {
             while (connection.isOpen()) {
-                Requests.Snapshot r = Requests.snapshot();
-                connection.send(Message.of(MessageType.HEARTBEAT, "worker", Integer.toString(identity.workerId()),
-                        "requests", Long.toString(r.total()), "inflight", Integer.toString(r.inFlight()),
-                        "oldest-ms", Long.toString(r.oldestMillis())));
+                connection.send(heartbeatMessage(identity.workerId(), Requests.snapshot(), jvm.sample()));
                 Thread.sleep(period);
             }
         } catch (IOException | InterruptedException e) {
             // the control reader notices the closed connection and ends the worker
         }
+    }
+
+    /** The fields are listed in docs/control-protocol.md; readers ignore the ones they do not know. */
+    static Message heartbeatMessage(int workerId, Requests.Snapshot r, JvmStats.Sample jvm) {
+        return Message.of(MessageType.HEARTBEAT, "worker", Integer.toString(workerId),
+                "requests", Long.toString(r.total()), "inflight", Integer.toString(r.inFlight()),
+                "oldest-ms", Long.toString(r.oldestMillis()),
+                "latency-bounds-ms", join(Requests.LATENCY_BOUNDS_MILLIS), "latency-cumulative", join(r.latencyCumulative()),
+                "latency-count", Long.toString(r.latencyCount()), "latency-sum-us", Long.toString(r.latencySumMicros()),
+                "heap-used", Long.toString(jvm.heapUsedBytes()), "heap-committed", Long.toString(jvm.heapCommittedBytes()),
+                "gc-pause-ms", Long.toString(jvm.gcPauseMillis()), "gc-count", Long.toString(jvm.gcCount()));
+    }
+
+    private static String join(long[] values) {
+        StringBuilder s = new StringBuilder();
+        for (long v : values) {
+            s.append(s.length() == 0 ? "" : ",").append(v);
+        }
+        return s.toString();
     }
 
     private void serve() {

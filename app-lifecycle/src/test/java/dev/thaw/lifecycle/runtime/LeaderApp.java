@@ -14,11 +14,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </pre>
  *
  * The optional argument adds a Thaw hook that fails: {@code failing-before} ('db-pool' throws in
- * beforeCheckpoint) or {@code failing-after} ('cache' throws in afterRestore).
+ * beforeCheckpoint) or {@code failing-after} ('cache' throws in afterRestore); or, with {@code unsafe},
+ * the app keeps a listening socket open through the checkpoint. afterRestore also reports
+ * {@code System.getenv("GREETING")} and 8 bytes from a SHA1PRNG seeded with a fixed seed in main.
  */
 public final class LeaderApp {
     /** org.crac holds resources weakly: an app keeps its resources reachable. */
     private static final Reporting RESOURCE = new Reporting();
+    /** Seeded with {@link #FIXED_SEED} before the checkpoint: without reseeding, its output is predictable. */
+    private static java.security.SecureRandom sha1;
+    static final byte[] FIXED_SEED = {4, 2};
+    private static java.net.ServerSocket listener;
 
     private LeaderApp() {
     }
@@ -26,6 +32,15 @@ public final class LeaderApp {
     public static void main(String[] args) throws InterruptedException {
         org.crac.Core.getGlobalContext().register(RESOURCE);
         String scenario = args.length > 0 ? args[0] : "ok";
+        try {
+            sha1 = java.security.SecureRandom.getInstance("SHA1PRNG");
+            sha1.setSeed(FIXED_SEED);
+            if (scenario.equals("unsafe")) {
+                listener = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            }
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
         if (scenario.equals("failing-before")) {
             Thaw.beforeCheckpoint("db-pool", () -> {
                 throw new IllegalStateException("pool busy");
@@ -59,7 +74,15 @@ public final class LeaderApp {
             report("afterRestore count=" + after.incrementAndGet()
                     + " thaw.worker.id=" + System.getProperty("thaw.worker.id")
                     + " x=" + System.getProperty("x")
-                    + " GREETING=" + Thaw.getenv("GREETING"));
+                    + " GREETING=" + Thaw.getenv("GREETING")
+                    + " getenv.GREETING=" + System.getenv("GREETING")
+                    + " sha1=" + next8(sha1));
+        }
+
+        private static String next8(java.security.SecureRandom random) {
+            byte[] b = new byte[8];
+            random.nextBytes(b);
+            return java.util.HexFormat.of().formatHex(b);
         }
     }
 }

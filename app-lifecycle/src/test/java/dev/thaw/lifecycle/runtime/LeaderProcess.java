@@ -49,13 +49,14 @@ final class LeaderProcess implements AutoCloseable {
         pump(process.getErrorStream(), "stderr", line -> output.append("  err| ").append(line).append('\n'));
     }
 
-    static LeaderProcess start(Path workDir, Path controlSocket, String scenario) throws IOException {
+    static LeaderProcess start(Path workDir, Path controlSocket, String scenario, String... jvmOptions) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m"));
         command.add("-javaagent:" + agentJar(workDir));
         command.add("-D" + ThawAgent.CONTROL_PROPERTY + "=" + controlSocket);
+        command.addAll(List.of(jvmOptions));
         command.addAll(List.of("-cp", classPath(), LeaderApp.class.getName(), scenario));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().remove("GREETING");
@@ -68,16 +69,17 @@ final class LeaderProcess implements AutoCloseable {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         manifest.getMainAttributes().put(new Attributes.Name("Premain-Class"), ThawAgent.class.getName());
+        manifest.getMainAttributes().put(new Attributes.Name("Can-Retransform-Classes"), "true");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
             out.finish();
         }
         return jar;
     }
 
-    /** Main classes, test classes and org.crac, wherever the build put them. */
+    /** Main classes, test classes, org.crac and ASM (shaded into the real agent jar), wherever the build put them. */
     private static String classPath() {
         List<String> entries = new ArrayList<>();
-        for (Class<?> c : List.of(ThawAgent.class, LeaderApp.class, org.crac.Core.class)) {
+        for (Class<?> c : List.of(ThawAgent.class, LeaderApp.class, org.crac.Core.class, org.objectweb.asm.ClassReader.class)) {
             try {
                 entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
             } catch (URISyntaxException e) {

@@ -1,6 +1,7 @@
 package dev.thaw.lifecycle.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.lifecycle.control.Message;
@@ -63,6 +64,71 @@ class LeaderProtocolTest {
         assertEquals("y", afterRestore.get("x"), "prop.x seen by afterRestore");
         assertEquals("hello", afterRestore.get("GREETING"), "env.GREETING seen through Thaw.getenv");
         leader.expectNoMoreReports(Duration.ofMillis(300));
+    }
+
+    @Test
+    void restored_worker_sees_the_orchestrators_environment_through_System_getenv() throws Exception {
+        checkpointUntilDumped(startLeader("ok"));
+
+        leader.writeStdin(identityOfWorker2());
+        orchestrator.accept(STEP, leader).expect(MessageType.HELLO, STEP);
+
+        assertEquals("hello", leader.expectReport("afterRestore", STEP).get("getenv.GREETING"));
+    }
+
+    @Test
+    void a_SHA1PRNG_seeded_before_the_checkpoint_is_reseeded_in_the_restored_worker() throws Exception {
+        checkpointUntilDumped(startLeader("ok"));
+
+        leader.writeStdin(identityOfWorker2());
+        orchestrator.accept(STEP, leader).expect(MessageType.HELLO, STEP);
+
+        java.security.SecureRandom same = java.security.SecureRandom.getInstance("SHA1PRNG");
+        same.setSeed(LeaderApp.FIXED_SEED);
+        byte[] predicted = new byte[8];
+        same.nextBytes(predicted);
+        String drawn = leader.expectReport("afterRestore", STEP).get("sha1");
+        assertEquals(16, drawn.length(), leader.diagnostics());
+        assertNotEquals(java.util.HexFormat.of().formatHex(predicted), drawn,
+                "the worker drew exactly what the leader's state predicts: it was not reseeded");
+    }
+
+    @Test
+    void guardrail_refuses_a_listening_socket_and_the_leader_keeps_running() throws Exception {
+        FakeOrchestrator.Peer leaderLink = startLeader("unsafe");
+
+        leaderLink.send(Message.of(MessageType.CHECKPOINT));
+
+        Message failed = leaderLink.expect(MessageType.CHECKPOINT_FAILED, STEP);
+        assertEquals("guardrail", failed.get("kind").orElse(""));
+        String error = failed.require("error");
+        assertTrue(error.contains("1 offender still open after beforeCheckpoint; checkpoint refused"), error);
+        assertTrue(error.contains("listening TCP socket 127.0.0.1:"), error);
+        assertTrue(error.contains("--detective"), "the report says how to find the creator: " + error);
+        leader.expectReport("beforeCheckpoint", STEP);
+        assertEquals("1", leader.expectReport("afterRestore", STEP).get("count"), "resources reopen after a refusal");
+        assertTrue(leader.isAlive(), leader.diagnostics());
+    }
+
+    @Test
+    void detective_mode_names_the_app_frame_that_opened_the_offender() throws Exception {
+        FakeOrchestrator.Peer leaderLink = startLeader("unsafe", "-Dthaw.detective=true");
+
+        leaderLink.send(Message.of(MessageType.CHECKPOINT));
+
+        String error = leaderLink.expect(MessageType.CHECKPOINT_FAILED, STEP).require("error");
+        assertTrue(error.contains("listening TCP socket 127.0.0.1:"), error);
+        assertTrue(error.contains("created at dev.thaw.lifecycle.runtime.LeaderApp.main(LeaderApp.java:"), error);
+    }
+
+    @Test
+    void an_allowlisted_listener_passes_and_the_report_says_why() throws Exception {
+        FakeOrchestrator.Peer leaderLink = startLeader("unsafe", "-Dthaw.guardrail.allow.0=listen:127.0.0.1:*=test fixture");
+
+        leaderLink.send(Message.of(MessageType.CHECKPOINT));
+
+        String report = leaderLink.expect(MessageType.READY_TO_DUMP, STEP).require("guardrail");
+        assertTrue(report.contains("allowed: test fixture"), report);
     }
 
     @Test
@@ -166,9 +232,9 @@ class LeaderProtocolTest {
         assertEquals(LeaderLink.EXIT_RESTORE_FAILED, leader.awaitExit(STEP));
     }
 
-    private FakeOrchestrator.Peer startLeader(String scenario) throws IOException, InterruptedException {
+    private FakeOrchestrator.Peer startLeader(String scenario, String... jvmOptions) throws IOException, InterruptedException {
         orchestrator = new FakeOrchestrator(dir);
-        leader = LeaderProcess.start(dir, orchestrator.socket(), scenario);
+        leader = LeaderProcess.start(dir, orchestrator.socket(), scenario, jvmOptions);
         FakeOrchestrator.Peer link = orchestrator.accept(JVM_START, leader);
         Message hello = link.expect(MessageType.HELLO, JVM_START);
         assertEquals("leader", hello.require("role"));
