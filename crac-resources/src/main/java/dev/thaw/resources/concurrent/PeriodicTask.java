@@ -39,7 +39,12 @@ final class PeriodicTask implements ScheduledFuture<Object>, Runnable {
         this.fixedRate = fixedRate;
     }
 
-    PeriodicTask start(long initialDelayNanos) {
+    /**
+     * Holds the lock while scheduling, as {@link #scheduleNext} and {@link #cancel} do: the first run may
+     * start, finish and schedule the second before {@code schedule} has even returned here, and
+     * {@link #pending} must always be the newest run, or cancel and shutdown would miss it.
+     */
+    synchronized PeriodicTask start(long initialDelayNanos) {
         nextRunNanos = System.nanoTime() + Math.max(0, initialDelayNanos);
         pending = scheduler.scheduleOnce(this, Math.max(0, initialDelayNanos));
         return this;
@@ -62,7 +67,7 @@ final class PeriodicTask implements ScheduledFuture<Object>, Runnable {
         scheduleNext();
     }
 
-    private void scheduleNext() {
+    private synchronized void scheduleNext() {
         long now = System.nanoTime();
         long next = fixedRate ? nextRunNanos + periodNanos : now + periodNanos;
         if (next - now < 0) {
@@ -83,14 +88,14 @@ final class PeriodicTask implements ScheduledFuture<Object>, Runnable {
         return skippedRuns;
     }
 
-    private void end(State how) {
+    private synchronized void end(State how) {
         state = how;
         scheduler.ended(this);
         finished.countDown();
     }
 
     @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
+    public synchronized boolean cancel(boolean mayInterruptIfRunning) {
         if (state != State.SCHEDULED) return false;
         end(State.CANCELLED);
         ScheduledFuture<?> p = pending;
