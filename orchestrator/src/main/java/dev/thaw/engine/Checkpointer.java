@@ -257,6 +257,7 @@ public final class Checkpointer {
         long start = System.nanoTime();
         List<String> cmd = new ArrayList<>(List.of(criu.binary().toString(), "dump", "-t", Long.toString(leader.pid()),
                 "-D", staging.resolve(ImageManifest.CRIU_DIR).toString(), "-W", runDir.toString(), "-o", "dump.log", "-v2"));
+        cmd.addAll(criu.modeOptions());
         Criu.ProcessResult result = Criu.ProcessResult.run(cmd, 600);
         if (result.exitCode() != 0) {
             throw new DumpFailed(runDir.resolve("dump.log"), result);

@@ -57,9 +57,16 @@ public record Criu(Path binary, String version) {
         return m.group(1);
     }
 
+    /** CRIU's options for this process's privileges: {@code --unprivileged} with fewer capabilities than root's. */
+    public List<String> modeOptions() {
+        return Privileges.criuUnprivileged() ? List.of("--unprivileged") : List.of();
+    }
+
     /** Runs {@code criu check}; empty when the kernel supports what CRIU needs, else CRIU's complaint. */
     public Optional<String> check() {
-        ProcessResult r = ProcessResult.run(List.of(binary.toString(), "check"), 30);
+        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "check"));
+        cmd.addAll(modeOptions());
+        ProcessResult r = ProcessResult.run(cmd, 30);
         return r.exitCode() == 0 ? Optional.empty() : Optional.of(r.lastLine());
     }
 

@@ -9,8 +9,12 @@ import java.util.List;
 
 /** Whether this process may run CRIU: root, or the capabilities CRIU needs. */
 public final class Privileges {
+    private static final int CAP_SETPCAP = 8;
+    private static final int CAP_NET_ADMIN = 12;
+    private static final int CAP_SYS_CHROOT = 18;
     private static final int CAP_SYS_PTRACE = 19;
     private static final int CAP_SYS_ADMIN = 21;
+    private static final int CAP_SYS_TIME = 25;
     private static final int CAP_CHECKPOINT_RESTORE = 40;
 
     private Privileges() {
@@ -29,7 +33,25 @@ public final class Privileges {
         if (!effective.testBit(CAP_SYS_PTRACE)) {
             missing.add("CAP_SYS_PTRACE");
         }
+        if (!effective.testBit(CAP_SETPCAP)) {
+            // CRIU's restorer sets each worker's bounding set to the leader's (PR_CAPBSET_DROP);
+            // without this a restore in a container that dropped capabilities hangs.
+            missing.add("CAP_SETPCAP");
+        }
         return missing;
+    }
+
+    /**
+     * Whether CRIU must run in its {@code --unprivileged} mode: when this process lacks a capability
+     * that CRIU's default mode uses at restore (CAP_SYS_TIME for a time namespace, CAP_NET_ADMIN for
+     * forced socket buffer sizes, CAP_SYS_CHROOT), as in a Kubernetes container that adds back only
+     * SYS_ADMIN, SYS_PTRACE and SETPCAP. That mode skips the time namespace (a restored worker's
+     * monotonic clock jumps forward by the time since the dump, as after a suspend) and falls back to
+     * SO_SNDBUF/SO_RCVBUF. Measured in docs/kubernetes.md.
+     */
+    public static boolean criuUnprivileged() {
+        BigInteger effective = effectiveCapabilities();
+        return !(effective.testBit(CAP_SYS_TIME) && effective.testBit(CAP_NET_ADMIN) && effective.testBit(CAP_SYS_CHROOT));
     }
 
     public static void require(String what) {

@@ -68,6 +68,7 @@ public final class Restorer {
                 "--kill-child=SIGKILL", criu.binary().toString(), "restore",
                 "-D", image.resolve(ImageManifest.CRIU_DIR).toString(),
                 "-W", workDir.toString(), "-o", "restore.log", "-v2"));
+        cmd.addAll(criu.modeOptions());
         addInheritFd(cmd, 0, pipes.stdin());
         addInheritFd(cmd, 1, pipes.stdout());
         addInheritFd(cmd, 2, pipes.stderr());

@@ -164,6 +164,7 @@ public final class Supervisor {
     private void markReady(Worker w) {
         w.state = WorkerState.READY;
         w.lastHeartbeatNanos = System.nanoTime();
+        w.memory = ProcessMemory.of(w.process.hostPid()); // thaw status shows it at once, not at the next sample
         bootFailures.remove(w.slot());
         String replacing = w.replaces == null ? "" : " (replacing pid " + w.replaces.process.hostPid() + ")";
         log(w.describe() + " ready in " + w.process.millisSinceStart() + " ms" + replacing);
