@@ -88,4 +88,29 @@ class CliErrorsTest {
         assertEquals(2, r.exitCode(), r.output());
         assertTrue(r.errorLine().contains("the command must start with a java executable"), r.output());
     }
+
+    @Test
+    void warm_up_urls_are_refused_for_an_app_that_checkpoints_itself() throws Exception {
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", work.resolve("img").toString(),
+                "--warmup-url", "http://127.0.0.1:8080/health", "--", "java", "-Dspring.context.checkpoint=onRefresh", "-jar", "app.jar");
+        assertEquals(2, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("--warmup-url cannot be used when the app checkpoints itself"
+                + " (-Dspring.context.checkpoint=onRefresh): it is dumped before it serves; drop --warmup-url"), r.output());
+        r = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", work.resolve("img").toString(), "--app-checkpoint",
+                "--warmup-url", "http://127.0.0.1:8080/health", "--", "java", "-jar", "app.jar");
+        assertEquals(2, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("(--app-checkpoint)"), r.output());
+    }
+
+    @Test
+    void app_checkpoint_for_an_app_that_never_asks_says_what_the_app_must_do() throws Exception {
+        Environment.requireCriu();
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", work.resolve("img").toString(),
+                "--app-checkpoint", "--ready-timeout", "2", "--checkpoint-timeout", "1", "--",
+                Environment.JAVA.toString(), "-Dsample.port=" + Http.freePort(), "-Dsample.dataset.mb=1", "-jar", Environment.SAMPLE_JAR.toString());
+        assertEquals(1, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("the app did not ask for its checkpoint within 3 s: --app-checkpoint needs an app that"
+                + " calls org.crac.Core.checkpointRestore()"), r.output());
+        assertTrue(Files.notExists(work.resolve("img")), "no image is written");
+    }
 }

@@ -50,8 +50,16 @@ public final class Checkpointer {
             JdkInfo jdk = JdkInfo.of(Path.of(hello.require("java-home")));
             progress.say("leader pid " + leader.pid() + " connected (" + jdk.vendor() + " " + jdk.version() + ")");
             ImageManifest.PipeInodes pipes = pipeInodes(leader.pid());
-            long coldStartMillis = warmUp(request, leader, started);
-            requestCheckpoint(leader, request.checkpointTimeout()).lines().forEach(progress::say);
+            long coldStartMillis;
+            String guardrail;
+            if (request.appCheckpoint()) {
+                coldStartMillis = 0;
+                guardrail = awaitAppCheckpoint(leader, request.readyTimeout().plus(request.checkpointTimeout()));
+            } else {
+                coldStartMillis = warmUp(request, leader, started);
+                guardrail = requestCheckpoint(leader, request.checkpointTimeout());
+            }
+            guardrail.lines().forEach(progress::say);
             staging = image.createStaging();
             DiskSpace.requireRoomFor(leader.pid(), staging);
             long dumpMillis = dump(leader, staging, runDir);
@@ -186,6 +194,32 @@ public final class Checkpointer {
             failIfExited(leader, "before the checkpoint");
             throw new ThawException("lost the leader's control connection before the checkpoint: check its output above");
         }
+        String guardrail = awaitReadyToDump(leader, timeout);
+        if (guardrail == null) {
+            throw new ThawException("beforeCheckpoint did not finish within " + timeout.toSeconds()
+                    + " s: a resource is stuck (see the leader's output), or raise --checkpoint-timeout");
+        }
+        return guardrail;
+    }
+
+    /** --app-checkpoint: the app calls org.crac's Core.checkpointRestore() itself when it is ready. */
+    private String awaitAppCheckpoint(Process leader, Duration timeout) throws InterruptedException {
+        progress.say("waiting for the app to ask for its checkpoint (org.crac Core.checkpointRestore())");
+        String guardrail = awaitReadyToDump(leader, timeout);
+        if (guardrail == null) {
+            throw new ThawException("the app did not ask for its checkpoint within " + timeout.toSeconds()
+                    + " s: --app-checkpoint needs an app that calls org.crac.Core.checkpointRestore()"
+                    + " (e.g. Spring with -Dspring.context.checkpoint=onRefresh), or raise --ready-timeout");
+        }
+        progress.say("the app asked for its checkpoint and ran its beforeCheckpoint callbacks");
+        return guardrail;
+    }
+
+    /**
+     * The guardrail's report once the leader said READY_TO_DUMP and closed its connection; null at the
+     * timeout. Throws {@link GuardrailRefusal} when the guardrail refused.
+     */
+    private String awaitReadyToDump(Process leader, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         String ready = null;
         while (System.nanoTime() < deadline) {
@@ -211,8 +245,7 @@ public final class Checkpointer {
             }
             failIfExited(leader, "during beforeCheckpoint");
         }
-        throw new ThawException("beforeCheckpoint did not finish within " + timeout.toSeconds()
-                + " s: a resource is stuck (see the leader's output), or raise --checkpoint-timeout");
+        return null;
     }
 
     private boolean sendToLeader(Message message) {
