@@ -38,7 +38,7 @@ public final class CheckpointCommand implements Callable<Integer> {
     boolean force;
 
     @Option(names = "--warmup-url", paramLabel = "URL", description = {"URL to warm up the leader with; repeatable.",
-            "The first one is polled until it answers 200; without any, the leader is dumped as soon as it connects."})
+            "The first one is polled until it answers 200. Without any, --app-checkpoint is required."})
     List<URI> warmupUrls = new ArrayList<>();
 
     @Option(names = "--warmup-requests", paramLabel = "N", defaultValue = "1000",
@@ -105,6 +105,11 @@ public final class CheckpointCommand implements Callable<Integer> {
     }
 
     private void validate() {
+        if (!appCheckpoint && !springCheckpointsOnRefresh() && warmupUrls.isEmpty()) {
+            throw new ThawException(ThawException.EXIT_USAGE, "thaw cannot tell when the app is ready to be checkpointed:"
+                    + " give --warmup-url URL (thaw waits for a 200, warms the app up, then dumps it) or --app-checkpoint"
+                    + " (the app asks for the checkpoint itself)");
+        }
         if ((appCheckpoint || springCheckpointsOnRefresh()) && !warmupUrls.isEmpty()) {
             throw new ThawException(ThawException.EXIT_USAGE, "--warmup-url cannot be used when the app checkpoints itself"
                     + (appCheckpoint ? " (--app-checkpoint)" : " (-D" + SPRING_CHECKPOINT + "=onRefresh)")

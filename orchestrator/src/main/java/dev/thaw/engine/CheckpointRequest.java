@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * Everything one checkpoint needs, validated by the CLI before it is built.
  *
- * @param warmupUrls the first URL is also the readiness probe; empty = dump as soon as the leader connects
+ * @param warmupUrls the first URL is also the readiness probe; empty only when the app asks for the checkpoint itself
  * @param readyTimeout how long the leader may take to connect and answer its first 200
  * @param checkpointTimeout how long beforeCheckpoint may take
  * @param generation the image's generation: 1 for a first image, one more than the serving image's
