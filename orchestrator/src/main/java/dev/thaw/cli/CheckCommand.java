@@ -53,10 +53,11 @@ public final class CheckCommand implements Callable<Integer> {
         if (warmupRequests < 0 || readyTimeoutSeconds < 1 || checkpointTimeoutSeconds < 1) {
             throw new ThawException(ThawException.EXIT_USAGE, "--warmup-requests must be >= 0 and timeouts at least 1 second");
         }
+        List<String> leaderProperties = GuardrailOptions.leaderProperties(spec); // validates the settings first
         PrintWriter out = spec.commandLine().getOut();
         CheckpointRequest request = new CheckpointRequest(null, false, command, Path.of("").toAbsolutePath(), warmupUrls,
                 warmupRequests, Duration.ofSeconds(readyTimeoutSeconds), Duration.ofSeconds(checkpointTimeoutSeconds),
-                ThawCli.agentJar(), 0, List.of(), GuardrailOptions.leaderProperties(spec));
+                ThawCli.agentJar(), 0, List.of(), leaderProperties);
         dev.thaw.engine.Progress progress = Progress.printer(out);
         progress.say("check of " + String.join(" ", command));
         Checkpointer.GuardrailVerdict verdict = new Checkpointer(null, progress).check(request);

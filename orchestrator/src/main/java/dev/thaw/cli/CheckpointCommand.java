@@ -71,6 +71,7 @@ public final class CheckpointCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
+        List<String> leaderProperties = GuardrailOptions.leaderProperties(spec); // validates the guardrail settings
         if (privateNetwork && !PrivateNetwork.inside()) {
             return againInPrivateNetwork();
         }
@@ -83,7 +84,7 @@ public final class CheckpointCommand implements Callable<Integer> {
         CheckpointRequest request = new CheckpointRequest(image, force, command, Path.of("").toAbsolutePath(),
                 warmupUrls, warmupRequests, Duration.ofSeconds(readyTimeoutSeconds),
                 Duration.ofSeconds(checkpointTimeoutSeconds), ThawCli.agentJar(), generation,
-                ReplayArguments.of(spec.commandLine().getParseResult().originalArgs()), GuardrailOptions.leaderProperties(spec),
+                ReplayArguments.of(spec.commandLine().getParseResult().originalArgs()), leaderProperties,
                 appCheckpoint || springCheckpointsOnRefresh());
         Progress.printer(out).say("checkpoint of " + String.join(" ", command));
         new Checkpointer(criu, Progress.printer(out)).checkpoint(request);
