@@ -48,7 +48,7 @@ class CliErrorsTest {
     @Test
     void checkpoint_without_criu_says_how_to_install_it() throws Exception {
         ThawProcess.Result r = ThawProcess.run(work, Map.of("THAW_CRIU", "/nonexistent/criu"), BOUND,
-                "checkpoint", "--image", work.resolve("img").toString(), "--", "java", "-version");
+                "checkpoint", "--image", work.resolve("img").toString(), "--warmup-url", "http://127.0.0.1:1/", "--", "java", "-version");
         assertEquals(4, r.exitCode(), r.output());
         assertTrue(r.errorLine().contains("CRIU not found: run scripts/setup"), r.output());
         assertTrue(Files.notExists(work.resolve("img")));
@@ -60,7 +60,7 @@ class CliErrorsTest {
         Files.writeString(fake, "#!/bin/sh\necho 'Version: 3.17.1'\n");
         Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
         ThawProcess.Result r = ThawProcess.run(work, Map.of("THAW_CRIU", fake.toString()), BOUND,
-                "checkpoint", "--image", work.resolve("img").toString(), "--", "java", "-version");
+                "checkpoint", "--image", work.resolve("img").toString(), "--warmup-url", "http://127.0.0.1:1/", "--", "java", "-version");
         assertEquals(4, r.exitCode(), r.output());
         assertTrue(r.errorLine().contains("CRIU 3.17.1 at " + fake + " is too old (thaw needs >= 4.2)"), r.output());
     }
@@ -84,8 +84,44 @@ class CliErrorsTest {
     void a_command_that_is_not_java_is_refused_before_anything_starts() throws Exception {
         Environment.requireCriu();
         ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", work.resolve("img").toString(),
-                "--", "python3", "app.py");
+                "--warmup-url", "http://127.0.0.1:1/", "--", "python3", "app.py");
         assertEquals(2, r.exitCode(), r.output());
         assertTrue(r.errorLine().contains("the command must start with a java executable"), r.output());
+    }
+
+    @Test
+    void a_checkpoint_with_no_way_to_tell_when_the_app_is_ready_is_refused() throws Exception {
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", work.resolve("img").toString(),
+                "--", "java", "-jar", "app.jar");
+        assertEquals(2, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("give --warmup-url URL") && r.errorLine().contains("or --app-checkpoint"), r.output());
+        r = ThawProcess.run(work, Map.of(), BOUND, "check", "--", "java", "-jar", "app.jar");
+        assertEquals(2, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("thaw check needs --warmup-url URL"), r.output());
+    }
+
+    @Test
+    void warm_up_urls_are_refused_for_an_app_that_checkpoints_itself() throws Exception {
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", work.resolve("img").toString(),
+                "--warmup-url", "http://127.0.0.1:8080/health", "--", "java", "-Dspring.context.checkpoint=onRefresh", "-jar", "app.jar");
+        assertEquals(2, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("--warmup-url cannot be used when the app checkpoints itself"
+                + " (-Dspring.context.checkpoint=onRefresh): it is dumped before it serves; drop --warmup-url"), r.output());
+        r = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", work.resolve("img").toString(), "--app-checkpoint",
+                "--warmup-url", "http://127.0.0.1:8080/health", "--", "java", "-jar", "app.jar");
+        assertEquals(2, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("(--app-checkpoint)"), r.output());
+    }
+
+    @Test
+    void app_checkpoint_for_an_app_that_never_asks_says_what_the_app_must_do() throws Exception {
+        Environment.requireCriu();
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", work.resolve("img").toString(),
+                "--app-checkpoint", "--ready-timeout", "2", "--checkpoint-timeout", "1", "--",
+                Environment.JAVA.toString(), "-Dsample.port=" + Http.freePort(), "-Dsample.dataset.mb=1", "-jar", Environment.SAMPLE_JAR.toString());
+        assertEquals(1, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("the app did not ask for its checkpoint within 3 s: --app-checkpoint needs an app that"
+                + " calls org.crac.Core.checkpointRestore()"), r.output());
+        assertTrue(Files.notExists(work.resolve("img")), "no image is written");
     }
 }

@@ -17,6 +17,8 @@ final class Environment {
     static final Path REPO = Path.of(System.getProperty("thaw.repo", "..")).toAbsolutePath().normalize();
     static final Path THAW = REPO.resolve("scripts/thaw");
     static final Path SAMPLE_JAR = REPO.resolve("sample-app/target/thaw-sample-app.jar");
+    /** A Spring Boot fat jar built by the Spring Boot Maven plugin, with no org.crac and nothing of thaw in it. */
+    static final Path SPRING_JAR = REPO.resolve("spring-sample/target/thaw-spring-sample.jar");
     /** The JDK running the tests is the JDK the sample app's leader runs on. */
     static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
 

@@ -106,7 +106,7 @@ class ImageSafetyTest {
     @Test
     void checkpoint_refuses_an_existing_image_without_force_and_leaves_it_alone() throws Exception {
         String before = createdAt(image);
-        ThawProcess.Result r = checkpoint(image);
+        ThawProcess.Result r = checkpoint(image, "--warmup-url", "http://127.0.0.1:" + port + "/health");
         assertEquals(2, r.exitCode(), r.output());
         assertTrue(r.errorLine().contains("already exists: pass --force"), r.output());
         assertEquals(before, createdAt(image));
@@ -116,7 +116,8 @@ class ImageSafetyTest {
     void checkpoint_with_force_replaces_the_image_and_leaves_no_staging_directory() throws Exception {
         Path target = copyOfImage("replaced");
         String before = createdAt(target);
-        ThawProcess.Result r = checkpoint(target, "--force");
+        ThawProcess.Result r = checkpoint(target, "--force", "--warmup-url", "http://127.0.0.1:" + port + "/health",
+                "--warmup-requests", "1");
         assertEquals(0, r.exitCode(), r.output());
         assertNotEquals(before, createdAt(target));
         assertEquals(List.of(), leftovers());
@@ -140,8 +141,8 @@ class ImageSafetyTest {
     @Test
     void a_leader_that_exits_early_fails_the_checkpoint_with_its_exit_code() throws Exception {
         Path target = work.resolve("never");
-        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", target.toString(), "--",
-                Environment.JAVA.toString(), "-cp", "/nonexistent", "NoSuchMain");
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", target.toString(),
+                "--warmup-url", "http://127.0.0.1:1/", "--", Environment.JAVA.toString(), "-cp", "/nonexistent", "NoSuchMain");
         assertEquals(1, r.exitCode(), r.output());
         assertTrue(r.errorLine().contains("the leader exited with code 1"), r.output());
         assertTrue(Files.notExists(target));

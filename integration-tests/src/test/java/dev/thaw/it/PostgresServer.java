@@ -63,6 +63,21 @@ final class PostgresServer implements AutoCloseable {
         return Integer.parseInt(out);
     }
 
+    /** PIDs of the server processes (backends) serving client connections right now, the asker's excluded. */
+    java.util.Set<Integer> clientBackendPids() throws Exception {
+        Process p = new ProcessBuilder(bin.resolve("psql").toString(), "-h", "127.0.0.1", "-p", Integer.toString(port),
+                "-U", "thaw", "-d", "postgres", "-Atc",
+                "select pid from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        p.waitFor(10, TimeUnit.SECONDS);
+        java.util.Set<Integer> pids = new java.util.TreeSet<>();
+        for (String line : out.split("\n")) {
+            if (!line.isBlank()) pids.add(Integer.parseInt(line.strip()));
+        }
+        return pids;
+    }
+
     @Override
     public void close() throws Exception {
         run(List.of("runuser", "-u", "postgres", "--", bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(),

@@ -5,7 +5,8 @@ import java.util.List;
 
 /** Everything one {@code thaw bench} measured; written as bench.json and rendered as Markdown and charts. */
 public record BenchResult(Instant startedAt, double durationSeconds, Machine machine, BenchSettings settings, Image image,
-                          List<Startup> startup, List<Memory> memory, List<String> notes) {
+                          List<Startup> startup, List<Memory> memory, Reliability reliability, Reference reference,
+                          List<String> notes) {
 
     public BenchResult {
         startup = List.copyOf(startup);
@@ -27,7 +28,7 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
     /** What N workers' memory was measured for. */
     public enum Setup {
         COLD_JVMS("N cold JVMs"), RESTORED("N restored workers"), RESTORED_KSM("N restored + page merging"),
-        ONE_JVM("1 JVM, N x connections");
+        ONE_JVM("1 JVM serving N workers' load");
 
         public final String label;
 
@@ -46,10 +47,67 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
      * @param firstOkMillis process start to first HTTP 200, one per run
      * @param firstSecond the first second of load on each fresh JVM, all runs pooled
      * @param steady a window after {@code steadySeconds} of load, in the last run
+     * @param timeline the first {@link BenchSettings#FRESH_LOAD_MILLIS} of load in slices of
+     *                 {@link BenchSettings#SLICE_MILLIS}, all runs pooled per slice
      */
-    public record Startup(Mode mode, List<Long> firstOkMillis, Summary toFirstOk, Traffic firstSecond, Traffic steady) {
+    public record Startup(Mode mode, List<Long> firstOkMillis, Summary toFirstOk, Traffic firstSecond, Traffic steady,
+                          List<Traffic> timeline) {
         public Startup {
             firstOkMillis = List.copyOf(firstOkMillis);
+            timeline = List.copyOf(timeline);
+        }
+    }
+
+    /**
+     * thaw run under its signals (null when not measured).
+     *
+     * @param killed SIGKILL of one worker to its replacement's ready line
+     * @param added TTIN to the new worker's ready line
+     */
+    public record Reliability(int workers, RollingRestart rolling, Replacements killed, Replacements added) {
+    }
+
+    /**
+     * A rolling restart (HUP) under load.
+     *
+     * @param seconds from HUP to the last old worker's exit
+     * @param readyMillis each replacement's restore to ready, as thaw run logged it
+     */
+    public record RollingRestart(long okRequests, long failedRequests, double seconds, Summary readyMillis) {
+    }
+
+    /**
+     * Workers replaced or added one at a time.
+     *
+     * @param observedMillis from the signal to the ready line arriving on thaw run's output
+     * @param reportedMillis restore start to ready, as the line says
+     * @param okRequests requests of the load running meanwhile (0 and 0 without load)
+     */
+    public record Replacements(int count, Summary observedMillis, Summary reportedMillis, long okRequests, long failedRequests) {
+    }
+
+    /**
+     * The reference pre-fork server (null when not measured).
+     *
+     * @param firstOkMillis master start to first 200 (the app loaded once, then forked)
+     * @param spawnMillis TTIN to the new worker's ready line
+     * @param killToReadyMillis SIGKILL of a worker to its replacement's ready line
+     */
+    public record Reference(String name, String command, long firstOkMillis, Summary spawnMillis, Summary killToReadyMillis,
+                            List<ReferenceMemory> memory) {
+        public Reference {
+            memory = List.copyOf(memory);
+        }
+
+        public ReferenceMemory memory(int workers) {
+            return memory.stream().filter(m -> m.workers() == workers).findFirst().orElse(null);
+        }
+    }
+
+    /** The reference server's master plus N workers. */
+    public record ReferenceMemory(int workers, long totalPssBytes, long totalRssBytes, long masterPssBytes) {
+        public long perWorkerPssBytes() {
+            return totalPssBytes / workers;
         }
     }
 
@@ -58,7 +116,7 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
      *
      * @param helperPssBytes PSS of the helper processes included in the total (criu and unshare of restored workers)
      * @param settleSeconds how long page merging took to settle (RESTORED_KSM only, else 0)
-     * @param mergedBytes memory KSM saved machine-wide when measured (RESTORED_KSM only, else 0)
+     * @param mergedBytes the workers' pages merged by KSM when measured, from their ksm_stat (RESTORED_KSM only, else 0)
      */
     public record Memory(int workers, Setup setup, long totalPssBytes, long totalRssBytes, long helperPssBytes,
                          double settleSeconds, long mergedBytes) {

@@ -14,11 +14,20 @@ import java.util.List;
  * @param warmupRequests requests that warm the leader before the checkpoint (and the AOT training run)
  * @param steadySeconds load before the steady-state window, which lasts {@link #STEADY_WINDOW_MILLIS}
  * @param ksmWaitSeconds the longest wait for page merging to settle
+ * @param poolWorkers workers of the thaw run pool the rolling restart, kill -9 and TTIN are measured on (0: skipped)
+ * @param referenceCommand a pre-fork server to measure next to thaw, a shell command line (null: none)
+ * @param referenceUrl the reference server's probe, also its load
+ * @param thawCommand how to start this thaw (java, flags, jar) for {@code thaw run}
  */
 public record BenchSettings(List<String> command, URI probe, List<URI> load, List<Integer> workers, int runs, int connections,
                             int warmupRequests, int steadySeconds, int ksmWaitSeconds, int readyTimeoutSeconds, boolean aot,
-                            @JsonIgnore Path out, @JsonIgnore Path workDir, @JsonIgnore Path agentJar) {
+                            int poolWorkers, String referenceName, String referenceCommand, URI referenceUrl,
+                            @JsonIgnore Path out, @JsonIgnore Path workDir, @JsonIgnore Path agentJar,
+                            @JsonIgnore List<String> thawCommand) {
     public static final long FIRST_SECOND_MILLIS = 1000;
+    /** Load on each fresh JVM: its first second is the figure, the next one shows how it goes on. */
+    public static final long FRESH_LOAD_MILLIS = 2000;
+    public static final long SLICE_MILLIS = 100;
     public static final long STEADY_WINDOW_MILLIS = 3000;
     public static final long MEMORY_LOAD_MILLIS = 2000;
 
@@ -26,5 +35,6 @@ public record BenchSettings(List<String> command, URI probe, List<URI> load, Lis
         command = List.copyOf(command);
         load = List.copyOf(load.isEmpty() ? List.of(probe) : load);
         workers = List.copyOf(workers);
+        thawCommand = thawCommand == null ? List.of() : List.copyOf(thawCommand); // not in bench.json
     }
 }

@@ -8,8 +8,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A closed-loop HTTP load generator: {@code connections} keep-alive connections, each sending its
- * next GET as soon as the previous answer is read, round robin over the URLs. Every request's start
+ * A closed-loop HTTP load generator: {@code connections} keep-alive connections (or, with
+ * {@link Reuse#NEW_CONNECTION_PER_REQUEST}, a new connection for every request, so that
+ * SO_REUSEPORT spreads them over every worker on the port), each sending its next GET as soon as
+ * the previous answer is read, round robin over the URLs. Every request's start
  * and latency are recorded, so that one run can be cut into windows afterwards (the first second,
  * a later steady-state window). Bounded in time and in count: each connection stops at the
  * deadline or when its sample buffer is full, whichever comes first.
@@ -19,15 +21,28 @@ import java.util.concurrent.TimeUnit;
  * is the conservative side.
  */
 final class LoadGenerator {
-    static final int MAX_SAMPLES_PER_CONNECTION = 1 << 20;
+    static final int MAX_SAMPLES_PER_CONNECTION = 1 << 21;
     private static final int TIMEOUT_MILLIS = 10_000;
     private static final long ERROR_PAUSE_MILLIS = 5;
 
     private LoadGenerator() {
     }
 
-    /** Sends load for {@code durationMillis} and returns every sample. */
+    /** How connections are used. */
+    enum Reuse { KEEP_ALIVE, NEW_CONNECTION_PER_REQUEST }
+
+    /** Sends load on keep-alive connections for {@code durationMillis} and returns every sample. */
     static Recording run(List<URI> urls, int connections, long durationMillis) throws InterruptedException {
+        return run(urls, connections, durationMillis, Reuse.KEEP_ALIVE);
+    }
+
+    /** Sends load for {@code durationMillis} and returns every sample. */
+    static Recording run(List<URI> urls, int connections, long durationMillis, Reuse reuse) throws InterruptedException {
+        return start(urls, connections, durationMillis, reuse).await();
+    }
+
+    /** Starts load in the background; {@link Running#await()} collects it. */
+    static Running start(List<URI> urls, int connections, long durationMillis, Reuse reuse) {
         byte[][] requests = urls.stream().map(HttpConnection::request).toArray(byte[][]::new);
         URI target = urls.get(0);
         long start = System.nanoTime();
@@ -35,7 +50,7 @@ final class LoadGenerator {
         Lane[] lanes = new Lane[connections];
         CountDownLatch done = new CountDownLatch(connections);
         for (int i = 0; i < connections; i++) {
-            Lane lane = new Lane(Math.min(MAX_SAMPLES_PER_CONNECTION, (int) Math.max(1024, durationMillis * 200)));
+            Lane lane = new Lane(reuse);
             lanes[i] = lane;
             int offset = i;
             Thread.ofPlatform().name("thaw-bench-load-" + i).daemon().start(() -> {
@@ -46,30 +61,71 @@ final class LoadGenerator {
                 }
             });
         }
-        if (!done.await(durationMillis + 2L * TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
-            throw new IllegalStateException("load generator did not stop");
+        return new Running(lanes, done, durationMillis);
+    }
+
+    /** Load on its way; {@link #stop()} ends it early. */
+    static final class Running {
+        private final Lane[] lanes;
+        private final CountDownLatch done;
+        private final long durationMillis;
+
+        private Running(Lane[] lanes, CountDownLatch done, long durationMillis) {
+            this.lanes = lanes;
+            this.done = done;
+            this.durationMillis = durationMillis;
         }
-        return Recording.merge(lanes);
+
+        /** Waits (bounded by the duration plus the request timeout) until every connection stopped. */
+        Recording await() throws InterruptedException {
+            if (!done.await(durationMillis + 2L * TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("load generator did not stop");
+            }
+            return Recording.merge(lanes);
+        }
+
+        /** Asks every connection to stop after its request in flight, then collects the samples. */
+        Recording stop() throws InterruptedException {
+            for (Lane lane : lanes) {
+                lane.stopped = true;
+            }
+            return await();
+        }
     }
 
     /** One connection's samples: start (nanoseconds after the run began), latency (ns), success. */
     private static final class Lane {
-        final long[] starts;
-        final long[] latencies;
-        final boolean[] ok;
+        private final Reuse reuse;
+        long[] starts = new long[4096];
+        long[] latencies = new long[4096];
+        boolean[] ok = new boolean[4096];
         int count;
+        volatile boolean stopped;
 
-        Lane(int capacity) {
-            starts = new long[capacity];
-            latencies = new long[capacity];
-            ok = new boolean[capacity];
+        Lane(Reuse reuse) {
+            this.reuse = reuse;
+        }
+
+        /** Grows the sample buffers by doubling; false when the lane is full. */
+        private boolean room() {
+            if (count < starts.length) {
+                return true;
+            }
+            if (starts.length >= MAX_SAMPLES_PER_CONNECTION) {
+                return false;
+            }
+            int size = starts.length * 2;
+            starts = Arrays.copyOf(starts, size);
+            latencies = Arrays.copyOf(latencies, size);
+            ok = Arrays.copyOf(ok, size);
+            return true;
         }
 
         void drive(URI target, byte[][] requests, int offset, long runStart, long deadline) {
             HttpConnection connection = null;
             int next = offset;
             try {
-                while (count < starts.length) {
+                while (room() && !stopped) {
                     long begin = System.nanoTime();
                     if (begin >= deadline) {
                         return;
@@ -81,6 +137,10 @@ final class LoadGenerator {
                             connection = HttpConnection.to(target, TIMEOUT_MILLIS, TIMEOUT_MILLIS);
                         }
                         success = connection.send(requests[next++ % requests.length]) == 200;
+                        if (reuse == Reuse.NEW_CONNECTION_PER_REQUEST) {
+                            close(connection);
+                            connection = null;
+                        }
                     } catch (IOException | RuntimeException e) {
                         close(connection);
                         connection = null;
@@ -118,6 +178,18 @@ final class LoadGenerator {
 
     /** Every sample of a run, in no particular order. */
     record Recording(long[] starts, long[] latencies, boolean[] ok) {
+        long failures() {
+            long n = 0;
+            for (boolean b : ok) {
+                n += b ? 0 : 1;
+            }
+            return n;
+        }
+
+        long successes() {
+            return ok.length - failures();
+        }
+
         static Recording merge(Lane[] lanes) {
             int total = Arrays.stream(lanes).mapToInt(l -> l.count).sum();
             long[] s = new long[total];

@@ -2,6 +2,11 @@ package dev.thaw.bench;
 
 import dev.thaw.bench.BenchResult.Memory;
 import dev.thaw.bench.BenchResult.Mode;
+import dev.thaw.bench.BenchResult.Reference;
+import dev.thaw.bench.BenchResult.ReferenceMemory;
+import dev.thaw.bench.BenchResult.Reliability;
+import dev.thaw.bench.BenchResult.Replacements;
+import dev.thaw.bench.BenchResult.RollingRestart;
 import dev.thaw.bench.BenchResult.Setup;
 import dev.thaw.bench.BenchResult.Startup;
 import dev.thaw.engine.Bytes;
@@ -17,7 +22,10 @@ public final class MarkdownReport {
     /** The whole report; {@code images} is the charts' directory relative to the Markdown file ("img"). */
     public static String render(BenchResult r, String images) {
         StringBuilder md = new StringBuilder();
-        md.append("### Machine\n\n").append(machine(r)).append('\n');
+        md.append("### Machine\n\n").append(machine(r)).append('\n')
+                .append("All figures come from this one run: the modes are measured side by side, interleaved, on the same ")
+                .append("machine. On a shared machine the absolute figures are noisy; the ratios between modes measured ")
+                .append("together are what to read.\n\n");
         md.append("### Targets\n\n").append(targets(r)).append('\n');
         md.append("### Time to first HTTP 200\n\n")
                 .append("From process start (of `java`, or of `criu restore`) to the first 200 from `").append(r.settings().probe())
@@ -28,19 +36,35 @@ public final class MarkdownReport {
                 .append("A fresh JVM under load right after its first 200: ").append(r.settings().connections())
                 .append(" keep-alive connections, closed loop, ").append(r.settings().load().size())
                 .append(" URL(s) round robin; the first second of every run pooled. Steady state: a ")
-                .append(BenchSettings.STEADY_WINDOW_MILLIS / 1000).append(" s window after ").append(r.settings().steadySeconds())
-                .append(" s of load, last run.\n\n")
+                .append(BenchSettings.STEADY_WINDOW_MILLIS / 1000).append(" s window after ")
+                .append(BenchSettings.FRESH_LOAD_MILLIS / 1000 + r.settings().steadySeconds())
+                .append(" s of load, in the last run. The load generator runs in thaw's own JVM, on the same cores as the app.\n\n")
                 .append(trafficTable(r)).append('\n')
-                .append("![first second of traffic](").append(images).append("/latency.png)\n\n");
+                .append("![first second of traffic](").append(images).append("/latency.png)\n\n")
+                .append("p99 of each ").append(BenchSettings.SLICE_MILLIS).append(" ms of the first ")
+                .append(BenchSettings.FRESH_LOAD_MILLIS / 1000).append(" s of load, all runs pooled per slice:\n\n")
+                .append("![p99 over the first seconds](").append(images).append("/timeline.png)\n\n");
         md.append("### Memory of N workers\n\n")
                 .append("PSS and RSS summed over every process from `/proc/PID/smaps_rollup`, after ")
                 .append(BenchSettings.MEMORY_LOAD_MILLIS / 1000).append(" s of load on all of them. Restored workers include ")
                 .append("their `criu` and `unshare` helpers. Page merging: KSM via `PR_SET_MEMORY_MERGE`, measured once merging ")
-                .append("settled (at most ").append(r.settings().ksmWaitSeconds()).append(" s). '1 JVM' is one cold JVM serving N ")
-                .append("workers' connections (measured after each N in turn).\n\n")
+                .append("settled: ").append(MemoryBench.SETTLE_SCANS).append(" full scans of ksmd and the workers' merged pages ")
+                .append("(`/proc/PID/ksm_stat`) steady for ").append(MemoryBench.STABLE_SECONDS).append(" s, at most ")
+                .append(r.settings().ksmWaitSeconds()).append(" s. 'N cold JVMs' are grown from one N to the ")
+                .append("next and measured at each. '1 JVM' is one cold JVM serving the load of 1, then 2, ... N workers (N times ")
+                .append("the connections; its thread pool grows to serve them), measured after each.\n\n")
                 .append(memorySummaryTable(r)).append('\n')
                 .append("![memory of N workers](").append(images).append("/memory.png)\n\n")
-                .append(memoryDetailTable(r)).append('\n');
+                .append(memoryDetailTable(r)).append('\n')
+                .append("![memory per worker](").append(images).append("/memory-per-worker.png)\n\n");
+        if (r.reliability() != null) {
+            md.append("### thaw run under signals\n\n").append(reliabilityText(r.reliability())).append('\n')
+                    .append(reliabilityTable(r.reliability())).append('\n');
+        }
+        if (r.reference() != null) {
+            md.append("### Next to ").append(r.reference().name()).append("\n\n").append(referenceText(r.reference())).append('\n')
+                    .append(referenceTable(r)).append('\n');
+        }
         if (!r.notes().isEmpty()) {
             md.append("### Notes\n\n");
             r.notes().forEach(n -> md.append("- ").append(n).append('\n'));
@@ -92,7 +116,73 @@ public final class MarkdownReport {
                     fmt(x, 2) + "x (" + fmt(restored.firstSecond().p99Ms(), 1) + " ms vs " + fmt(restored.steady().p99Ms(), 1) + " ms)",
                     verdict(x <= 1.2)));
         }
+        Reliability rel = r.reliability();
+        if (rel != null) {
+            RollingRestart roll = rel.rolling();
+            rows.add(List.of("0 failed requests during a rolling restart", roll.failedRequests() + " of "
+                    + (roll.okRequests() + roll.failedRequests()), verdict(roll.failedRequests() == 0)));
+            Summary k = rel.killed().observedMillis();
+            rows.add(List.of("kill -9 to a ready replacement under 500 ms (median of " + k.count() + " kills)",
+                    ms(k.median()) + " (max " + ms(k.max()) + ")", verdict(k.median() < 500)));
+        }
         return table(List.of("target", "measured", "met"), rows);
+    }
+
+    static String reliabilityText(Reliability rel) {
+        return "`thaw run --workers " + rel.workers() + "` from the same image, driven through its signals while a load "
+                + "generator sends requests (" + "a new connection per request, so that SO_REUSEPORT spreads them over "
+                + "every worker). Times are read from thaw run's log lines as they arrive: from the signal to the line "
+                + "`worker=N gen=G pid=P ready in X ms`, and X itself (restore start to ready).\n";
+    }
+
+    static String reliabilityTable(Reliability rel) {
+        RollingRestart roll = rel.rolling();
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("rolling restart (HUP) of " + rel.workers() + " workers under load",
+                fmt(roll.seconds(), 1) + " s from HUP to the last old worker's exit; each replacement ready in " + ms(roll.readyMillis().median())
+                        + " (max " + ms(roll.readyMillis().max()) + ")",
+                roll.failedRequests() + " failed of " + (roll.okRequests() + roll.failedRequests())));
+        rows.add(replacementRow("kill -9 of one worker, " + rel.killed().count() + " times, under load", rel.killed()));
+        rows.add(replacementRow("TTIN (one more worker), " + rel.added().count() + " times", rel.added()));
+        return table(List.of("scenario", "signal to ready line: median (min-max)", "restore to ready (logged) / requests"), rows);
+    }
+
+    private static List<String> replacementRow(String what, Replacements rep) {
+        Summary o = rep.observedMillis();
+        String requests = rep.okRequests() + rep.failedRequests() == 0 ? ""
+                : "; " + rep.failedRequests() + " failed of " + (rep.okRequests() + rep.failedRequests()) + " requests";
+        return List.of(what, ms(o.median()) + " (" + ms(o.min()) + "-" + ms(o.max()) + ")",
+                ms(rep.reportedMillis().median()) + requests);
+    }
+
+    static String referenceText(Reference ref) {
+        return "The pre-fork model thaw brings to the JVM, measured in the same run: `" + ref.command() + "`. It loads a "
+                + "comparable in-memory dataset once in its master, then forks its workers. It starts with one worker and "
+                + "grows by TTIN to each N; each TTIN and each kill -9 is timed to the new worker's ready line. Its master "
+                + "answered its first 200 after " + ref.firstOkMillis() + " ms (the app loaded once).\n";
+    }
+
+    static String referenceTable(BenchResult r) {
+        Reference ref = r.reference();
+        Reliability rel = r.reliability();
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("new worker ready after TTIN (median)", ms(ref.spawnMillis().median()),
+                rel == null ? "-" : ms(rel.added().observedMillis().median())));
+        rows.add(List.of("kill -9 to a ready replacement (median)", ms(ref.killToReadyMillis().median()),
+                rel == null ? "-" : ms(rel.killed().observedMillis().median())));
+        for (int n : r.settings().workers()) {
+            ReferenceMemory m = ref.memory(n);
+            Memory merged = r.memory(n, Setup.RESTORED_KSM);
+            Memory restored = r.memory(n, Setup.RESTORED);
+            Memory thaw = merged != null && merged.totalPssBytes() > 0 ? merged : restored;
+            if (m == null || thaw == null) {
+                continue;
+            }
+            rows.add(List.of("N=" + n + ": PSS per worker (total / N)", Bytes.human(m.perWorkerPssBytes()) + " (total "
+                    + Bytes.human(m.totalPssBytes()) + ", master " + Bytes.human(m.masterPssBytes()) + ")",
+                    Bytes.human(thaw.perWorkerPssBytes()) + " (" + thaw.setup().label.replace("N ", "") + ")"));
+        }
+        return table(List.of("", ref.name(), "thaw"), rows);
     }
 
     static String startupTable(BenchResult r) {
@@ -140,7 +230,9 @@ public final class MarkdownReport {
 
     static String memoryDetailTable(BenchResult r) {
         List<List<String>> rows = new ArrayList<>();
-        for (Memory m : r.memory()) {
+        List<Memory> byWorkers = r.memory().stream()
+                .sorted(java.util.Comparator.comparingInt(Memory::workers).thenComparing(Memory::setup)).toList();
+        for (Memory m : byWorkers) {
             if (m.totalPssBytes() == 0) {
                 continue;
             }

@@ -16,7 +16,14 @@ public final class Reports {
 
     public static ObjectMapper json() {
         return new ObjectMapper().registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .enable(SerializationFeature.INDENT_OUTPUT);
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                // derived figures (Summary.isEmpty, per-worker bytes) are written for readers and recomputed on reading
+                .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
+
+    /** A result written by {@link #write}, to render again. */
+    public static BenchResult read(Path json) throws IOException {
+        return json().readValue(json.toFile(), BenchResult.class);
     }
 
     public static List<Path> write(BenchResult result, Path dir) throws IOException {

@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Measure an app side by side: cold JVM, cold JVM with the JDK's AOT cache, and workers restored by thaw.",
-                "Time to first HTTP 200, the first second of traffic, and the memory of N workers (with and without page merging).",
+                "Time to first HTTP 200, the first second of traffic, the memory of N workers (with and without page merging),",
+                "and thaw run under load through HUP, kill -9 and TTIN; optionally next to a pre-fork server (gunicorn --preload).",
                 "Writes bench.json, bench.md and img/*.png into --out. Needs root (CRIU); takes minutes."},
         footer = {"", "Example:", "  thaw bench --url http://127.0.0.1:8080/health --load-url http://127.0.0.1:8080/items/42 --workers 1,2,4,8 --runs 5 \\",
                 "      -- java -jar app.jar"})
@@ -29,7 +30,7 @@ public final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--url", required = true, paramLabel = "URL", description = "Readiness probe: the app has started when this answers 200.")
+    @Option(names = "--url", paramLabel = "URL", description = "Readiness probe: the app has started when this answers 200 (required).")
     URI probe;
 
     @Option(names = "--load-url", paramLabel = "URL", description = "URL the load generator sends, round robin; repeatable (default: --url).")
@@ -65,24 +66,47 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-aot", description = "Skip the AOT-cache mode.")
     boolean noAot;
 
+    @Option(names = "--pool-workers", paramLabel = "N", defaultValue = "4",
+            description = "Workers of the thaw run pool that a rolling restart (HUP) under load, kill -9 and TTIN are measured on; 0 skips it (default: ${DEFAULT-VALUE}).")
+    int poolWorkers;
+
+    @Option(names = "--reference-server", paramLabel = "COMMAND",
+            description = {"A pre-fork server to measure next to thaw (shell command line), e.g. gunicorn --preload -w 1 ...:",
+                    "started with 1 worker and grown with TTIN; it must print 'ready pid=N' when a worker is ready."})
+    String referenceCommand;
+
+    @Option(names = "--reference-url", paramLabel = "URL", description = "The reference server's probe and load URL.")
+    URI referenceUrl;
+
+    @Option(names = "--reference-name", paramLabel = "NAME", description = "The reference server's name in the report (default: its command's first word).")
+    String referenceName;
+
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "thaw-bench", description = "Where the results go (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Option(names = "--keep-work", description = "Keep the work directory (image, AOT cache, JVM logs) instead of deleting it.")
     boolean keepWork;
 
-    @Parameters(paramLabel = "JAVA_COMMAND", arity = "1..*", description = "The app's java command line, after '--'.")
-    List<String> command;
+    @Option(names = "--render", paramLabel = "BENCH_JSON",
+            description = "Measure nothing: render bench.md and the charts again from a bench.json of an earlier run, into --out.")
+    Path render;
+
+    @Parameters(paramLabel = "JAVA_COMMAND", arity = "0..*", description = "The app's java command line, after '--' (required).")
+    List<String> command = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
+        if (render != null) {
+            return renderAgain();
+        }
         validate();
         Criu criu = Criu.locate();
         Privileges.require("thaw bench");
         Path work = Files.createTempDirectory("thaw-bench-");
         BenchSettings settings = new BenchSettings(command, probe, load, workers.stream().sorted().distinct().toList(), runs,
-                connections, warmupRequests, steadySeconds, ksmWaitSeconds, readyTimeoutSeconds, !noAot, out.toAbsolutePath(), work,
-                ThawCli.agentJar());
+                connections, warmupRequests, steadySeconds, ksmWaitSeconds, readyTimeoutSeconds, !noAot, poolWorkers,
+                referenceCommand == null ? null : referenceName != null ? referenceName : referenceCommand.strip().split("\\s+")[0],
+                referenceCommand, referenceUrl, out.toAbsolutePath(), work, ThawCli.agentJar(), thawCommand());
         boolean ok = false;
         try {
             BenchResult result = new Bench(settings, criu, Progress.printer(spec.commandLine().getOut())).run();
@@ -100,7 +124,43 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    private int renderAgain() throws java.io.IOException {
+        if (!Files.isRegularFile(render)) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--render " + render + ": no such file; give the bench.json of an earlier run");
+        }
+        BenchResult result;
+        try {
+            result = Reports.read(render);
+        } catch (java.io.IOException e) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--render " + render + " is not a bench.json of this thaw: " + e.getMessage());
+        }
+        for (Path file : Reports.write(result, out.toAbsolutePath())) {
+            spec.commandLine().getOut().println("thaw: wrote " + file);
+        }
+        return 0;
+    }
+
+    /** This very thaw, for the thaw run pool: the same java and jar, with the launcher's flags. */
+    private static List<String> thawCommand() throws java.net.URISyntaxException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path jar = Path.of(ThawCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString());
+    }
+
     private void validate() {
+        if (probe == null || command.isEmpty()) {
+            throw new ThawException(ThawException.EXIT_USAGE, "thaw bench needs --url and the app's command after '--', "
+                    + "e.g. thaw bench --url http://127.0.0.1:8080/health -- java -jar app.jar");
+        }
+        if (referenceCommand != null && (referenceUrl == null || !"http".equals(referenceUrl.getScheme()))) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--reference-server needs --reference-url, a plain http URL of that server");
+        }
+        if (referenceUrl != null && referenceUrl.getPort() == probe.getPort()) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--reference-url must use another port than --url: both servers are measured in one run");
+        }
+        if (poolWorkers < 0 || poolWorkers > 64) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--pool-workers must be 0 (skip) to 64");
+        }
         if (!"http".equals(probe.getScheme()) || probe.getHost() == null) {
             throw new ThawException(ThawException.EXIT_USAGE, "--url " + probe + " must be a plain http URL, e.g. http://127.0.0.1:8080/health");
         }

@@ -26,7 +26,7 @@ public final class CheckCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--warmup-url", paramLabel = "URL", description = {"URL to warm up the app with; repeatable.",
-            "The first one is polled until it answers 200; without any, the check runs as soon as the app's agent connects."})
+            "The first one is polled until it answers 200. Required: without it thaw cannot tell when the app has started."})
     List<URI> warmupUrls = new ArrayList<>();
 
     @Option(names = "--warmup-requests", paramLabel = "N", defaultValue = "100",
@@ -46,13 +46,18 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (warmupUrls.isEmpty()) {
+            throw new ThawException(ThawException.EXIT_USAGE, "thaw check needs --warmup-url URL: without it, it cannot tell"
+                    + " when the app has started, and would check an app that has not opened anything yet");
+        }
         if (warmupRequests < 0 || readyTimeoutSeconds < 1 || checkpointTimeoutSeconds < 1) {
             throw new ThawException(ThawException.EXIT_USAGE, "--warmup-requests must be >= 0 and timeouts at least 1 second");
         }
+        List<String> leaderProperties = GuardrailOptions.leaderProperties(spec); // validates the settings first
         PrintWriter out = spec.commandLine().getOut();
         CheckpointRequest request = new CheckpointRequest(null, false, command, Path.of("").toAbsolutePath(), warmupUrls,
                 warmupRequests, Duration.ofSeconds(readyTimeoutSeconds), Duration.ofSeconds(checkpointTimeoutSeconds),
-                ThawCli.agentJar(), 0, List.of(), GuardrailOptions.leaderProperties(spec));
+                ThawCli.agentJar(), 0, List.of(), leaderProperties);
         dev.thaw.engine.Progress progress = Progress.printer(out);
         progress.say("check of " + String.join(" ", command));
         Checkpointer.GuardrailVerdict verdict = new Checkpointer(null, progress).check(request);

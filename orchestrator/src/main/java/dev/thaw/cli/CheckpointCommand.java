@@ -25,6 +25,9 @@ import picocli.CommandLine.Parameters;
                 "Right before the dump the guardrail refuses anything still open that must not cross it; --detective shows where the app created each offender (docs/guardrails.md)."},
         footer = {"", "Example:", "  thaw checkpoint --image /var/lib/thaw/app --warmup-url http://127.0.0.1:8080/health --warmup-requests 2000 -- java -jar app.jar"})
 public final class CheckpointCommand implements Callable<Integer> {
+    /** Spring Framework's property that makes the app checkpoint itself once its context is refreshed. */
+    static final String SPRING_CHECKPOINT = "spring.context.checkpoint";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -35,7 +38,7 @@ public final class CheckpointCommand implements Callable<Integer> {
     boolean force;
 
     @Option(names = "--warmup-url", paramLabel = "URL", description = {"URL to warm up the leader with; repeatable.",
-            "The first one is polled until it answers 200; without any, the leader is dumped as soon as it connects."})
+            "The first one is polled until it answers 200. Without any, --app-checkpoint is required."})
     List<URI> warmupUrls = new ArrayList<>();
 
     @Option(names = "--warmup-requests", paramLabel = "N", defaultValue = "1000",
@@ -49,6 +52,10 @@ public final class CheckpointCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-timeout", paramLabel = "SECONDS", defaultValue = "60",
             description = "How long the leader's beforeCheckpoint callbacks may take (default: ${DEFAULT-VALUE}).")
     long checkpointTimeoutSeconds;
+
+    @Option(names = "--app-checkpoint", description = {"The app asks for the checkpoint itself (org.crac Core.checkpointRestore()):",
+            "wait for it instead of warming it up and sending CHECKPOINT. Implied by -D" + SPRING_CHECKPOINT + "=onRefresh in the java command."})
+    boolean appCheckpoint;
 
     @Option(names = "--private-network", description = {"Run the leader, its warm-up and the dump in a network namespace of its own with only",
             "loopback: for a checkpoint on a machine where a pool already serves the app's port. The leader reaches no other host."})
@@ -64,6 +71,7 @@ public final class CheckpointCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
+        List<String> leaderProperties = GuardrailOptions.leaderProperties(spec); // validates the guardrail settings
         if (privateNetwork && !PrivateNetwork.inside()) {
             return againInPrivateNetwork();
         }
@@ -76,10 +84,15 @@ public final class CheckpointCommand implements Callable<Integer> {
         CheckpointRequest request = new CheckpointRequest(image, force, command, Path.of("").toAbsolutePath(),
                 warmupUrls, warmupRequests, Duration.ofSeconds(readyTimeoutSeconds),
                 Duration.ofSeconds(checkpointTimeoutSeconds), ThawCli.agentJar(), generation,
-                ReplayArguments.of(spec.commandLine().getParseResult().originalArgs()), GuardrailOptions.leaderProperties(spec));
+                ReplayArguments.of(spec.commandLine().getParseResult().originalArgs()), leaderProperties,
+                appCheckpoint || springCheckpointsOnRefresh());
         Progress.printer(out).say("checkpoint of " + String.join(" ", command));
         new Checkpointer(criu, Progress.printer(out)).checkpoint(request);
         return 0;
+    }
+
+    private boolean springCheckpointsOnRefresh() {
+        return command.contains("-D" + SPRING_CHECKPOINT + "=onRefresh");
     }
 
     /** This same command, run again by a child in a new network namespace; its exit code is ours. */
@@ -93,6 +106,16 @@ public final class CheckpointCommand implements Callable<Integer> {
     }
 
     private void validate() {
+        if (!appCheckpoint && !springCheckpointsOnRefresh() && warmupUrls.isEmpty()) {
+            throw new ThawException(ThawException.EXIT_USAGE, "thaw cannot tell when the app is ready to be checkpointed:"
+                    + " give --warmup-url URL (thaw waits for a 200, warms the app up, then dumps it) or --app-checkpoint"
+                    + " (the app asks for the checkpoint itself)");
+        }
+        if ((appCheckpoint || springCheckpointsOnRefresh()) && !warmupUrls.isEmpty()) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--warmup-url cannot be used when the app checkpoints itself"
+                    + (appCheckpoint ? " (--app-checkpoint)" : " (-D" + SPRING_CHECKPOINT + "=onRefresh)")
+                    + ": it is dumped before it serves; drop --warmup-url");
+        }
         for (URI url : warmupUrls) {
             if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
                 throw new ThawException(ThawException.EXIT_USAGE, "--warmup-url " + url + " is not an http(s) URL: use e.g. http://127.0.0.1:8080/health");

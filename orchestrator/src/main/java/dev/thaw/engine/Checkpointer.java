@@ -50,9 +50,16 @@ public final class Checkpointer {
             JdkInfo jdk = JdkInfo.of(Path.of(hello.require("java-home")));
             progress.say("leader pid " + leader.pid() + " connected (" + jdk.vendor() + " " + jdk.version() + ")");
             ImageManifest.PipeInodes pipes = pipeInodes(leader.pid());
-            long coldStartMillis = warmUp(request, leader, started);
-            Message ready = requestCheckpoint(leader, request.checkpointTimeout());
-            ready.get("guardrail").orElse("guardrail: not run (the leader's agent is older than this thaw)").lines().forEach(progress::say);
+            long coldStartMillis;
+            Message ready;
+            if (request.appCheckpoint()) {
+                coldStartMillis = 0;
+                ready = awaitAppCheckpoint(leader, request.readyTimeout().plus(request.checkpointTimeout()));
+            } else {
+                coldStartMillis = warmUp(request, leader, started);
+                ready = requestCheckpoint(leader, request.checkpointTimeout());
+            }
+            guardrailReport(ready).lines().forEach(progress::say);
             ImageManifest.MemoryAtDump memory = ImageManifest.MemoryAtDump.of(ready);
             staging = image.createStaging();
             DiskSpace.requireRoomFor(leader.pid(), staging);
@@ -107,8 +114,7 @@ public final class Checkpointer {
             awaitLeaderHello(leader, request.readyTimeout());
             warmUp(request, leader, System.nanoTime());
             try {
-                String report = requestCheckpoint(leader, request.checkpointTimeout()).get("guardrail")
-                        .orElse("guardrail: not run (the leader's agent is older than this thaw)");
+                String report = guardrailReport(requestCheckpoint(leader, request.checkpointTimeout()));
                 abort(leader, "thaw check: no dump");
                 return new GuardrailVerdict(true, report);
             } catch (GuardrailRefusal refusal) {
@@ -195,6 +201,37 @@ public final class Checkpointer {
             failIfExited(leader, "before the checkpoint");
             throw new ThawException("lost the leader's control connection before the checkpoint: check its output above");
         }
+        Message ready = awaitReadyToDump(leader, timeout);
+        if (ready == null) {
+            throw new ThawException("beforeCheckpoint did not finish within " + timeout.toSeconds()
+                    + " s: a resource is stuck (see the leader's output), or raise --checkpoint-timeout");
+        }
+        return ready;
+    }
+
+    /** --app-checkpoint: the app calls org.crac's Core.checkpointRestore() itself when it is ready. */
+    private Message awaitAppCheckpoint(Process leader, Duration timeout) throws InterruptedException {
+        progress.say("waiting for the app to ask for its checkpoint (org.crac Core.checkpointRestore())");
+        Message ready = awaitReadyToDump(leader, timeout);
+        if (ready == null) {
+            throw new ThawException("the app did not ask for its checkpoint within " + timeout.toSeconds()
+                    + " s: --app-checkpoint needs an app that calls org.crac.Core.checkpointRestore()"
+                    + " (e.g. Spring with -Dspring.context.checkpoint=onRefresh), or raise --ready-timeout");
+        }
+        progress.say("the app asked for its checkpoint and ran its beforeCheckpoint callbacks");
+        return ready;
+    }
+
+    /** The guardrail's report in a READY_TO_DUMP. */
+    private static String guardrailReport(Message readyToDump) {
+        return readyToDump.get("guardrail").orElse("guardrail: not run (the leader's agent is older than this thaw)");
+    }
+
+    /**
+     * The leader's READY_TO_DUMP (guardrail report, memory after its full GC) once it also closed its
+     * connection; null at the timeout. Throws {@link GuardrailRefusal} when the guardrail refused.
+     */
+    private Message awaitReadyToDump(Process leader, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Message ready = null;
         while (System.nanoTime() < deadline) {
@@ -220,8 +257,7 @@ public final class Checkpointer {
             }
             failIfExited(leader, "during beforeCheckpoint");
         }
-        throw new ThawException("beforeCheckpoint did not finish within " + timeout.toSeconds()
-                + " s: a resource is stuck (see the leader's output), or raise --checkpoint-timeout");
+        return null;
     }
 
     private boolean sendToLeader(Message message) {

@@ -283,7 +283,7 @@ public final class Supervisor {
         retryNotBefore.put(w.slot(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500L << Math.min(failures - 1, 6)));
         if (failures >= settings.maxBootFailures()) {
             halt = new ThawException(ThawException.EXIT_WORKER_BOOT_ERROR, "worker " + w.slot() + " failed to boot "
-                    + failures + " times in a row: " + why
+                    + failures + " times in a row: " + why + BootFailureHint.forReason(why)
                     + ": fix the cause (see the worker's output above), or make a fresh image with 'thaw checkpoint --force'");
             beginStop("halting", false);
         }

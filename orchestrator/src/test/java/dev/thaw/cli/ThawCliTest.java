@@ -52,7 +52,7 @@ class ThawCliTest {
 
     @Test
     void an_allowlist_entry_without_a_reason_is_a_usage_error_before_any_jvm_starts() {
-        assertEquals(2, thaw("check", "--allow", "listen:*:9090", "--", "java", "-jar", "app.jar"));
+        assertEquals(2, thaw("check", "--warmup-url", "http://127.0.0.1:1/", "--allow", "listen:*:9090", "--", "java", "-jar", "app.jar"));
         assertTrue(err.toString().contains("allow = 'listen:*:9090' from flag --allow is invalid"), err.toString());
         assertTrue(err.toString().contains("KIND:PATTERN=REASON"), err.toString());
     }

@@ -36,6 +36,7 @@ public final class ThawAgent {
     }
 
     public static void premain(String args, Instrumentation instrumentation) {
+        ReusePort.installIfRequested(instrumentation); // first: it must precede any use of NIO
         install(args, instrumentation);
     }
 

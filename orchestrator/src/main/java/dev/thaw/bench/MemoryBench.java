@@ -1,0 +1,218 @@
+package dev.thaw.bench;
+
+import dev.thaw.bench.BenchResult.Memory;
+import dev.thaw.bench.BenchResult.Setup;
+import dev.thaw.engine.Bytes;
+import dev.thaw.engine.PageMerging;
+import dev.thaw.engine.Progress;
+import dev.thaw.engine.ThawException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The memory of N workers, summed over every process they take: N cold JVMs, N restored workers,
+ * N restored workers with page merging once it settled, and one JVM serving N workers' load. Each
+ * set has served load before it is measured.
+ */
+final class MemoryBench {
+    static final int SETTLE_SCANS = 3;
+    static final int STABLE_SECONDS = 3;
+    private final BenchSettings settings;
+    private final Probe probe;
+    private final Progress progress;
+    private final List<String> notes;
+
+    MemoryBench(BenchSettings settings, Probe probe, Progress progress, List<String> notes) {
+        this.settings = settings;
+        this.probe = probe;
+        this.progress = progress;
+        this.notes = notes;
+    }
+
+    List<Memory> run(Jvms jvms) throws IOException, InterruptedException {
+        List<Memory> result = new ArrayList<>(coldJvms(jvms));
+        PageMerging.disableForChildren();
+        for (int n : settings.workers()) {
+            result.add(restoredWorkers(jvms, n, false));
+            if (PageMerging.status().kernelSupport()) {
+                result.add(restoredWorkers(jvms, n, true));
+            }
+        }
+        if (!PageMerging.status().kernelSupport()) {
+            notes.add("The kernel has no KSM: page merging was not measured.");
+        }
+        result.addAll(oneJvm(jvms));
+        return result;
+    }
+
+    /**
+     * N cold JVMs for each N, grown one count to the next (1, then 1 more, then 2 more...): N cold JVMs
+     * running side by side are what is measured, whenever each started, and the cold starts, the
+     * slowest part of the whole benchmark, are not repeated for every N.
+     */
+    private List<Memory> coldJvms(Jvms jvms) throws IOException, InterruptedException {
+        List<Memory> result = new ArrayList<>();
+        List<Jvms.Running> all = new ArrayList<>();
+        for (int n : settings.workers()) {
+            while (all.size() < n) {
+                all.add(jvms.startCold(settings.command(), "memory-cold-" + all.size()));
+            }
+            awaitAllListening(all, n);
+            if (!Jvms.awaitQuiet(all, Duration.ofSeconds(settings.readyTimeoutSeconds()))) {
+                notes.add(n + " cold JVMs were still busy after " + settings.readyTimeoutSeconds() + " s when their memory was measured.");
+            }
+            result.add(measure(all, n, Setup.COLD_JVMS, 0, 0));
+        }
+        stopAll(jvms);
+        return result;
+    }
+
+    /**
+     * Every one of the JVMs listens on the port itself (the probe answering only says one does), then
+     * answers the probe: bounded by --ready-timeout.
+     */
+    private void awaitAllListening(List<Jvms.Running> all, int n) throws InterruptedException {
+        long started = all.get(all.size() - 1).startedNanos();
+        probe.awaitFirst200(all.get(0).startedNanos(), () -> all.stream().allMatch(Jvms.Running::isAlive), n + " cold JVMs");
+        int port = HttpConnection.port(settings.probe());
+        long deadline = started + TimeUnit.SECONDS.toNanos(settings.readyTimeoutSeconds());
+        while (!all.stream().allMatch(j -> ListeningSockets.listens(j.jvmPid(), port))) {
+            if (System.nanoTime() > deadline || !all.stream().allMatch(Jvms.Running::isAlive)) {
+                throw new ThawException("not all of " + n + " cold JVMs listen on port " + port + " within "
+                        + settings.readyTimeoutSeconds() + " s (or one exited): see memory-cold-*.log in " + settings.workDir());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private Memory restoredWorkers(Jvms jvms, int n, boolean merge) throws IOException, InterruptedException {
+        PageMerging.Status status = merge ? PageMerging.enableForChildren() : null;
+        try {
+            if (merge && !status.active()) {
+                notes.add("Page merging could not be turned on (" + status.describe() + "): not measured.");
+                return new Memory(n, Setup.RESTORED_KSM, 0, 0, 0, 0, 0);
+            }
+            List<Jvms.Running> all = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                all.add(jvms.restore());
+            }
+            if (!jvms.awaitReady(all, Duration.ofSeconds(settings.readyTimeoutSeconds()))) {
+                String why = all.stream().map(Jvms.Running::failure).flatMap(Optional::stream).findFirst().orElse("no CRIU error");
+                throw new ThawException("not all of " + n + " restored workers became ready (" + why + "): see the restore logs in "
+                        + settings.workDir().resolve("restores"));
+            }
+            if (!merge) {
+                Memory m = measure(all, n, Setup.RESTORED, 0, 0);
+                stopAll(jvms);
+                return m;
+            }
+            LoadGenerator.run(settings.load(), settings.connections() * n, BenchSettings.MEMORY_LOAD_MILLIS);
+            long settleStart = System.nanoTime();
+            boolean settled = awaitMergingSettled(all, n);
+            double settle = (System.nanoTime() - settleStart) / 1e9;
+            if (!settled) {
+                notes.add(String.format("Page merging of %d workers had not settled after %d s (--ksm-wait): measured as it was.",
+                        n, settings.ksmWaitSeconds()));
+            }
+            Memory m = measure(all, n, Setup.RESTORED_KSM, settle, mergingPages(all) * PageMerging.PAGE_SIZE);
+            stopAll(jvms);
+            return m;
+        } finally {
+            if (merge) {
+                PageMerging.disableForChildren();
+                status.previous().ifPresent(PageMerging::restore);
+            }
+        }
+    }
+
+    /**
+     * Settled: ksmd has made at least {@link #SETTLE_SCANS} full scans since the workers were up (the
+     * scan running then may have missed them, and the first one that sees a page only checksums it)
+     * and the pages merged in these workers ({@code /proc/PID/ksm_stat}) moved by under 1% over the
+     * last {@link #STABLE_SECONDS} seconds. Only the workers' own counters count: on a shared machine
+     * other processes merge and unmerge too. When ksmd was stopped meanwhile (someone else's KSM
+     * settings), it is started again and the report says so.
+     */
+    private boolean awaitMergingSettled(List<Jvms.Running> workers, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.ksmWaitSeconds());
+        long startScans = PageMerging.kernel().fullScans();
+        java.util.ArrayDeque<Long> lastSeconds = new java.util.ArrayDeque<>(List.of(mergingPages(workers)));
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            if (PageMerging.Tuning.read().map(t -> t.run() != 1).orElse(false)) {
+                notes.add("ksmd was stopped by another process while " + n + " workers were being merged; thaw bench started it again.");
+                PageMerging.enableForChildren();
+            }
+            long now = mergingPages(workers);
+            lastSeconds.addLast(now);
+            if (lastSeconds.size() > STABLE_SECONDS + 1) {
+                lastSeconds.removeFirst();
+            }
+            long then = lastSeconds.getFirst();
+            boolean scanned = PageMerging.kernel().fullScans() >= startScans + SETTLE_SCANS;
+            boolean stable = lastSeconds.size() == STABLE_SECONDS + 1 && Math.abs(now - then) <= Math.max(64, then / 100);
+            if (scanned && stable && now > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Pages of these workers' processes merged by KSM now. */
+    private static long mergingPages(List<Jvms.Running> workers) {
+        return workers.stream().flatMap(w -> w.pids().stream()).map(PageMerging::of).flatMap(Optional::stream)
+                .mapToLong(PageMerging.ProcessStats::mergingPages).sum();
+    }
+
+    /**
+     * One cold JVM serving the load of 1, then 2, ... N workers (N times the connections, so its
+     * thread pool grows to serve them), measured after each: the other way to use N workers' cores.
+     */
+    private List<Memory> oneJvm(Jvms jvms) throws IOException, InterruptedException {
+        Jvms.Running jvm = jvms.startCold(settings.command(), "memory-one-jvm");
+        probe.awaitFirst200(jvm.startedNanos(), jvm::isAlive, "one JVM");
+        Jvms.awaitQuiet(List.of(jvm), Duration.ofSeconds(settings.readyTimeoutSeconds()));
+        List<Memory> result = new ArrayList<>();
+        for (int n : settings.workers()) {
+            LoadGenerator.run(settings.load(), settings.connections() * n, BenchSettings.MEMORY_LOAD_MILLIS);
+            ProcessMemory m = ProcessMemory.sum(jvm.pids());
+            result.add(new Memory(n, Setup.ONE_JVM, m.pssBytes(), m.rssBytes(), 0, 0, 0));
+            progress.say(String.format("bench: memory: %-26s PSS %s, RSS %s", Setup.ONE_JVM.label.replace(" N ", " " + n + " ") + ":",
+                    Bytes.human(m.pssBytes()), Bytes.human(m.rssBytes())));
+        }
+        stopAll(jvms);
+        return result;
+    }
+
+    /** Loads every JVM for a moment (so that each has served), then sums their memory. */
+    private Memory measure(List<Jvms.Running> all, int n, Setup setup, double settle, long merged) throws InterruptedException {
+        if (setup != Setup.RESTORED_KSM) {
+            LoadGenerator.run(settings.load(), settings.connections() * n, BenchSettings.MEMORY_LOAD_MILLIS);
+        }
+        ProcessMemory total = ProcessMemory.ZERO;
+        ProcessMemory helpers = ProcessMemory.ZERO;
+        for (Jvms.Running r : all) {
+            for (long pid : r.pids()) {
+                ProcessMemory m = ProcessMemory.of(pid);
+                total = total.plus(m);
+                if (pid != r.jvmPid()) {
+                    helpers = helpers.plus(m);
+                }
+            }
+        }
+        Memory memory = new Memory(n, setup, total.pssBytes(), total.rssBytes(), helpers.pssBytes(), settle, merged);
+        progress.say(String.format("bench: memory: %-26s PSS %s (%s each), RSS %s%s", setup.label.replace("N ", n + " ") + ":",
+                Bytes.human(memory.totalPssBytes()), Bytes.human(memory.perWorkerPssBytes()), Bytes.human(memory.totalRssBytes()),
+                setup == Setup.RESTORED_KSM ? String.format(", merging settled in %.0f s", settle) : ""));
+        return memory;
+    }
+
+    private void stopAll(Jvms jvms) throws InterruptedException {
+        jvms.killAll();
+        probe.awaitFree();
+    }
+}

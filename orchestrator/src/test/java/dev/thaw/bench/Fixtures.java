@@ -1,0 +1,82 @@
+package dev.thaw.bench;
+
+import dev.thaw.bench.BenchResult.Memory;
+import dev.thaw.bench.BenchResult.Mode;
+import dev.thaw.bench.BenchResult.Reference;
+import dev.thaw.bench.BenchResult.ReferenceMemory;
+import dev.thaw.bench.BenchResult.Reliability;
+import dev.thaw.bench.BenchResult.Replacements;
+import dev.thaw.bench.BenchResult.RollingRestart;
+import dev.thaw.bench.BenchResult.Setup;
+import dev.thaw.bench.BenchResult.Startup;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** Bench results with chosen figures, for the report and chart tests. */
+final class Fixtures {
+    static final long MIB = 1024 * 1024;
+
+    private Fixtures() {
+    }
+
+    static BenchSettings settings(List<Integer> workers) {
+        return new BenchSettings(List.of("java", "-jar", "app.jar"), URI.create("http://127.0.0.1:8080/health"), List.of(), workers, 5,
+                4, 2000, 10, 60, 180, true, 4, "gunicorn", "gunicorn --preload -w 1 app:app", URI.create("http://127.0.0.1:8081/health"),
+                Path.of("out"), Path.of("work"), Path.of("agent.jar"), List.of("java", "-jar", "thaw.jar"));
+    }
+
+    static Machine machine() {
+        return new Machine("AMD EPYC", 2, 24L << 30, "Linux 6.18", "Debian GNU/Linux 12 (bookworm)", "Temurin 25", "Temurin 25", "4.2.1");
+    }
+
+    static Traffic traffic(double rps, double p50, double p99) {
+        return new Traffic((long) rps, 0, 1, rps, p50, p99, p99 * 2);
+    }
+
+    static Startup startup(Mode mode, long medianMillis, double firstP99, double steadyP99) {
+        List<Traffic> timeline = new ArrayList<>(Collections.nCopies(20, traffic(9000, 0.2, steadyP99)));
+        timeline.set(0, traffic(5000, 0.3, firstP99 * 3));
+        return new Startup(mode, List.of(medianMillis, medianMillis - 10, medianMillis + 40), Summary.of(List.of(medianMillis,
+                medianMillis - 10, medianMillis + 40)), traffic(8000, 0.2, firstP99), traffic(20000, 0.1, steadyP99), timeline);
+    }
+
+    static Memory memory(int n, Setup setup, long perWorkerMib) {
+        return new Memory(n, setup, n * perWorkerMib * MIB, n * (perWorkerMib + 20) * MIB, setup == Setup.COLD_JVMS ? 0 : n * MIB,
+                setup == Setup.RESTORED_KSM ? 12 : 0, 0);
+    }
+
+    /**
+     * A result where restored workers start 25x faster than cold (3000 vs 120 ms), 8 merged workers
+     * take 1/6 of 8 cold JVMs, and the first second p99 of a restored worker is 1.1x its steady state.
+     */
+    static BenchResult allTargetsMet() {
+        return result(120, 1.1, 60, 0, 300);
+    }
+
+    static BenchResult result(long restoredMillis, double restoredFirstP99, long mergedPerWorkerMib, long failedDuringRoll,
+                              long killMedianMillis) {
+        List<Integer> workers = List.of(1, 8);
+        List<Memory> memory = new ArrayList<>();
+        for (int n : workers) {
+            memory.add(memory(n, Setup.COLD_JVMS, 360));
+            memory.add(memory(n, Setup.RESTORED, 270));
+            memory.add(memory(n, Setup.RESTORED_KSM, n == 1 ? 250 : mergedPerWorkerMib));
+            memory.add(memory(n, Setup.ONE_JVM, 400 / n));
+        }
+        Reliability reliability = new Reliability(4, new RollingRestart(5000, failedDuringRoll, 2.5, Summary.of(List.of(300, 320, 310, 400))),
+                new Replacements(5, Summary.of(List.of(killMedianMillis, killMedianMillis + 50, killMedianMillis - 20)),
+                        Summary.of(List.of(250, 260, 270)), 4000, 3),
+                new Replacements(3, Summary.of(List.of(280, 290, 300)), Summary.of(List.of(250, 260, 270)), 0, 0));
+        Reference reference = new Reference("gunicorn", "gunicorn --preload -w 1 app:app", 9000, Summary.of(List.of(10, 11, 12)),
+                Summary.of(List.of(8, 9, 10)), List.of(new ReferenceMemory(1, 500 * MIB, 600 * MIB, 250 * MIB),
+                new ReferenceMemory(8, 800 * MIB, 2000 * MIB, 250 * MIB)));
+        return new BenchResult(Instant.parse("2026-11-24T15:00:00Z"), 600, machine(), settings(workers),
+                new BenchResult.Image(400 * MIB, 350, 3100),
+                List.of(startup(Mode.COLD, 3000, 90, 1.0), startup(Mode.AOT, 2000, 30, 1.0), startup(Mode.RESTORED, restoredMillis,
+                        restoredFirstP99, 1.0)), memory, reliability, reference, List.of("a note"));
+    }
+}
