@@ -37,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  *      workers with page merging once it settled
  *   5. one cold JVM serving 1, 2, ... N workers' load
  *   6. thaw run from the same image: rolling restart (HUP) under load, kill -9, TTIN
- *   7. the reference pre-fork server, when given
+ *   7. image economy, reforking and page sharing ({@link EconomyBench})
+ *   8. the reference pre-fork server, when given
  * </pre>
  */
 public final class Bench {
@@ -63,22 +64,26 @@ public final class Bench {
         progress.say("bench: " + machine.cpu() + ", " + machine.cores() + " cores, " + Bytes.human(machine.memoryBytes())
                 + ", " + machine.kernel() + ", app on " + machine.appJdk() + ", CRIU " + machine.criu());
         Path aotCache = settings.aot() ? trainAotCache() : null;
-        ImageManifest manifest = checkpoint();
+        ImageManifest manifest = checkpoint(settings.workDir().resolve("image"), settings.command());
         BenchResult.Image image = new BenchResult.Image(manifest.imageBytes(), manifest.dumpMillis(), manifest.coldStartMillis());
         Restorer restorer = new Restorer(criu, settings.workDir().resolve("image"), manifest,
                 Files.createDirectories(settings.workDir().resolve("restores")));
         List<Startup> startup;
         List<Memory> memory;
+        BenchResult.Economy economy = null;
         try (Jvms jvms = new Jvms(settings.workDir(), restorer)) {
             startup = measureStartup(jvms, aotCache);
             memory = new MemoryBench(settings, probe, progress, notes).run(jvms);
+            if (settings.economyRuns() > 0) {
+                economy = new EconomyBench(settings, criu, probe, progress, notes, this::checkpoint).run(jvms, restorer);
+            }
         }
         BenchResult.Reliability reliability = settings.poolWorkers() > 0
                 ? new PoolScenarios(settings, settings.workDir().resolve("image"), progress).run(settings.poolWorkers()) : null;
         BenchResult.Reference reference = settings.referenceCommand() != null ? new PreforkReference(settings, progress).run() : null;
         double seconds = (System.nanoTime() - t0) / 1e9;
         progress.say(String.format("bench: done in %.0f s", seconds));
-        return new BenchResult(startedAt, seconds, machine, settings, image, startup, memory, reliability, reference, notes);
+        return new BenchResult(startedAt, seconds, machine, settings, image, startup, memory, reliability, reference, economy, notes);
     }
 
     // ---- 1. AOT cache -------------------------------------------------------------------------
@@ -141,11 +146,13 @@ public final class Bench {
 
     // ---- 2. the thaw image ---------------------------------------------------------------------
 
-    private ImageManifest checkpoint() throws IOException, InterruptedException {
-        progress.say("bench: thaw checkpoint (" + settings.warmupRequests() + " warm-up requests)");
+    /** A thaw image of {@code command} in {@code dir}, warmed the same way for every image of the run. */
+    private ImageManifest checkpoint(Path dir, List<String> command) throws IOException, InterruptedException {
+        progress.say("bench: thaw checkpoint (" + settings.warmupRequests() + " warm-up requests)"
+                + (command.equals(settings.command()) ? "" : " of " + String.join(" ", command.subList(1, command.size() - 1))));
         List<URI> warmup = new ArrayList<>(List.of(settings.probe()));
         settings.load().stream().filter(u -> !u.equals(settings.probe())).forEach(warmup::add);
-        CheckpointRequest request = new CheckpointRequest(settings.workDir().resolve("image"), true, settings.command(),
+        CheckpointRequest request = new CheckpointRequest(dir, true, command,
                 Path.of("").toAbsolutePath(), warmup, settings.warmupRequests(), Duration.ofSeconds(settings.readyTimeoutSeconds()),
                 Duration.ofSeconds(60), settings.agentJar(), 1, List.of());
         Progress quiet = line -> {

@@ -6,7 +6,7 @@ import java.util.List;
 /** Everything one {@code thaw bench} measured; written as bench.json and rendered as Markdown and charts. */
 public record BenchResult(Instant startedAt, double durationSeconds, Machine machine, BenchSettings settings, Image image,
                           List<Startup> startup, List<Memory> memory, Reliability reliability, Reference reference,
-                          List<String> notes) {
+                          Economy economy, List<String> notes) {
 
     public BenchResult {
         startup = List.copyOf(startup);
@@ -127,6 +127,49 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
         public long perWorkerRssBytes() {
             return totalRssBytes / workers;
         }
+    }
+
+    /**
+     * Image economy, reforking and page sharing (null when not measured, {@code --economy-runs 0}).
+     *
+     * @param images the image with and without the heap shrunk before the dump (app-lifecycle's HeapShrinker)
+     * @param generations a fresh worker from the leader's image (generation 1) and from the image reforked from a
+     *                    worker that served load (generation 2); empty when the refork did not happen (see the notes)
+     * @param sharing N restored workers with page merging under the same fixed load, from the default image and from
+     *                the image of a leader with the tuned settings
+     */
+    public record Economy(int runs, List<ImageVariant> images, List<Generation> generations, List<Sharing> sharing) {
+        public Economy {
+            images = List.copyOf(images);
+            generations = List.copyOf(generations);
+            sharing = List.copyOf(sharing);
+        }
+    }
+
+    /**
+     * One image made the bench's way, with one leader setting changed.
+     *
+     * @param leaderFlag what was added to the leader's command line ("" for the default)
+     * @param toFirstOk restore start to first 200, one per run
+     */
+    public record ImageVariant(String label, String leaderFlag, long bytes, long dumpMillis, Summary toFirstOk) {
+    }
+
+    /**
+     * A fresh worker restored from an image of one generation.
+     *
+     * @param madeFrom what the image was dumped from (the manifest's madeFrom)
+     * @param firstSecond the first second of load right after the first 200, all runs pooled
+     */
+    public record Generation(long generation, String madeFrom, long bytes, Summary toFirstOk, Traffic firstSecond) {
+    }
+
+    /**
+     * Per-worker PSS (total over the workers and their helpers, divided by N) once page merging settled,
+     * and again right after {@code loadSeconds} of the same load.
+     */
+    public record Sharing(String label, String leaderFlag, int workers, int loadSeconds, double requestsPerSecond,
+                          long idlePssPerWorkerBytes, long loadedPssPerWorkerBytes) {
     }
 
     public Startup startup(Mode mode) {

@@ -15,13 +15,15 @@ import java.util.List;
  * @param steadySeconds load before the steady-state window, which lasts {@link #STEADY_WINDOW_MILLIS}
  * @param ksmWaitSeconds the longest wait for page merging to settle
  * @param poolWorkers workers of the thaw run pool the rolling restart, kill -9 and TTIN are measured on (0: skipped)
+ * @param economyRuns restores per image in the image-economy and refork comparisons; 0 skips them and the sharing one
+ * @param sharingSeconds the fixed load before the per-worker PSS of the sharing comparison
  * @param referenceCommand a pre-fork server to measure next to thaw, a shell command line (null: none)
  * @param referenceUrl the reference server's probe, also its load
  * @param thawCommand how to start this thaw (java, flags, jar) for {@code thaw run}
  */
 public record BenchSettings(List<String> command, URI probe, List<URI> load, List<Integer> workers, int runs, int connections,
                             int warmupRequests, int steadySeconds, int ksmWaitSeconds, int readyTimeoutSeconds, boolean aot,
-                            int poolWorkers, String referenceName, String referenceCommand, URI referenceUrl,
+                            int poolWorkers, int economyRuns, int sharingSeconds, String referenceName, String referenceCommand, URI referenceUrl,
                             @JsonIgnore Path out, @JsonIgnore Path workDir, @JsonIgnore Path agentJar,
                             @JsonIgnore List<String> thawCommand) {
     public static final long FIRST_SECOND_MILLIS = 1000;

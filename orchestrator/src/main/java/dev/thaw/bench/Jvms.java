@@ -73,10 +73,16 @@ final class Jvms implements AutoCloseable {
     }
 
     Running restore() throws IOException {
+        return restore(restorer);
+    }
+
+    /** A worker restored from another image (of another leader setting, or another generation). */
+    Running restore(Restorer from) throws IOException {
         int id = nextId.getAndIncrement();
-        WorkerIdentity identity = new WorkerIdentity(id, 1, Instant.now(), control.socket(), Duration.ofSeconds(1), Map.of(), Map.of());
+        WorkerIdentity identity = new WorkerIdentity(id, from.manifest().generation(), Instant.now(), control.socket(),
+                Duration.ofSeconds(1), Map.of(), Map.of());
         long started = System.nanoTime();
-        WorkerProcess worker = restorer.restore(identity, line -> { });
+        WorkerProcess worker = from.restore(identity, line -> { });
         Running r = new Restored(worker, started);
         running.add(r);
         return r;

@@ -1,5 +1,8 @@
 package dev.thaw.bench;
 
+import dev.thaw.bench.BenchResult.Economy;
+import dev.thaw.bench.BenchResult.Generation;
+import dev.thaw.bench.BenchResult.ImageVariant;
 import dev.thaw.bench.BenchResult.Memory;
 import dev.thaw.bench.BenchResult.Mode;
 import dev.thaw.bench.BenchResult.Reference;
@@ -8,6 +11,7 @@ import dev.thaw.bench.BenchResult.Reliability;
 import dev.thaw.bench.BenchResult.Replacements;
 import dev.thaw.bench.BenchResult.RollingRestart;
 import dev.thaw.bench.BenchResult.Setup;
+import dev.thaw.bench.BenchResult.Sharing;
 import dev.thaw.bench.BenchResult.Startup;
 import dev.thaw.engine.Bytes;
 import java.util.ArrayList;
@@ -60,6 +64,9 @@ public final class MarkdownReport {
         if (r.reliability() != null) {
             md.append("### thaw run under signals\n\n").append(reliabilityText(r.reliability())).append('\n')
                     .append(reliabilityTable(r.reliability())).append('\n');
+        }
+        if (r.economy() != null) {
+            md.append(economySection(r.economy()));
         }
         if (r.reference() != null) {
             md.append("### Next to ").append(r.reference().name()).append("\n\n").append(referenceText(r.reference())).append('\n')
@@ -183,6 +190,78 @@ public final class MarkdownReport {
                     Bytes.human(thaw.perWorkerPssBytes()) + " (" + thaw.setup().label.replace("N ", "") + ")"));
         }
         return table(List.of("", ref.name(), "thaw"), rows);
+    }
+
+    /** Issue 8: image economy, generation 1 against 2, and PSS per worker of the default and the tuned leader. */
+    static String economySection(Economy e) {
+        StringBuilder md = new StringBuilder();
+        if (!e.images().isEmpty()) {
+            md.append("### Image economy\n\n")
+                    .append("Before every dump thaw runs a full GC with the heap free ratios tightened, so that free heap is not ")
+                    .append("dumped ([images.md](images.md)). The same app, warmed the same way, checkpointed with it (the default) ")
+                    .append("and without it (`").append(EconomyBench.NO_SHRINK_FLAG).append("` on the leader); restore to first 200 ")
+                    .append("of one worker from each, ").append(e.runs()).append(" runs, interleaved.\n\n")
+                    .append(imageEconomyTable(e)).append('\n');
+        }
+        md.append("### Generation 1 against generation 2 (refork)\n\n");
+        if (e.generations().isEmpty()) {
+            md.append("Not measured: the refork did not complete (see the notes).\n\n");
+        } else {
+            md.append("`thaw run --workers ").append(EconomyBench.REFORK_WORKERS).append(" --refork-after ").append(EconomyBench.REFORK_AFTER)
+                    .append("` on a copy of the image, under load, until a worker is dumped as generation 2 ")
+                    .append("([reforking.md](reforking.md)). Then one fresh worker from each image, ").append(e.runs())
+                    .append(" runs, interleaved: restore to first 200, and its first second of load (all runs pooled). ")
+                    .append("The leader here was already warmed on the same URLs; scripts/measure-refork shows the larger gap ")
+                    .append("of a leader warmed on its health check only.\n\n")
+                    .append(generationsTable(e)).append('\n');
+        }
+        if (!e.sharing().isEmpty()) {
+            Sharing first = e.sharing().get(0);
+            md.append("### PSS per worker after load: default and tuned leader\n\n")
+                    .append(first.workers()).append(" workers restored with page merging, from the default image and from the ")
+                    .append("image of a leader with the tuned settings ([images.md](images.md), scripts/measure-sharing). PSS ")
+                    .append("per worker (their helpers included) once merging settled, then right after ").append(first.loadSeconds())
+                    .append(" s of the same load on both.\n\n")
+                    .append(sharingTable(e)).append('\n');
+        }
+        return md.toString();
+    }
+
+    static String imageEconomyTable(Economy e) {
+        ImageVariant base = e.images().get(0);
+        List<List<String>> rows = new ArrayList<>();
+        for (ImageVariant v : e.images()) {
+            rows.add(List.of(v.label() + (v.leaderFlag().isEmpty() ? "" : " (`" + v.leaderFlag() + "`)"),
+                    Bytes.human(v.bytes()) + (v == base ? "" : " (" + fmt(Summary.ratio(v.bytes(), base.bytes()), 2) + "x)"),
+                    ms(v.dumpMillis()), ms(v.toFirstOk().median()) + " (" + ms(v.toFirstOk().min()) + "-" + ms(v.toFirstOk().max()) + ")"));
+        }
+        return table(List.of("image", "size", "dump", "restore to first 200: median (min-max)"), rows);
+    }
+
+    static String generationsTable(Economy e) {
+        Generation base = e.generations().get(0);
+        List<List<String>> rows = new ArrayList<>();
+        for (Generation g : e.generations()) {
+            Traffic f = g.firstSecond();
+            rows.add(List.of("generation " + g.generation() + " (" + g.madeFrom() + ")", Bytes.human(g.bytes()),
+                    ms(g.toFirstOk().median()), fmt(f.requestsPerSecond(), 0)
+                            + (g == base ? "" : " (" + fmt(Summary.ratio(f.requestsPerSecond(), base.firstSecond().requestsPerSecond()), 2) + "x)"),
+                    fmt(f.p50Ms(), 2) + " ms", fmt(f.p99Ms(), 2) + " ms", fmt(f.maxMs(), 1) + " ms"));
+        }
+        return table(List.of("fresh worker from", "image", "restore to first 200 (median)", "first s: req/s", "p50", "p99", "max"), rows);
+    }
+
+    static String sharingTable(Economy e) {
+        Sharing base = e.sharing().get(0);
+        List<List<String>> rows = new ArrayList<>();
+        for (Sharing s : e.sharing()) {
+            rows.add(List.of(s.label() + (s.leaderFlag().isEmpty() ? "" : " (`" + s.leaderFlag() + "`)"),
+                    Bytes.human(s.idlePssPerWorkerBytes()),
+                    Bytes.human(s.loadedPssPerWorkerBytes()) + (s == base ? ""
+                            : " (" + fmt(Summary.ratio(s.loadedPssPerWorkerBytes(), base.loadedPssPerWorkerBytes()) * 100, 0) + "%)"),
+                    fmt(s.requestsPerSecond(), 0)));
+        }
+        return table(List.of("leader", "PSS per worker, merged", "PSS per worker after the load", "load: req/s"), rows);
     }
 
     static String startupTable(BenchResult r) {

@@ -137,7 +137,7 @@ final class MemoryBench {
      * other processes merge and unmerge too. When ksmd was stopped meanwhile (someone else's KSM
      * settings), it is started again and the report says so.
      */
-    private boolean awaitMergingSettled(List<Jvms.Running> workers, int n) throws InterruptedException {
+    boolean awaitMergingSettled(List<Jvms.Running> workers, int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.ksmWaitSeconds());
         long startScans = PageMerging.kernel().fullScans();
         java.util.ArrayDeque<Long> lastSeconds = new java.util.ArrayDeque<>(List.of(mergingPages(workers)));

@@ -70,6 +70,16 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Workers of the thaw run pool that a rolling restart (HUP) under load, kill -9 and TTIN are measured on; 0 skips it (default: ${DEFAULT-VALUE}).")
     int poolWorkers;
 
+    @Option(names = "--economy-runs", paramLabel = "K", defaultValue = "3",
+            description = {"Restores per image when comparing the image with and without the heap shrunk before the dump, and generation 1",
+                    "with a generation reforked under load; with it, PSS per worker after --sharing-seconds of load for the default",
+                    "and the tuned leader (-XX:MaxNewSize=48m). 0 skips all three (default: ${DEFAULT-VALUE})."})
+    int economyRuns;
+
+    @Option(names = "--sharing-seconds", paramLabel = "S", defaultValue = "20",
+            description = "The fixed load before the per-worker PSS of the default and the tuned leader (default: ${DEFAULT-VALUE}).")
+    int sharingSeconds;
+
     @Option(names = "--reference-server", paramLabel = "COMMAND",
             description = {"A pre-fork server to measure next to thaw (shell command line), e.g. gunicorn --preload -w 1 ...:",
                     "started with 1 worker and grown with TTIN; it must print 'ready pid=N' when a worker is ready."})
@@ -105,6 +115,7 @@ public final class BenchCommand implements Callable<Integer> {
         Path work = Files.createTempDirectory("thaw-bench-");
         BenchSettings settings = new BenchSettings(command, probe, load, workers.stream().sorted().distinct().toList(), runs,
                 connections, warmupRequests, steadySeconds, ksmWaitSeconds, readyTimeoutSeconds, !noAot, poolWorkers,
+                economyRuns, sharingSeconds,
                 referenceCommand == null ? null : referenceName != null ? referenceName : referenceCommand.strip().split("\\s+")[0],
                 referenceCommand, referenceUrl, out.toAbsolutePath(), work, ThawCli.agentJar(), thawCommand());
         boolean ok = false;
@@ -157,6 +168,12 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (referenceUrl != null && referenceUrl.getPort() == probe.getPort()) {
             throw new ThawException(ThawException.EXIT_USAGE, "--reference-url must use another port than --url: both servers are measured in one run");
+        }
+        if (economyRuns < 0 || economyRuns > 20) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--economy-runs must be 0 (skip) to 20");
+        }
+        if (sharingSeconds < 1 || sharingSeconds > 600) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--sharing-seconds must be 1 to 600");
         }
         if (poolWorkers < 0 || poolWorkers > 64) {
             throw new ThawException(ThawException.EXIT_USAGE, "--pool-workers must be 0 (skip) to 64");

@@ -61,7 +61,7 @@ class MarkdownReportTest {
         BenchResult all = Fixtures.allTargetsMet();
         BenchResult noAot = new BenchResult(all.startedAt(), all.durationSeconds(), all.machine(), all.settings(), all.image(),
                 all.startup().stream().filter(s -> s.mode() != Mode.AOT).toList(), all.memory(), all.reliability(), all.reference(),
-                List.of());
+                all.economy(), List.of());
         String md = MarkdownReport.render(noAot, "img");
         assertFalse(md.contains(Mode.AOT.label), md);
         assertFalse(md.contains("faster than the AOT cache"), md);
@@ -72,7 +72,7 @@ class MarkdownReportTest {
     void without_pool_scenarios_or_reference_their_sections_and_targets_are_left_out() {
         BenchResult all = Fixtures.allTargetsMet();
         BenchResult bare = new BenchResult(all.startedAt(), all.durationSeconds(), all.machine(), all.settings(), all.image(),
-                all.startup(), all.memory(), null, null, List.of());
+                all.startup(), all.memory(), null, null, null, List.of());
         String md = MarkdownReport.render(bare, "img");
         assertFalse(md.contains("rolling restart"), md);
         assertFalse(md.contains("Next to gunicorn"), md);
@@ -104,5 +104,43 @@ class MarkdownReportTest {
         assertEquals("-", MarkdownReport.ms(Double.NaN));
         assertEquals("-", MarkdownReport.fmt(Double.POSITIVE_INFINITY, 1));
         assertEquals("1.25", MarkdownReport.fmt(1.2468, 2));
+    }
+
+    @Test
+    void image_economy_shows_both_images_with_their_size_ratio_and_restore_times() {
+        String table = MarkdownReport.imageEconomyTable(Fixtures.economy());
+        assertTrue(table.contains("| heap shrunk before the dump (default) | 400.0 MiB | 350 ms | 120 ms (110 ms-130 ms) |"), table);
+        assertTrue(table.contains("| heap not shrunk (`-Dthaw.heap-shrink=false`) | 700.0 MiB (1.75x) | 600 ms | 200 ms (190 ms-260 ms) |"), table);
+    }
+
+    @Test
+    void generation_2_is_set_against_generation_1_by_first_second_throughput() {
+        String table = MarkdownReport.generationsTable(Fixtures.economy());
+        assertTrue(table.contains("| generation 1 (leader) | 400.0 MiB | 125 ms | 4000 | 0.40 ms | 20.00 ms |"), table);
+        assertTrue(table.contains("| generation 2 (worker 0 of generation 1 after 1000 requests) | 410.0 MiB | 126 ms | 6000 (1.50x) |"), table);
+    }
+
+    @Test
+    void per_worker_pss_after_load_of_the_tuned_leader_is_shown_as_a_share_of_the_default() {
+        String table = MarkdownReport.sharingTable(Fixtures.economy());
+        assertTrue(table.contains("| default | 120.0 MiB | 220.0 MiB | 9000 |"), table);
+        assertTrue(table.contains("| tuned (`-XX:MaxNewSize=48m`) | 118.0 MiB | 150.0 MiB (68%) | 8800 |"), table);
+    }
+
+    @Test
+    void a_refork_that_did_not_happen_is_said_instead_of_compared() {
+        BenchResult.Economy e = Fixtures.economy();
+        String md = MarkdownReport.economySection(new BenchResult.Economy(e.runs(), e.images(), List.of(), e.sharing()));
+        assertTrue(md.contains("Not measured: the refork did not complete"), md);
+        assertTrue(md.contains("### Image economy") && md.contains("### PSS per worker after load"), md);
+    }
+
+    @Test
+    void without_economy_runs_the_issue_8_sections_are_left_out() {
+        BenchResult all = Fixtures.allTargetsMet();
+        BenchResult none = new BenchResult(all.startedAt(), all.durationSeconds(), all.machine(), all.settings(), all.image(),
+                all.startup(), all.memory(), all.reliability(), all.reference(), null, List.of());
+        String md = MarkdownReport.render(none, "img");
+        assertFalse(md.contains("### Image economy") || md.contains("refork"), md);
     }
 }

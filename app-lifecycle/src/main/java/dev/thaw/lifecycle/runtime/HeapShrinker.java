@@ -10,16 +10,54 @@ import java.lang.management.MemoryUsage;
  * A full GC alone is not enough: G1 keeps up to MaxHeapFreeRatio (70%) of the heap free after it.
  * Both free ratios are manageable flags, so they are tightened for this one collection and put back
  * in each restored worker, whose heap then grows as the app needs.
+ *
+ * <p>{@code -Dthaw.heap-shrink=false} on the leader's command line turns it off (read once, when the
+ * runtime starts): the image then holds the heap as the app left it, which is what {@code thaw bench}
+ * compares against.
  */
 final class HeapShrinker {
+    static final String PROPERTY = "thaw.heap-shrink";
     private static final String MIN = "MinHeapFreeRatio";
     private static final String MAX = "MaxHeapFreeRatio";
 
     private final HotSpotDiagnosticMXBean hotspot = hotspot();
+    private final boolean enabled;
     private String originalMin;
     private String originalMax;
 
+    HeapShrinker() {
+        this(System.getProperty(PROPERTY));
+    }
+
+    HeapShrinker(String property) {
+        this.enabled = enabled(property);
+    }
+
+    /**
+     * On unless the property says {@code false}; a value that is neither {@code true} nor {@code false}
+     * keeps it on and says so, since a smaller image is the safe side of a typo.
+     */
+    static boolean enabled(String property) {
+        if (property == null || property.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (property.equalsIgnoreCase("false")) {
+            return false;
+        }
+        System.err.println("thaw: -D" + PROPERTY + "=" + property + " is neither true nor false: the heap is shrunk before the dump"
+                + " (use -D" + PROPERTY + "=false to turn it off)");
+        return true;
+    }
+
+    boolean isEnabled() {
+        return enabled;
+    }
+
     void shrink() {
+        if (!enabled) {
+            System.err.println("thaw: heap not shrunk before the dump (-D" + PROPERTY + "=false): free heap goes into the image");
+            return;
+        }
         long start = System.nanoTime();
         boolean tightened = tighten();
         System.gc();
