@@ -200,7 +200,7 @@ public final class MarkdownReport {
                     .append("Before every dump thaw runs a full GC with the heap free ratios tightened, so that free heap is not ")
                     .append("dumped ([images.md](images.md)). The same app, warmed the same way, checkpointed with it (the default) ")
                     .append("and without it (`").append(EconomyBench.NO_SHRINK_FLAG).append("` on the leader); restore to first 200 ")
-                    .append("of one worker from each, ").append(e.runs()).append(" runs, interleaved.\n\n")
+                    .append("of one worker from each, ").append(runs(e.runs())).append(", interleaved.\n\n")
                     .append(imageEconomyTable(e)).append('\n');
         }
         md.append("### Generation 1 against generation 2 (refork)\n\n");
@@ -209,8 +209,8 @@ public final class MarkdownReport {
         } else {
             md.append("`thaw run --workers ").append(EconomyBench.REFORK_WORKERS).append(" --refork-after ").append(EconomyBench.REFORK_AFTER)
                     .append("` on a copy of the image, under load, until a worker is dumped as generation 2 ")
-                    .append("([reforking.md](reforking.md)). Then one fresh worker from each image, ").append(e.runs())
-                    .append(" runs, interleaved: restore to first 200, and its first second of load (all runs pooled). ")
+                    .append("([reforking.md](reforking.md)). Then one fresh worker from each image, ").append(runs(e.runs()))
+                    .append(", interleaved: restore to first 200, and its first second of load (all runs pooled). ")
                     .append("The leader here was already warmed on the same URLs; scripts/measure-refork shows the larger gap ")
                     .append("of a leader warmed on its health check only.\n\n")
                     .append(generationsTable(e)).append('\n');
@@ -225,6 +225,10 @@ public final class MarkdownReport {
                     .append(sharingTable(e)).append('\n');
         }
         return md.toString();
+    }
+
+    private static String runs(int n) {
+        return n + (n == 1 ? " run" : " runs");
     }
 
     static String imageEconomyTable(Economy e) {
