@@ -91,6 +91,25 @@ class ImageSafetyTest {
     }
 
     @Test
+    void run_on_an_image_whose_agent_jar_was_rebuilt_is_refused_before_any_restore() throws Exception {
+        Path copy = copyOfImage("other-agent");
+        ObjectNode manifest = (ObjectNode) JSON.readTree(copy.resolve("manifest.json").toFile());
+        ObjectNode agent = null;
+        for (var f : manifest.get("appFiles")) {
+            if (f.path("path").asText().endsWith("/thaw-agent.jar")) {
+                agent = (ObjectNode) f;
+            }
+        }
+        assertTrue(agent != null, "the manifest records thaw's agent jar: " + manifest.get("appFiles"));
+        agent.put("crc32c", "00000000"); // as if thaw had been rebuilt since the checkpoint
+        JSON.writeValue(copy.resolve("manifest.json").toFile(), manifest);
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", copy.toString());
+        assertEquals(5, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("thaw's agent jar") && r.errorLine().contains("changed or vanished since the checkpoint"), r.output());
+        assertTrue(r.output().lines().noneMatch(l -> l.contains("restoring")), r.output());
+    }
+
+    @Test
     void run_on_an_image_made_with_another_jdk_build_is_refused() throws Exception {
         Path copy = copyOfImage("other-jdk");
         ObjectNode manifest = (ObjectNode) JSON.readTree(copy.resolve("manifest.json").toFile());

@@ -1,7 +1,6 @@
 package dev.thaw.it;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -39,7 +38,7 @@ final class PostgresServer implements AutoCloseable {
         Path bin = installation().orElseThrow(() -> new IllegalStateException("PostgreSQL not installed: run scripts/setup"));
         Path dir = Files.createTempDirectory("thaw-pg-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         run(List.of("chown", "postgres:postgres", dir.toString()));
-        int port = freePort();
+        int port = Http.freePort();
         run(List.of("runuser", "-u", "postgres", "--", bin.resolve("initdb").toString(), "-D", dir.toString(),
                 "-A", "trust", "-U", "thaw", "--no-sync"));
         run(List.of("runuser", "-u", "postgres", "--", bin.resolve("pg_ctl").toString(), "-D", dir.toString(), "-w",
@@ -93,19 +92,4 @@ final class PostgresServer implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        // Below the kernel's ephemeral range (32768-60999): a port from bind(0) can be taken by any
-        // outgoing connection in the gap between this check and the server's own bind.
-        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int candidate = random.nextInt(20_000, 32_000);
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.bind(new java.net.InetSocketAddress("127.0.0.1", candidate));
-                return candidate;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new IllegalStateException("no free port between 20000 and 32000");
-    }
 }

@@ -68,8 +68,7 @@ public final class Checkpointer {
             List<FileDigest> files = ImageDirectory.digestCriuFiles(staging);
             ImageManifest manifest = new ImageManifest(ImageManifest.FORMAT, thawVersion(), Instant.now(), request.generation(), jdk,
                     request.command(), request.workingDirectory().toString(),
-                    LeaderCommand.appFiles(request.command(), request.workingDirectory()).stream()
-                            .map(p -> FileDigest.of(p, p.toString())).toList(),
+                    appFiles(request).stream().map(p -> FileDigest.of(p, p.toString())).toList(),
                     criu.version(), pipes, leader.pid(), ImageDirectory.sizeOf(files), files, coldStartMillis, dumpMillis,
                     request.checkpointArguments(), ImageManifest.MADE_FROM_LEADER, memory);
             manifest.write(staging);
@@ -339,5 +338,16 @@ public final class Checkpointer {
             return new ThawException("criu dump failed: " + reason + " (full log: " + log
                     + "); the previous image, if any, is untouched");
         }
+    }
+
+    /**
+     * The files whose bytes the image depends on besides the JDK: the app's jars, and thaw's agent
+     * jar, which CRIU reopens by path and size at restore (a rebuilt thaw would fail there with
+     * "has bad size" instead of a clear error at verify time).
+     */
+    private static List<Path> appFiles(CheckpointRequest request) {
+        List<Path> files = new ArrayList<>(LeaderCommand.appFiles(request.command(), request.workingDirectory()));
+        files.add(request.agentJar().toAbsolutePath().normalize());
+        return files;
     }
 }

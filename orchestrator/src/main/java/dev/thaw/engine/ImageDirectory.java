@@ -128,7 +128,9 @@ public final class ImageDirectory {
     private static void verifyAppFiles(ImageManifest manifest) {
         for (FileDigest f : manifest.appFiles()) {
             if (!f.matches(Path.of(f.path()))) {
-                throw ThawException.badImage("app file " + f.path() + " changed or vanished since the checkpoint: make the image again with 'thaw checkpoint --force'");
+                String what = Path.of(f.path()).getFileName().toString().equals("thaw-agent.jar") ? "thaw's agent jar " : "app file ";
+                throw ThawException.badImage(what + f.path() + " changed or vanished since the checkpoint (thaw or the app was rebuilt):"
+                        + " make the image again with 'thaw checkpoint --force'");
             }
         }
     }
