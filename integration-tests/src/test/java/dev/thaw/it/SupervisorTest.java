@@ -213,4 +213,18 @@ class SupervisorTest {
             assertEquals(0, asInit.process().exitValue(), asInit.output());
         }
     }
+
+    @Test
+    void no_worker_outlives_thaw_killed_with_SIGKILL() throws Exception {
+        startPool("--workers", "2");
+        pool.thaw().awaitLine("all 2 workers ready", Duration.ofSeconds(60));
+        Set<Long> workers = awaitReady(2, Set.of(), REPLACEMENT_BOUND);
+        signal("KILL", pool.thaw().process().pid()); // scripts/thaw execs java: this is thaw itself
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline && workers.stream().anyMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))) {
+            Thread.sleep(50);
+        }
+        assertTrue(workers.stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)),
+                "workers " + workers + " still alive 10 s after thaw was killed");
+    }
 }

@@ -14,7 +14,9 @@ import java.util.function.Consumer;
  *
  * <pre>
  *   orchestrator
- *    └─ unshare --pid --mount --fork --mount-proc --kill-child   (host side; killing it ends the namespace)
+ *    └─ setpriv --pdeathsig KILL unshare --pid --mount --fork --mount-proc --kill-child
+ *                                   (host side; killing it ends the namespace, and it is killed
+ *                                    when the orchestrator dies, so no worker outlives its arbiter)
  *        └─ criu restore            (PID 1 of the namespace, waits for the worker)
  *            └─ java                (the leader's PID, inside the namespace)
  * </pre>
@@ -61,7 +63,10 @@ public final class Restorer {
 
     List<String> command(Path workDir) {
         ImageManifest.PipeInodes pipes = manifest.pipes();
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--pid", "--mount", "--fork", "--mount-proc",
+        // The parent-death signal fires when the thread that started the restore ends: restores are
+        // started by the supervisor loop's thread, which lives as long as the pool.
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--",
+                "unshare", "--pid", "--mount", "--fork", "--mount-proc",
                 "--kill-child=SIGKILL", criu.binary().toString(), "restore",
                 "-D", image.resolve(ImageManifest.CRIU_DIR).toString(),
                 "-W", workDir.toString(), "-o", "restore.log", "-v2"));
