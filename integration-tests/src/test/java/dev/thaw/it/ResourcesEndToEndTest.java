@@ -211,8 +211,9 @@ class ResourcesEndToEndTest {
         for (JsonNode t : ticks.values()) {
             int n = t.path("ticksInFirstSecond").asInt();
             // A 100 ms fixed-rate task: about 10 runs in the first second; catching up the >= 2 s spent
-            // between checkpoint and restore would add 20 or more.
-            assertTrue(n >= 3 && n <= 13, "runs of the 100 ms task in the first second after restore: " + t);
+            // between checkpoint and restore would add 20 or more. The lower bound only proves it resumed:
+            // on 2 shared cores a freshly restored worker can be starved for most of its first second.
+            assertTrue(n >= 1 && n <= 13, "runs of the 100 ms task in the first second after restore: " + t);
         }
     }
 
