@@ -117,7 +117,7 @@ public final class BenchCommand implements Callable<Integer> {
                 connections, warmupRequests, steadySeconds, ksmWaitSeconds, readyTimeoutSeconds, !noAot, poolWorkers,
                 economyRuns, sharingSeconds,
                 referenceCommand == null ? null : referenceName != null ? referenceName : referenceCommand.strip().split("\\s+")[0],
-                referenceCommand, referenceUrl, out.toAbsolutePath(), work, ThawCli.agentJar(), thawCommand());
+                referenceCommand, referenceUrl, out.toAbsolutePath(), work, ThawCli.agentJar(), SelfCommand.get());
         boolean ok = false;
         try {
             BenchResult result = new Bench(settings, criu, Progress.printer(spec.commandLine().getOut())).run();
@@ -151,12 +151,6 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** This very thaw, for the thaw run pool: the same java and jar, with the launcher's flags. */
-    private static List<String> thawCommand() throws java.net.URISyntaxException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Path jar = Path.of(ThawCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        return List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString());
-    }
 
     private void validate() {
         if (probe == null || command.isEmpty()) {
