@@ -90,23 +90,34 @@ class SupervisorTest {
         return times;
     }
 
+    /**
+     * kill -9 in a loop, and after every replacement the PIDs thaw reports are checked against the
+     * kernel: each is a live java process, the very JVM that answers as that worker (its start time and
+     * its PID inside its namespace, from its own /whoami), and /metrics measures that process. A wrong
+     * PID, which status, --max-memory and refork would act on, fails here with thaw's output.
+     */
     @Test
-    void workers_killed_with_SIGKILL_every_second_are_replaced_and_only_their_requests_in_flight_fail() throws Exception {
+    void workers_killed_with_SIGKILL_in_a_loop_are_replaced_and_thaw_always_names_the_real_JVM() throws Exception {
         int workers = 3;
         int loadThreads = 4;
-        int kills = 10;
-        startPool("--workers", Integer.toString(workers));
+        int kills = 30;
+        int httpPort = Http.freePort();
+        startPool("--workers", Integer.toString(workers), "--http-address", "127.0.0.1:" + httpPort);
         pool.thaw().awaitLine("all 3 workers ready", Duration.ofSeconds(60));
         Set<Long> pids = awaitReady(workers, Set.of(), REPLACEMENT_BOUND);
+        WorkerPids.check(pool, port, httpPort);
         List<Long> backWithinMillis = new ArrayList<>();
-        try (Load load = new Load(port, "/items/7", loadThreads, Duration.ofSeconds(60))) {
+        try (Load load = new Load(port, "/items/7", loadThreads, Duration.ofSeconds(240))) {
             for (int i = 0; i < kills; i++) {
                 long started = System.nanoTime();
                 long victim = new ArrayList<>(pids).get(ThreadLocalRandom.current().nextInt(pids.size()));
+                WorkerPids.requireJava(victim, pool);
                 signal("KILL", victim);
                 pids = awaitReady(workers, Set.of(victim), REPLACEMENT_BOUND);
                 backWithinMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-                Thread.sleep(Math.max(0, 1000 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)));
+                WorkerPids.check(pool, port, httpPort);
+                long pause = ThreadLocalRandom.current().nextLong(500, 1001);
+                Thread.sleep(Math.max(0, pause - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)));
             }
             load.close();
             System.out.println("kill -9 chaos: pool back to " + workers + " after each kill in " + backWithinMillis

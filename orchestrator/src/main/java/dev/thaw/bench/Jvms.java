@@ -30,6 +30,7 @@ final class Jvms implements AutoCloseable {
     private final Restorer restorer;
     private final ControlServer control;
     private final Set<Integer> ready = ConcurrentHashMap.newKeySet();
+    private final Map<Integer, WorkerProcess> restored = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger();
     private final List<Running> running = new ArrayList<>();
 
@@ -83,6 +84,7 @@ final class Jvms implements AutoCloseable {
                 Duration.ofSeconds(1), Map.of(), Map.of());
         long started = System.nanoTime();
         WorkerProcess worker = from.restore(identity, line -> { });
+        restored.put(id, worker);
         Running r = new Restored(worker, started);
         running.add(r);
         return r;
@@ -138,8 +140,19 @@ final class Jvms implements AutoCloseable {
         }
     }
 
+    /** A worker counts as ready once the kernel has named its JVM (HELLO) and it said READY. */
     private void onControl(ControlEvent event) {
-        if (event instanceof ControlEvent.Received r && r.message().type() == MessageType.READY) {
+        if (!(event instanceof ControlEvent.Received r)) {
+            return;
+        }
+        WorkerProcess worker = restored.get(r.peer().workerId());
+        if (worker == null) {
+            return;
+        }
+        if (r.message().type() == MessageType.HELLO && worker.adopt(r.peer().credentials().pid()).isEmpty()) {
+            return;
+        }
+        if (r.message().type() == MessageType.READY && worker.jvm().isPresent()) {
             ready.add(r.peer().workerId());
         }
     }

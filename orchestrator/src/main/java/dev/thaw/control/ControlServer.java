@@ -52,14 +52,28 @@ public final class ControlServer implements AutoCloseable {
         while (server.isOpen()) {
             try {
                 SocketChannel channel = server.accept();
-                Thread.ofVirtual().name("thaw-control-peer").start(() -> serve(new ControlConnection(channel)));
+                PeerCredentials credentials = credentialsOrNull(channel);
+                if (credentials == null) {
+                    channel.close(); // a peer the kernel cannot name is never trusted
+                    continue;
+                }
+                Thread.ofVirtual().name("thaw-control-peer").start(() -> serve(new ControlConnection(channel), credentials));
             } catch (IOException e) {
                 return; // closed
             }
         }
     }
 
-    private void serve(ControlConnection connection) {
+    private static PeerCredentials credentialsOrNull(SocketChannel channel) {
+        try {
+            return PeerCredentials.of(channel);
+        } catch (PeerCredentials.UnavailableException e) {
+            System.err.println("thaw: control connection refused: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private void serve(ControlConnection connection, PeerCredentials credentials) {
         Peer peer;
         try {
             Message hello = connection.receive();
@@ -68,7 +82,7 @@ public final class ControlServer implements AutoCloseable {
             }
             String role = hello.require("role");
             int workerId = "worker".equals(role) ? Integer.parseInt(hello.require("worker")) : -1;
-            peer = new Peer(ids.incrementAndGet(), role, workerId, connection);
+            peer = new Peer(ids.incrementAndGet(), role, workerId, credentials, connection);
             sink.accept(new ControlEvent.Received(peer, hello));
         } catch (IOException | RuntimeException e) {
             closeQuietly(connection);

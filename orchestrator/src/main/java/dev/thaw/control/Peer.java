@@ -9,8 +9,9 @@ import java.io.IOException;
  *
  * @param role "leader" or "worker"
  * @param workerId the worker's slot, -1 for the leader
+ * @param credentials who the kernel says connected: what the peer claims in HELLO is checked against it
  */
-public record Peer(long connectionId, String role, int workerId, ControlConnection connection) {
+public record Peer(long connectionId, String role, int workerId, PeerCredentials credentials, ControlConnection connection) {
 
     public boolean isLeader() {
         return "leader".equals(role);

@@ -41,13 +41,19 @@ public final class ReforkDump {
         this.runDir = runDir;
     }
 
-    /** Dumps {@code worker} (serving {@code serving}) into the image directory and returns the new image's manifest. */
+    /**
+     * Dumps {@code worker} (serving {@code serving}) into the image directory and returns the new image's
+     * manifest, whose madeFrom names the dumped process (PID and start time). Only a JVM the kernel named
+     * as this worker's ({@link WorkerProcess#adopt}) and that is still that process is dumped.
+     */
     public ImageManifest dump(WorkerProcess worker, ImageManifest serving, String madeFrom, ImageManifest.MemoryAtDump memory)
             throws IOException {
-        long hostPid = worker.hostPid();
+        HostProcess jvm = worker.jvm()
+                .orElseThrow(() -> new ThawException("worker " + worker.workerId() + "'s JVM is gone or was never named by the kernel"));
+        long hostPid = jvm.pid();
         long init = worker.namespaceInit().map(ProcessHandle::pid)
                 .orElseThrow(() -> new ThawException("worker " + worker.workerId() + " has no namespace init any more (it exited)"));
-        long pidInside = pidInNamespace(hostPid);
+        long pidInside = jvm.pidInNamespace();
         Path staging = image.createStaging();
         boolean committed = false;
         try {
@@ -55,6 +61,9 @@ public final class ReforkDump {
             ImageManifest.PipeInodes pipes = Checkpointer.pipeInodes(hostPid);
             Path log = runDir.resolve("refork-" + worker.workerId() + "-gen" + (serving.generation() + 1) + ".log");
             long started = System.nanoTime();
+            if (!jvm.isAlive()) { // the PID inside the namespace names this process only while it lives
+                throw new ThawException("worker " + worker.workerId() + "'s JVM (" + jvm + ") exited before its dump");
+            }
             List<String> cmd = new java.util.ArrayList<>(List.of("nsenter", "-t", Long.toString(init), "--pid", "--mount", "--",
                     criu.binary().toString(), "dump", "--leave-running", "-t", Long.toString(pidInside),
                     "-D", staging.resolve(ImageManifest.CRIU_DIR).toString(), "-W", runDir.toString(),
@@ -67,7 +76,10 @@ public final class ReforkDump {
             }
             long dumpMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             List<FileDigest> files = ImageDirectory.digestCriuFiles(staging);
-            ImageManifest next = serving.reforked(Instant.now(), pipes, pidInside, files, dumpMillis, madeFrom, memory);
+            if (!jvm.isAlive()) {
+                throw new ThawException("worker " + worker.workerId() + "'s JVM (" + jvm + ") exited during its dump");
+            }
+            ImageManifest next = serving.reforked(Instant.now(), pipes, pidInside, files, dumpMillis, madeFrom + ", " + jvm, memory);
             next.write(staging);
             image.commit(staging);
             committed = true;
@@ -77,16 +89,5 @@ public final class ReforkDump {
                 ImageDirectory.deleteRecursively(staging);
             }
         }
-    }
-
-    /** The PID a process has in its own (innermost) PID namespace: the last field of NSpid. */
-    static long pidInNamespace(long hostPid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(hostPid), "status"))) {
-            if (line.startsWith("NSpid:")) {
-                String[] fields = line.substring("NSpid:".length()).strip().split("\\s+");
-                return Long.parseLong(fields[fields.length - 1]);
-            }
-        }
-        throw new IOException("no NSpid line in /proc/" + hostPid + "/status (kernel older than 4.1?)");
     }
 }

@@ -18,14 +18,18 @@ public final class WorkerProcess {
     private final Process namespace;
     private final long startedNanos;
     private final Path restoreLog;
-    private volatile long hostPid = -1;
+    /** The PID the JVM has inside its namespace: the one CRIU restores, the dumped process's. */
+    private final long pidInImage;
+    /** The JVM, once the kernel has named it (see {@link #adopt}); null until then. */
+    private volatile HostProcess jvm;
 
-    WorkerProcess(int workerId, long generation, Process namespace, long startedNanos, Path restoreLog) {
+    WorkerProcess(int workerId, long generation, Process namespace, long startedNanos, Path restoreLog, long pidInImage) {
         this.workerId = workerId;
         this.generation = generation;
         this.namespace = namespace;
         this.startedNanos = startedNanos;
         this.restoreLog = restoreLog;
+        this.pidInImage = pidInImage;
     }
 
     public int workerId() {
@@ -65,28 +69,53 @@ public final class WorkerProcess {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
     }
 
-    /** The restored JVM: the child of criu, which is the child of unshare. */
-    public Optional<ProcessHandle> jvm() {
-        return namespace.toHandle().children().findFirst()
-                .flatMap(criu -> criu.children().findFirst());
+    /**
+     * Takes {@code pid}, which the kernel gave as the peer of a control connection that claims to be
+     * this worker, as this worker's JVM, if it is: a process of this worker's own PID namespace (a
+     * descendant of its unshare) with the PID the image's process had. Until a PID has been adopted,
+     * nothing signals, measures or dumps the JVM. A second adoption (a reforked worker reconnecting)
+     * must name the same process.
+     *
+     * @return why the PID is not this worker's JVM; empty when it was adopted
+     */
+    public Optional<String> adopt(long pid) {
+        Optional<HostProcess> candidate = HostProcess.of(pid);
+        if (candidate.isEmpty()) {
+            return Optional.of("pid " + pid + " does not exist");
+        }
+        HostProcess p = candidate.get();
+        if (!p.descendsFrom(namespace.pid())) {
+            return Optional.of("pid " + pid + " is not in worker " + workerId + "'s PID namespace");
+        }
+        try {
+            long inside = p.pidInNamespace();
+            if (inside != pidInImage) {
+                return Optional.of("pid " + pid + " is " + inside + " in its namespace, not the image's " + pidInImage);
+            }
+        } catch (IOException e) {
+            return Optional.of("cannot read pid " + pid + "'s namespace PID: " + e.getMessage());
+        }
+        HostProcess known = jvm;
+        if (known != null && !known.equals(p)) {
+            return Optional.of(p + " is not the " + known + " already known as worker " + workerId);
+        }
+        jvm = p;
+        return Optional.empty();
+    }
+
+    /** The JVM as the kernel named it, while it is alive; empty before adoption and after its exit. */
+    public Optional<HostProcess> jvm() {
+        HostProcess p = jvm;
+        return p != null && p.isAlive() ? Optional.of(p) : Optional.empty();
     }
 
     /**
-     * The JVM's PID on the host, remembered once seen so that it can still be logged after the exit.
-     * Mid-restore, criu's first child is one short-lived criu helper after another, then the task that
-     * becomes the JVM, still running criu's executable until its restore is done. Only a process whose
-     * executable is known and is not criu is remembered, or a worker would keep a PID that is not its own.
+     * The JVM's PID on the host, kept after its exit so that the last log lines can name it; -1 until
+     * the kernel has named it (see {@link #adopt}). For display and labels only: act through {@link #jvm()}.
      */
     public long hostPid() {
-        if (hostPid < 0) {
-            Optional<ProcessHandle> jvm = jvm();
-            boolean restored = jvm.flatMap(p -> p.info().command()).map(c -> !c.endsWith("/criu")).orElse(false);
-            if (!restored) {
-                return jvm.map(ProcessHandle::pid).orElse(-1L);
-            }
-            hostPid = jvm.get().pid();
-        }
-        return hostPid;
+        HostProcess p = jvm;
+        return p == null ? -1 : p.pid();
     }
 
     public boolean isAlive() {
@@ -98,7 +127,12 @@ public final class WorkerProcess {
      * {@link Process#destroy()} would also close our ends of the worker's pipes and lose its last words.
      */
     public void terminate() {
-        jvm().orElse(namespace.toHandle()).destroy();
+        Optional<ProcessHandle> target = jvm().flatMap(HostProcess::handle);
+        if (target.isPresent()) {
+            target.get().destroy();
+        } else {
+            kill(); // not adopted yet (still restoring) or already gone: nothing to drain
+        }
     }
 
     /** Ends the whole namespace at once: SIGKILL to unshare, which kills criu, namespace init. */
@@ -107,6 +141,7 @@ public final class WorkerProcess {
     }
 
     public String describe() {
-        return "worker=" + workerId + " gen=" + generation + " pid=" + hostPid();
+        long pid = hostPid();
+        return "worker=" + workerId + " gen=" + generation + " pid=" + (pid < 0 ? "?" : Long.toString(pid));
     }
 }

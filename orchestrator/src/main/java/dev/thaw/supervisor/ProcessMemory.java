@@ -11,6 +11,15 @@ import java.nio.file.Path;
 public record ProcessMemory(long rss, long pss, long shared, long privateBytes) {
     public static final ProcessMemory NONE = new ProcessMemory(0, 0, 0, 0);
 
+    /** The memory of {@code jvm}, or NONE when it is unknown or gone (also when it exited while being read). */
+    public static ProcessMemory of(java.util.Optional<dev.thaw.engine.HostProcess> jvm) {
+        if (jvm.isEmpty()) {
+            return NONE;
+        }
+        ProcessMemory m = of(jvm.get().pid());
+        return jvm.get().isAlive() ? m : NONE;
+    }
+
     public static ProcessMemory of(long pid) {
         if (pid <= 0) {
             return NONE;

@@ -157,7 +157,7 @@ public final class Supervisor {
             return;
         }
         if (m.type() == MessageType.HELLO && "worker".equals(peer.role())) {
-            workers.awaitingHello(peer.workerId()).ifPresent(w -> w.peer = peer);
+            acceptWorker(peer);
             return;
         }
         workers.byPeer(peer.connectionId()).ifPresent(w -> {
@@ -187,6 +187,26 @@ public final class Supervisor {
                 default -> { }
             }
         });
+    }
+
+    /**
+     * A worker's HELLO is believed only for the process the kernel says connected: it must be the JVM
+     * of a worker restoring (or reforking) in the slot it claims. That is how thaw learns the JVM's host
+     * PID; anyone else is refused and disconnected.
+     */
+    private void acceptWorker(Peer peer) {
+        String refused = "no worker of that slot is waiting to connect";
+        for (Worker w : workers.awaitingHello(peer.workerId())) {
+            java.util.Optional<String> why = w.process.adopt(peer.credentials().pid());
+            if (why.isEmpty()) {
+                w.peer = peer;
+                return;
+            }
+            refused = why.get();
+        }
+        log("refused a control connection claiming to be worker=" + peer.workerId() + " from pid "
+                + peer.credentials().pid() + ": " + refused);
+        peer.close();
     }
 
     private void recordHeartbeat(Worker w, Message m) {
@@ -221,7 +241,7 @@ public final class Supervisor {
         w.lastHeartbeatNanos = System.nanoTime();
         w.readyMillis = w.process.millisSinceStart();
         w.criuStats = RestoreStats.read(w.process.restoreLog().getParent());
-        w.memory = ProcessMemory.of(w.process.hostPid()); // thaw status shows it at once, not at the next sample
+        w.memory = ProcessMemory.of(w.process.jvm()); // thaw status shows it at once, not at the next sample
         bootFailures.remove(w.slot());
         String replacing = w.replaces == null ? "" : " (replacing pid " + w.replaces.process.hostPid() + ")";
         log(w.describe() + " ready in " + w.process.millisSinceStart() + " ms" + replacing);
@@ -311,7 +331,7 @@ public final class Supervisor {
         }
         nextMemorySampleNanos = System.nanoTime() + MEMORY_SAMPLE_NANOS;
         for (Worker w : workers.inState(WorkerState.READY)) {
-            w.memory = ProcessMemory.of(w.process.hostPid());
+            w.memory = ProcessMemory.of(w.process.jvm());
         }
     }
 

@@ -33,9 +33,10 @@ final class Workers {
      * The worker of a slot whose JVM is about to say HELLO: one being restored, or a reforked one that
      * closed its connection for the dump and reconnects after it.
      */
-    Optional<Worker> awaitingHello(int slot) {
+    /** The workers of {@code slot} without a control connection: restoring, or reforking (which reconnect). */
+    List<Worker> awaitingHello(int slot) {
         return all.stream().filter(w -> w.slot() == slot && w.peer == null
-                && (w.state == WorkerState.RESTORING || w.state == WorkerState.REFORKING)).findFirst();
+                && (w.state == WorkerState.RESTORING || w.state == WorkerState.REFORKING)).toList();
     }
 
     boolean slotFilled(int slot) {

@@ -73,11 +73,24 @@ final class ApiHandler extends Handler.Abstract {
                 .field("worker", worker.id())
                 .field("generation", worker.generation())
                 .field("pid", ProcessHandle.current().pid())
+                .field("pidNamespace", pidNamespace())
                 .field("afterRestoreCalls", restores.afterRestoreCalls())
                 .field("datasetBuilds", Catalogue.builds())
                 .field("datasetBuiltAt", catalogue.builtAt().toString())
                 .field("datasetItems", catalogue.size())
                 .field("restoredAt", worker.restoredAt()));
+    }
+
+    /**
+     * This process's PID namespace ("pid:[4026532...]"): one per worker. With the PID inside it, it tells a
+     * test on the host which host process answered (start times do not: CRIU restores into a time namespace).
+     */
+    private static String pidNamespace() {
+        try {
+            return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid")).toString();
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private Reply item(String id) {
