@@ -10,6 +10,7 @@ import dev.thaw.engine.Criu;
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.JdkInfo;
 import dev.thaw.engine.Progress;
+import dev.thaw.engine.RestoreMode;
 import dev.thaw.engine.Restorer;
 import dev.thaw.engine.ThawException;
 import java.io.IOException;
@@ -67,7 +68,7 @@ public final class Bench {
         ImageManifest manifest = checkpoint(settings.workDir().resolve("image"), settings.command());
         BenchResult.Image image = new BenchResult.Image(manifest.imageBytes(), manifest.dumpMillis(), manifest.coldStartMillis());
         Restorer restorer = new Restorer(criu, settings.workDir().resolve("image"), manifest,
-                Files.createDirectories(settings.workDir().resolve("restores")));
+                Files.createDirectories(settings.workDir().resolve("restores")), RestoreMode.choose("auto", criu).mode());
         List<Startup> startup;
         List<Memory> memory;
         BenchResult.Economy economy = null;

@@ -10,6 +10,7 @@ import dev.thaw.engine.ImageDirectory;
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.PageMerging;
 import dev.thaw.engine.Progress;
+import dev.thaw.engine.RestoreMode;
 import dev.thaw.engine.Restorer;
 import dev.thaw.engine.ThawException;
 import java.io.IOException;
@@ -118,7 +119,7 @@ final class EconomyBench {
                 return List.of();
             }
             Restorer generation2 = new Restorer(criu, dir, ImageManifest.read(dir),
-                    Files.createDirectories(settings.workDir().resolve("restores")));
+                    Files.createDirectories(settings.workDir().resolve("restores")), generation1.mode());
             List<Restorer> both = List.of(generation1, generation2);
             List<List<Long>> firstOk = List.of(new ArrayList<>(), new ArrayList<>());
             List<List<LoadGenerator.Window>> firstSecond = List.of(new ArrayList<>(), new ArrayList<>());
@@ -251,7 +252,8 @@ final class EconomyBench {
         command.add(1, flag);
         ImageManifest manifest = images.checkpoint(dir, command);
         progress.say("bench: image with " + flag + ": " + Bytes.human(manifest.imageBytes()));
-        return new Restorer(criu, dir, manifest, Files.createDirectories(settings.workDir().resolve("restores")));
+        return new Restorer(criu, dir, manifest, Files.createDirectories(settings.workDir().resolve("restores")),
+                RestoreMode.choose("auto", criu).mode());
     }
 
     private void stop(Jvms jvms) throws InterruptedException {

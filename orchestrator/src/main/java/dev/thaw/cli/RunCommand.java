@@ -9,6 +9,7 @@ import dev.thaw.engine.Criu;
 import dev.thaw.engine.ImageDirectory;
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.Privileges;
+import dev.thaw.engine.RestoreMode;
 import dev.thaw.engine.ThawException;
 import dev.thaw.metrics.EndpointSettings;
 import dev.thaw.metrics.MetricsEndpoint;
@@ -76,15 +77,18 @@ public final class RunCommand implements Callable<Integer> {
         ImageDirectory dir = new ImageDirectory(image);
         Criu criu = Criu.locate();
         Privileges.require("thaw run");
+        requirePeerCredentials();
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
         Path runDir = Files.createTempDirectory("thaw-run-");
         boolean clean = false;
         boolean restoring = false;
-        try (ImageSource images = ImageSource.open(dir, criu, runDir)) {
+        RestoreMode.Choice restoreMode = RestoreMode.choose(settings.restoreMode(), criu);
+        try (ImageSource images = ImageSource.open(dir, criu, runDir, restoreMode.mode())) {
             ImageManifest manifest = images.manifest();
             out.println("thaw: image " + dir.target() + ": generation " + manifest.generation() + ", "
                     + Bytes.human(manifest.imageBytes()) + ", " + manifest.jdk().vendor() + " " + manifest.jdk().version()
                     + ", made " + manifest.createdAt());
+            out.println("thaw: " + restoreMode.announcement());
             SystemTuning.apply(out, settings.ksm());
             PoolMetrics metrics = new PoolMetrics(manifest, endpoint.minReadyWorkers());
             Path socket = claimSocket(settings.socket());
@@ -144,6 +148,15 @@ public final class RunCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 // The JVM keeps some signals for itself (QUIT prints a thread dump unless -Xrs).
             }
+        }
+    }
+
+    /** Workers are known by the PID the kernel gives for their control connection: without it, none could be trusted. */
+    private static void requirePeerCredentials() {
+        try {
+            dev.thaw.control.PeerCredentials.requireSupported();
+        } catch (dev.thaw.control.PeerCredentials.UnavailableException e) {
+            throw ThawException.environment(e.getMessage());
         }
     }
 }

@@ -69,6 +69,12 @@ public final class RunSettingsSpec {
             "Let the kernel merge identical pages of the workers (PR_SET_MEMORY_MERGE), enabling KSM where permitted.",
             "Cuts memory per worker several times; costs ksmd CPU while it scans, and merged pages are copied again on write.",
             Parsers.bool());
+    public static final Setting<String> RESTORE_MODE = new Setting<>("restore-mode", "auto|map|copy", "auto",
+            "How a worker gets the image's memory: map it copy-on-write (needs thaw's CRIU patch, built by scripts/setup) or"
+                    + " copy it; auto maps when this CRIU can and says so once at start.",
+            "map makes a restore take milliseconds whatever the image's size, and workers share every page they have not"
+                    + " written; copy gives each worker its own copy (slower, more memory, shared only through --ksm).",
+            Parsers.oneOf("auto", "map", "copy"));
     public static final Setting<String> SOCKET = new Setting<>("socket", "PATH", "/run/thaw/thaw.sock",
             "Control socket of this pool, used by workers and by 'thaw status', 'thaw scale' and 'thaw reload'.",
             "Run several pools on one machine with one socket each.",
@@ -94,5 +100,5 @@ public final class RunSettingsSpec {
 
     public static final List<Setting<?>> ALL = List.of(WORKERS, TIMEOUT, GRACEFUL_TIMEOUT, READY_TIMEOUT, MAX_BOOT_FAILURES,
             MAX_REQUESTS, MAX_REQUESTS_JITTER, MAX_MEMORY, MEMORY_METRIC, MAX_UNAVAILABLE,
-            REFORK_AFTER, REFORK_MAX_UNAVAILABLE, HEARTBEAT, KSM, SOCKET, HTTP_ADDRESS, MIN_READY_WORKERS);
+            REFORK_AFTER, REFORK_MAX_UNAVAILABLE, HEARTBEAT, KSM, RESTORE_MODE, SOCKET, HTTP_ADDRESS, MIN_READY_WORKERS);
 }

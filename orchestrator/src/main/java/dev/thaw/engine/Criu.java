@@ -62,6 +62,13 @@ public record Criu(Path binary, String version) {
         return Privileges.criuUnprivileged() ? List.of("--unprivileged") : List.of();
     }
 
+    /** True when this CRIU has {@code feature} ({@code criu check --feature}; unknown features exit non-zero). */
+    public boolean supports(String feature) {
+        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "check", "--feature", feature));
+        cmd.addAll(modeOptions());
+        return ProcessResult.run(cmd, 30).exitCode() == 0;
+    }
+
     /** Runs {@code criu check}; empty when the kernel supports what CRIU needs, else CRIU's complaint. */
     public Optional<String> check() {
         List<String> cmd = new ArrayList<>(List.of(binary.toString(), "check"));

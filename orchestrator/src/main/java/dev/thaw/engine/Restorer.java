@@ -30,12 +30,18 @@ public final class Restorer {
     private final Path image;
     private final ImageManifest manifest;
     private final Path runDir;
+    private final RestoreMode mode;
 
-    public Restorer(Criu criu, Path image, ImageManifest manifest, Path runDir) {
+    public Restorer(Criu criu, Path image, ImageManifest manifest, Path runDir, RestoreMode mode) {
         this.criu = criu;
         this.image = image;
         this.manifest = manifest;
         this.runDir = runDir;
+        this.mode = mode;
+    }
+
+    public RestoreMode mode() {
+        return mode;
     }
 
     public ImageManifest manifest() {
@@ -55,7 +61,8 @@ public final class Restorer {
         String prefix = "worker=" + identity.workerId() + " | ";
         OutputPump.start(process.getInputStream(), prefix, output);
         OutputPump.start(process.getErrorStream(), prefix, output);
-        WorkerProcess worker = new WorkerProcess(identity.workerId(), identity.generation(), process, started, workDir.resolve("restore.log"));
+        WorkerProcess worker = new WorkerProcess(identity.workerId(), identity.generation(), process, started,
+                workDir.resolve("restore.log"), manifest.leaderPid());
         // The identity waits in the pipe until the restored JVM returns from its read of stdin.
         worker.writeLine(identity.toMessage().encode());
         return worker;
@@ -71,6 +78,7 @@ public final class Restorer {
                 "-D", image.resolve(ImageManifest.CRIU_DIR).toString(),
                 "-W", workDir.toString(), "-o", "restore.log", "-v2"));
         cmd.addAll(criu.modeOptions());
+        cmd.addAll(mode.criuOptions());
         addInheritFd(cmd, 0, pipes.stdin());
         addInheritFd(cmd, 1, pipes.stdout());
         addInheritFd(cmd, 2, pipes.stderr());

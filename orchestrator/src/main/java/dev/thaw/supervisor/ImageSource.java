@@ -5,6 +5,7 @@ import dev.thaw.engine.ImageDirectory;
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.PinnedImage;
 import dev.thaw.engine.ReforkDump;
+import dev.thaw.engine.RestoreMode;
 import dev.thaw.engine.Restorer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,19 +25,21 @@ public final class ImageSource implements AutoCloseable {
     private final Path runDir;
     private PinnedImage current;
     private Restorer restorer;
+    private final RestoreMode mode;
     private final List<PinnedImage> retired = new ArrayList<>();
 
-    private ImageSource(ImageDirectory directory, Criu criu, Path runDir, PinnedImage first) {
+    private ImageSource(ImageDirectory directory, Criu criu, Path runDir, RestoreMode mode, PinnedImage first) {
         this.directory = directory;
         this.criu = criu;
         this.runDir = runDir;
+        this.mode = mode;
         use(first);
     }
 
     /** Pins and verifies the image in {@code directory}; fails with a clear error when it is unusable. */
-    public static ImageSource open(ImageDirectory directory, Criu criu, Path runDir) throws IOException {
+    public static ImageSource open(ImageDirectory directory, Criu criu, Path runDir, RestoreMode mode) throws IOException {
         PinnedImage.removeStale(directory);
-        return new ImageSource(directory, criu, runDir, PinnedImage.pin(directory));
+        return new ImageSource(directory, criu, runDir, mode, PinnedImage.pin(directory));
     }
 
     public ImageManifest manifest() {
@@ -94,7 +97,7 @@ public final class ImageSource implements AutoCloseable {
 
     private void use(PinnedImage pin) {
         current = pin;
-        restorer = new Restorer(criu, pin.dir(), pin.manifest(), runDir);
+        restorer = new Restorer(criu, pin.dir(), pin.manifest(), runDir, mode);
     }
 
     private static void closeQuietly(PinnedImage pin) {
