@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Tests thaw's CRIU patch series (criu/patches) on this machine: builds the C test program, dumps it,
+# restores it with --mmap-page-image in its own PID namespace and checks memory contents, private
+# writes, MADV_DONTNEED, malloc/thread churn, image deletion, /proc/PID/smaps, stats-restore, and a
+# dump of a mapped process (refork) restored with its parent image deleted.
+#
+#   sudo criu/test/run.sh          the tests (about 30 s)
+#   sudo criu/test/run.sh bench    restore time of ~500 MiB of touched memory, copy vs map
+#
+# CRIU=/path/to/criu selects the binary (default: criu on PATH). Needs root.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+CRIU=${CRIU:-criu}
+MODE=${1:-test}
+T=$(mktemp -d /var/tmp/thaw-criu-test.XXXXXX)
+FAILS=0
+TAILS=()
+UNSHARES=()
+
+log() { printf '%s\n' "$*"; }
+pass() { log "PASS $*"; }
+fail() { log "FAIL $*"; FAILS=$((FAILS + 1)); }
+
+cleanup() {
+  for p in "${UNSHARES[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  for p in "${TAILS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "${KEEP:-0}" = 1 ] || [ $FAILS != 0 ]; then log "kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+
+# stats-restore / stats-dump: an image header (two u32 magics), a u32 length, a StatsEntry.
+# Prints "field=value" for the numeric fields of the restore (2) or dump (1) entry.
+stats() {
+  python3 - "$1" <<'EOF'
+import struct, sys
+data = open(sys.argv[1], 'rb').read()
+size, = struct.unpack_from('<I', data, 8)
+msg = data[12:12 + size]
+def varint(b, i):
+    v = s = 0
+    while True:
+        c = b[i]; i += 1; v |= (c & 0x7f) << s; s += 7
+        if not c & 0x80: return v, i
+def fields(b):
+    i, out = 0, {}
+    while i < len(b):
+        key, i = varint(b, i)
+        if key & 7 == 0:
+            out[key >> 3], i = varint(b, i)
+        elif key & 7 == 2:
+            n, i = varint(b, i); out[key >> 3] = b[i:i + n]; i += n
+        else: raise SystemExit('unexpected wire type')
+    return out
+top = fields(msg)
+inner = fields(top.get(2) or top.get(1))
+print(' '.join('%d=%d' % kv for kv in sorted(inner.items())))
+EOF
+}
+stat_field() { stats "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+# A process under test reads commands from a pipe fed by `tail -f` of a command file.
+# cmd NAME "verb args" OUTFILE -> prints the answer (waits up to 60 s).
+cmd() {
+  local name=$1 line=$2 out=$3 i
+  rm -f "$out"
+  echo "$line $out" >> "$T/cmd.$name"
+  for i in $(seq 600); do [ -f "$out" ] && { cat "$out"; return 0; }; sleep 0.1; done
+  echo "TIMEOUT"
+}
+
+feed() {  # feed NAME: fifo fed from cmd.NAME, prints the fifo path
+  : > "$T/cmd.$1"; mkfifo "$T/fifo.$1"
+  tail -s 0.02 -n +1 -f "$T/cmd.$1" > "$T/fifo.$1" &
+  TAILS+=($!)
+}
+
+start_prog() {  # start_prog NAME MIB: the original process, session leader, stdin a pipe
+  local name=$1 mib=$2 i
+  feed "$name"
+  cat "$T/fifo.$name" | setsid "$T/prog" "$mib" "$T/ready.$name" > /dev/null 2>&1 &
+  PROG_PID=$!
+  for i in $(seq 600); do [ -f "$T/ready.$name" ] && break; sleep 0.1; done
+  [ -f "$T/ready.$name" ] || { fail "test program did not start"; exit 1; }
+  PIPE=$(readlink "/proc/$PROG_PID/fd/0")
+}
+
+dump() {  # dump PID DIR [opts]
+  local pid=$1 dir=$2; shift 2
+  mkdir -p "$dir"
+  "$CRIU" dump -t "$pid" -D "$dir" -o dump.log -v4 "$@" || { fail "dump of $pid into $dir (see $dir/dump.log)"; return 1; }
+  sync  # else smaps counts the image's page cache, not yet written back, as Private_Dirty
+}
+
+restore() {  # restore NAME IMGDIR [criu opts]: restored in its own PID namespace, stdin from cmd.NAME
+  local name=$1 img=$2 i; shift 2
+  feed "$name"
+  mkdir -p "$T/work.$name"
+  unshare -p -m -f --mount-proc "$CRIU" restore -D "$img" -W "$T/work.$name" -o restore.log -v4 \
+    --inherit-fd "fd[0]:$PIPE" "$@" < <(cat "$T/fifo.$name") > /dev/null 2>&1 &
+  UNSHARES+=($!)
+  eval "UNSHARE_$name=$!"
+  for i in $(seq 300); do [ -f "$T/work.$name/stats-restore" ] && break; sleep 0.05; done
+  [ -f "$T/work.$name/stats-restore" ] || { fail "restore $name from $img (see $T/work.$name/restore.log)"; return 1; }
+}
+
+host_pid() {  # host PID of the restored task NAME (unshare -> criu -> task)
+  local u; u=$(eval echo "\$UNSHARE_$1")
+  pgrep -P "$(pgrep -x -P "$u" criu)"
+}
+
+expect() {  # expect WHAT WANT GOT
+  if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: want '$2', got '$3'"; fi
+}
+
+cc -O2 -Wall -pthread -o "$T/prog" "$HERE/mmap-page-image.c"
+log "criu: $(command -v "$CRIU") ($("$CRIU" --version | tr '\n' ' '))"
+
+if [ "$MODE" = bench ]; then
+  MIB=${MIB:-500}; RUNS=${RUNS:-3}
+  start_prog orig "$MIB"
+  dump "$PROG_PID" "$T/img"
+  log "image: $(du -sm "$T/img" | cut -f1) MiB; restore_time (criu stats-restore), $RUNS runs each, interleaved:"
+  for r in $(seq "$RUNS"); do
+    for mode in copy map; do
+      n=$mode$r; opt=(); [ $mode = map ] && opt=(--mmap-page-image)
+      sync; restore "$n" "$T/img" "${opt[@]}"
+      rt=$(stat_field "$T/work.$n/stats-restore" 4)
+      v=$(cmd "$n" "verify" "$T/out.$n.v")
+      ta=$(cmd "$n" "touchall" "$T/out.$n.t")
+      log "  $mode run $r: restore_time $((rt / 1000)) ms, then reading every page ${ta#ok } ms ($v; $(stats "$T/work.$n/stats-restore"))"
+      echo exit >> "$T/cmd.$n"; wait "$(eval echo "\$UNSHARE_$n")" 2>/dev/null || true
+    done
+  done
+  exit 0
+fi
+
+# 1. Feature detection
+if "$CRIU" check --feature mmap-page-image > /dev/null 2>&1; then pass "criu check --feature mmap-page-image"; else fail "criu check --feature mmap-page-image"; fi
+if "$CRIU" --version | grep -qx 'thaw-patches: .*mmap-page-image.*'; then pass "criu --version names the patches"; else fail "criu --version lacks 'thaw-patches:'"; fi
+
+# 2. The original, dumped
+start_prog orig 64
+dump "$PROG_PID" "$T/img"
+SUM0=$(cat "$T"/img/pages-*.img | sha256sum)
+
+# 3. Restore mapped: contents, protections, maps, stats
+restore A "$T/img" --mmap-page-image
+expect "A (mapped) memory identical after restore" ok "$(cmd A verify "$T/out.A.1")"
+cmd A maps "$T/maps.A" > /dev/null
+read -r _ BIG < "$T/maps.A"
+NMAPPED=$(grep -c 'pages-[0-9]*\.img' "$T/maps.A" || true)
+BIGLINE=$(grep -m1 "^${BIG%-*}-" "$T/maps.A" || true)
+if [[ "$BIGLINE" == *pages-*.img* ]]; then pass "smaps: big area is a mapping of the pages image ($NMAPPED mappings of pages-*.img in all)"; else fail "smaps: big area is '$BIGLINE'"; fi
+awk -v s="${BIG%-*}" '$1 ~ "^"s"-" {p=1} p && /^(Rss|Pss|Private_Dirty|Shared_Clean|Private_Clean|Anonymous):/ {print "    " $0} p && /^VmFlags/ {exit}' "$T/maps.A"
+SA=$(stats "$T/work.A/stats-restore"); log "  stats-restore A: $SA"
+MAPPED=$(stat_field "$T/work.A/stats-restore" 6); RESTORED=$(stat_field "$T/work.A/stats-restore" 5)
+if [ "${MAPPED:-0}" -ge 16384 ] && [ "$RESTORED" -ge "$MAPPED" ]; then pass "stats: pages_mapped (6) = $MAPPED of pages_restored (5) = $RESTORED"; else fail "stats: pages_mapped '$MAPPED' pages_restored '$RESTORED'"; fi
+
+# 4. Private writes: two restores of one image see only their own writes; the image is unchanged
+restore B "$T/img" --mmap-page-image
+cmd A "write 0xAAAA0000" "$T/out.A.w" > /dev/null
+cmd B "write 0xBBBB0000" "$T/out.B.w" > /dev/null
+expect "A sees only its own writes" ok "$(cmd A verify "$T/out.A.2")"
+expect "B sees only its own writes" ok "$(cmd B verify "$T/out.B.2")"
+expect "image files unchanged by the restored processes' writes" "$SUM0" "$(cat "$T"/img/pages-*.img | sha256sum)"
+
+# 5. MADV_DONTNEED: mapped memory shows the image's contents again, copied memory zeros
+expect "MADV_DONTNEED on mapped memory reads back the image's page (known difference)" pattern "$(cmd A dontneed "$T/out.A.d")"
+restore C "$T/img"
+expect "C (copied, stock behaviour) memory identical" ok "$(cmd C verify "$T/out.C.1")"
+expect "MADV_DONTNEED on copied memory reads back zeros" zero "$(cmd C dontneed "$T/out.C.d")"
+expect "C stats have no pages_mapped" "" "$(stat_field "$T/work.C/stats-restore" 6)"
+
+# 6. malloc/free churn, malloc_trim, calloc zeroing, new threads
+expect "A: malloc/calloc/free churn, malloc_trim, 24 new threads, then verify" ok "$(cmd A churn "$T/out.A.c")"
+
+# 7. Image directory deleted or replaced while the restored process runs
+cp -a "$T/img" "$T/img-del"
+restore D "$T/img-del" --mmap-page-image
+rm -rf "$T/img-del"; sync; echo 1 > /proc/sys/vm/drop_caches
+expect "D: image directory deleted (and page cache dropped), memory intact" ok "$(cmd D verify "$T/out.D.1")"
+expect "D: churn after deletion" ok "$(cmd D churn "$T/out.D.c")"
+cp -a "$T/img" "$T/img-rep"
+restore E "$T/img-rep" --mmap-page-image
+mv "$T/img-rep" "$T/img-rep.old"; mkdir "$T/img-rep"
+for f in "$T"/img-rep.old/pages-*.img; do head -c "$(stat -c %s "$f")" /dev/urandom > "$T/img-rep/$(basename "$f")"; done
+rm -rf "$T/img-rep.old"
+expect "E: image directory renamed away, replaced by other files, deleted; memory intact" ok "$(cmd E verify "$T/out.E.1")"
+
+# 8. The hazard: truncating (or writing) an image file in place shows in untouched mapped pages
+cp -a "$T/img" "$T/img-trunc"
+restore F "$T/img-trunc" --mmap-page-image
+truncate -s 0 "$T"/img-trunc/pages-*.img
+R=$(cmd F verify "$T/out.F.1")
+if [ "$R" = TIMEOUT ] && ! kill -0 "$UNSHARE_F" 2>/dev/null; then
+  pass "F: truncating the image in place kills the mapped process (SIGBUS), as documented"
+else fail "F after truncation: '$R'"; fi
+
+# 9. Refork: dump the mapped process A (after its own writes) while it runs, delete the parent
+# image, restore the new image (mapped and copied) and check memory (A's writes included).
+APID=$(host_pid A)
+if nsenter -t "$APID" -p -m "$CRIU" dump -t "$(awk '/^NSpid/ {print $NF}' "/proc/$APID/status")" \
+     -D "$T/img2" -o dump.log -v4 --leave-running 2>/dev/null || { mkdir -p "$T/img2"; false; }; then
+  expect "A still runs after the refork dump" ok "$(cmd A verify "$T/out.A.3")"
+  for n in A B; do echo exit >> "$T/cmd.$n"; done; sleep 0.3
+  SUM2=$(cat "$T"/img2/pages-*.img | sha256sum)
+  rm -rf "$T/img"
+  restore G "$T/img2" --mmap-page-image
+  R=$(cmd G verify "$T/out.G.1")
+  expect "G (mapped, from the refork image, parent image deleted) has A's memory" ok "$R"
+  restore H "$T/img2"
+  expect "H (copied, from the refork image) has A's memory" ok "$(cmd H verify "$T/out.H.1")"
+  expect "refork image unchanged by G and H" "$SUM2" "$(cat "$T"/img2/pages-*.img | sha256sum)"
+  G2=$(stats "$T/work.G/stats-restore"); log "  stats-restore G: $G2"
+else
+  fail "refork dump of mapped A (see $T/img2/dump.log)"
+fi
+
+for f in "$T"/cmd.*; do echo exit >> "$f"; done
+sleep 0.5
+if [ $FAILS = 0 ]; then log "all tests passed"; else log "$FAILS test(s) failed"; exit 1; fi
