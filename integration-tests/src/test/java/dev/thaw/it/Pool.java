@@ -27,9 +27,15 @@ final class Pool implements AutoCloseable {
     }
 
     static Pool start(Path work, Path image, Path socket, String... settings) throws Exception {
+        return startUnder(List.of(), Map.of(), work, image, socket, settings);
+    }
+
+    /** thaw run started through {@code wrapper} (setsid: its own process group, as a shell job or a systemd unit is). */
+    static Pool startUnder(List<String> wrapper, Map<String, String> env, Path work, Path image, Path socket, String... settings)
+            throws Exception {
         List<String> args = new ArrayList<>(List.of("run", "--image", image.toString(), "--socket", socket.toString()));
         args.addAll(List.of(settings));
-        return new Pool(work, socket, ThawProcess.start(work, Map.of(), args.toArray(String[]::new)));
+        return new Pool(work, socket, ThawProcess.startUnder(wrapper, work, env, args.toArray(String[]::new)));
     }
 
     ThawProcess thaw() {

@@ -148,6 +148,27 @@ class SupervisorTest {
         }
     }
 
+    /**
+     * Ctrl-C in a shell, timeout, systemd's KillMode=control-group and kill -- -PGID signal thaw's whole
+     * process group: only thaw may get it, or every worker dies at once and the roll has nothing to roll.
+     */
+    @Test
+    void HUP_to_thaws_process_group_rolls_the_workers_instead_of_killing_them() throws Exception {
+        pool = Pool.startUnder(List.of("setsid"), Map.of(), work, image, socket, "--workers", "2");
+        pool.thaw().awaitLine("all 2 workers ready", Duration.ofSeconds(60));
+        Set<Long> before = awaitReady(2, Set.of(), REPLACEMENT_BOUND);
+        long group = pool.thaw().process().pid(); // setsid made thaw the leader of its own group
+        try (Load load = new Load(port, "/items/7", 2, Duration.ofSeconds(60))) {
+            Thread.sleep(500);
+            assertEquals(0, new ProcessBuilder("kill", "-HUP", "--", "-" + group).start().waitFor());
+            pool.thaw().awaitLine("received SIGHUP: rolling restart of 2 workers", Duration.ofSeconds(10));
+            awaitReady(2, before, Duration.ofSeconds(30));
+            load.close();
+            assertEquals(0, load.failed(), load.report());
+        }
+        assertEquals(0, pool.thaw().count("exited unexpectedly"), pool.thaw().output());
+    }
+
     @Test
     void a_request_hung_past_the_timeout_gets_its_worker_replaced_while_the_other_keeps_serving() throws Exception {
         startPool("--workers", "2", "--timeout", "3", "--graceful-timeout", "2");

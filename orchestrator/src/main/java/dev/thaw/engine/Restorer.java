@@ -14,7 +14,7 @@ import java.util.function.Consumer;
  *
  * <pre>
  *   orchestrator
- *    └─ setpriv --pdeathsig KILL unshare --pid --mount --fork --mount-proc --kill-child
+ *    └─ setsid setpriv --pdeathsig KILL unshare --pid --mount --fork --mount-proc --kill-child
  *                                   (host side; killing it ends the namespace, and it is killed
  *                                    when the orchestrator dies, so no worker outlives its arbiter)
  *        └─ criu restore            (PID 1 of the namespace, waits for the worker)
@@ -72,7 +72,10 @@ public final class Restorer {
         ImageManifest.PipeInodes pipes = manifest.pipes();
         // The parent-death signal fires when the thread that started the restore ends: restores are
         // started by the supervisor loop's thread, which lives as long as the pool.
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--",
+        // setsid: the worker's helpers leave thaw's session and process group, so a signal to the group
+        // (Ctrl-C in a shell, timeout, systemd's KillMode=control-group, kill -- -PGID) reaches thaw, which
+        // decides, and never kills every worker at once behind its back.
+        List<String> cmd = new ArrayList<>(List.of("setsid", "setpriv", "--pdeathsig", "KILL", "--",
                 "unshare", "--pid", "--mount", "--fork", "--mount-proc",
                 "--kill-child=SIGKILL", criu.binary().toString(), "restore",
                 "-D", image.resolve(ImageManifest.CRIU_DIR).toString(),

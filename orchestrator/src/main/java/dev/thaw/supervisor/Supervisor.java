@@ -150,8 +150,17 @@ public final class Supervisor {
         if (!(e instanceof ControlEvent.Received r)) {
             return;
         }
-        Peer peer = r.peer();
-        Message m = r.message();
+        try {
+            handleMessage(r.peer(), r.message());
+        } catch (RuntimeException malformed) {
+            // A worker's bad line (a number that is not one) costs it its connection, never the supervisor.
+            log("closing the control connection of " + r.peer().role() + " " + r.peer().workerId() + " (pid "
+                    + r.peer().credentials().pid() + "): malformed " + r.message().type() + ": " + malformed.getMessage());
+            r.peer().close();
+        }
+    }
+
+    private void handleMessage(Peer peer, Message m) {
         if ("cli".equals(peer.role())) {
             answerCli(peer, m);
             return;
