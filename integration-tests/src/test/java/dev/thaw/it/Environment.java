@@ -41,6 +41,22 @@ final class Environment {
         Assumptions.abort(problem + " (set THAW_REQUIRE_CRIU=1 to make this a failure)");
     }
 
+    /**
+     * Skips (or, in CI, fails) the calling test unless CRIU has thaw's mmap-page-image patch, which
+     * scripts/setup builds: a CI machine set up by it must restore by mapping.
+     */
+    static void requireMappingCriu() {
+        requireCriu();
+        if (Criu.locate().supports(dev.thaw.engine.RestoreMode.FEATURE)) {
+            return;
+        }
+        String problem = "CRIU at " + Criu.locate().binary() + " has no " + dev.thaw.engine.RestoreMode.FEATURE + " (run scripts/setup)";
+        if (required()) {
+            fail("THAW_REQUIRE_CRIU=1 but " + problem);
+        }
+        Assumptions.abort(problem);
+    }
+
     private static String criuProblem() {
         try {
             Criu criu = Criu.locate();
