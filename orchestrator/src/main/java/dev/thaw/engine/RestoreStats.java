@@ -16,9 +16,10 @@ import java.util.Optional;
  * <p>The file is a CRIU image: two magic numbers, then one entry, a 32-bit length and a protobuf
  * {@code stats_entry} whose field 2 is a {@code restore_stats_entry} (criu/images/stats.proto:
  * pages_compared = 1, pages_skipped_cow = 2, forking_time = 3, restore_time = 4 in microseconds,
- * pages_restored = 5). Read by hand: four varints do not justify a protobuf runtime.
+ * pages_restored = 5, and thaw's patch's pages_mapped = 6: of pages_restored, those mapped from the image
+ * instead of copied, see criu/README.md). Read by hand: a few varints do not justify a protobuf runtime.
  */
-public record RestoreStats(long restoreMicros, long pagesRestored) {
+public record RestoreStats(long restoreMicros, long pagesRestored, long pagesMapped) {
     public static final String FILE_NAME = "stats-restore";
     private static final int PAGE_SIZE = 4096;
 
@@ -51,6 +52,7 @@ public record RestoreStats(long restoreMicros, long pagesRestored) {
     private static RestoreStats restoreEntry(ByteBuffer in) {
         long restoreMicros = 0;
         long pages = 0;
+        long mapped = 0;
         while (in.hasRemaining()) {
             long key = varint(in);
             if ((key & 7) != 0) {
@@ -62,9 +64,11 @@ public record RestoreStats(long restoreMicros, long pagesRestored) {
                 restoreMicros = value;
             } else if (key >>> 3 == 5) {
                 pages = value;
+            } else if (key >>> 3 == 6) {
+                mapped = value;
             }
         }
-        return new RestoreStats(restoreMicros, pages);
+        return new RestoreStats(restoreMicros, pages, mapped);
     }
 
     private static void skip(ByteBuffer in, long key) {
@@ -95,5 +99,15 @@ public record RestoreStats(long restoreMicros, long pagesRestored) {
 
     public long bytesRestored() {
         return pagesRestored * PAGE_SIZE;
+    }
+
+    /** Memory mapped copy-on-write from the image (--restore-mode map): shared until written. */
+    public long bytesMapped() {
+        return pagesMapped * PAGE_SIZE;
+    }
+
+    /** Memory copied from the image into the worker's own pages. */
+    public long bytesCopied() {
+        return (pagesRestored - pagesMapped) * PAGE_SIZE;
     }
 }

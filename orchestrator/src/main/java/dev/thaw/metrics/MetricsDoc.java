@@ -114,7 +114,7 @@ public final class MetricsDoc {
         metrics.reforkStarted(w, 2);
         metrics.reforkFinished(false);
         metrics.poolChanged(new PoolStatus(1, "leader", 0, 1, false, List.of(new PoolStatus.WorkerStatus(0, pid, 1, "ready", 1, 1, 0,
-                4096, 4096, 4096, 4096, 0, 200, 100, 4096, 10))));
+                4096, 4096, 4096, 4096, 0, 200, 100, 4096, 10, 4096, 0, 4096))));
         return metrics;
     }
 }

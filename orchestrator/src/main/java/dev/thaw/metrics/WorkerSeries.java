@@ -32,7 +32,8 @@ import java.util.function.Supplier;
 final class WorkerSeries implements MultiCollector {
     static final List<String> LABELS = List.of("worker", "generation", "pid");
     static final List<String> NAMES = List.of("thaw_worker_rss_bytes", "thaw_worker_pss_bytes", "thaw_worker_shared_bytes",
-            "thaw_worker_private_bytes", "thaw_worker_ksm_merging_bytes", "thaw_worker_ksm_profit_bytes", "thaw_worker_requests",
+            "thaw_worker_private_bytes", "thaw_worker_anonymous_bytes", "thaw_worker_restore_mapped_bytes",
+            "thaw_worker_restore_copied_bytes", "thaw_worker_ksm_merging_bytes", "thaw_worker_ksm_profit_bytes", "thaw_worker_requests",
             "thaw_worker_requests_in_flight", "thaw_worker_request_duration_seconds", "thaw_worker_heap_used_bytes",
             "thaw_worker_heap_committed_bytes", "thaw_worker_gc_pause_seconds", "thaw_worker_gc_pauses");
 
@@ -74,6 +75,13 @@ final class WorkerSeries implements MultiCollector {
                 rows, r -> memory(r.status().sharedBytes())));
         out.add(gauge("thaw_worker_private_bytes", "Resident pages only this worker uses (smaps_rollup Private_Clean + Private_Dirty).",
                 rows, r -> memory(r.status().privateBytes())));
+        out.add(gauge("thaw_worker_anonymous_bytes", "Anonymous pages of the worker (smaps_rollup Anonymous): with --restore-mode map, what it"
+                        + " wrote since its restore (copy-on-write) plus what it allocated; with copy, the whole copy too.",
+                rows, r -> memory(r.status().anonymousBytes())));
+        out.add(gauge("thaw_worker_restore_mapped_bytes", "Memory the worker's restore mapped copy-on-write from the image (--restore-mode map).",
+                rows, r -> OptionalLong.of(r.status().mappedBytes())));
+        out.add(gauge("thaw_worker_restore_copied_bytes", "Memory the worker's restore copied from the image into its own pages.",
+                rows, r -> OptionalLong.of(r.status().copiedBytes())));
         out.add(gauge("thaw_worker_ksm_merging_bytes", "The worker's pages merged by KSM with identical pages (/proc/PID/ksm_stat ksm_merging_pages); absent without ksm_stat.",
                 rows, r -> r.ksm().map(k -> OptionalLong.of(k.mergingPages() * PageMerging.PAGE_SIZE)).orElse(OptionalLong.empty())));
         out.add(gauge("thaw_worker_ksm_profit_bytes", "Memory KSM saves on this worker, net of its bookkeeping (/proc/PID/ksm_stat ksm_process_profit); absent without ksm_stat.",

@@ -15,7 +15,8 @@ public record PoolStatus(long imageGeneration, String imageMadeFrom, int reforks
 
     public record WorkerStatus(int worker, long pid, long generation, String state, long ageSeconds, long requests,
                                int inFlight, long rssBytes, long pssBytes, long sharedBytes, long privateBytes, int restarts,
-                               long readyMillis, long criuRestoreMillis, long restoredBytes, long afterRestoreMillis) {
+                               long readyMillis, long criuRestoreMillis, long restoredBytes, long afterRestoreMillis,
+                               long mappedBytes, long copiedBytes, long anonymousBytes) {
     }
 
     static PoolStatus of(long generation, String madeFrom, int reforks, int target, boolean rolling, List<Worker> workers, Map<Integer, Integer> restarts) {
@@ -26,7 +27,8 @@ public record PoolStatus(long imageGeneration, String imageMadeFrom, int reforks
                         Duration.between(w.startedAt, now).toSeconds(), w.requests, w.inFlight, w.memory.rss(), w.memory.pss(),
                         w.memory.shared(), w.memory.privateBytes(), restarts.getOrDefault(w.slot(), 0), w.readyMillis,
                         w.criuStats.map(c -> c.restoreMillis()).orElse(0L), w.criuStats.map(c -> c.bytesRestored()).orElse(0L),
-                        w.afterRestoreMillis))
+                        w.afterRestoreMillis, w.criuStats.map(c -> c.bytesMapped()).orElse(0L),
+                        w.criuStats.map(c -> c.bytesCopied()).orElse(0L), w.memory.anonymous()))
                 .toList();
         return new PoolStatus(generation, madeFrom, reforks, target, rolling, rows);
     }

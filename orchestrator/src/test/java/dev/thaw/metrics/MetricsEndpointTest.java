@@ -47,7 +47,7 @@ class MetricsEndpointTest {
     private static PoolStatus pool(String... states) {
         List<PoolStatus.WorkerStatus> workers = new java.util.ArrayList<>();
         for (int i = 0; i < states.length; i++) {
-            workers.add(new PoolStatus.WorkerStatus(i, 1000 + i, 1, states[i], 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+            workers.add(new PoolStatus.WorkerStatus(i, 1000 + i, 1, states[i], 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
         }
         return new PoolStatus(1, "leader", 0, states.length, false, workers);
     }

@@ -23,7 +23,7 @@ class PoolMetricsTest {
     private final PoolMetrics metrics = new PoolMetrics(IMAGE, 2);
 
     private static PoolStatus.WorkerStatus worker(int slot, long pid, String state) {
-        return new PoolStatus.WorkerStatus(slot, pid, 3, state, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        return new PoolStatus.WorkerStatus(slot, pid, 3, state, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     @Test
