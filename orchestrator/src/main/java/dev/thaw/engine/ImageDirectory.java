@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -72,6 +73,7 @@ public final class ImageDirectory {
         if (!Files.isRegularFile(staging.resolve(ImageManifest.FILE_NAME))) {
             throw new IllegalStateException("commit before the manifest was written");
         }
+        seal(staging);
         if (!Files.exists(target)) {
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             return;
@@ -85,6 +87,30 @@ public final class ImageDirectory {
         Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         deleteRecursively(old);
+    }
+
+    /**
+     * Makes a finished image private and read-only: directories 0700, files 0400. The image holds the
+     * whole heap (passwords, keys, tokens), and mapped workers (--restore-mode map) see any in-place
+     * write or truncation of its page files in pages they have not written yet: an image is never
+     * modified once written, only replaced by rename.
+     */
+    static void seal(Path image) throws IOException {
+        Files.walkFileTree(image, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (attrs.isRegularFile()) {
+                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 
     public void verifyExists() {

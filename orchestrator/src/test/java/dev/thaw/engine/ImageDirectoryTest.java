@@ -52,6 +52,18 @@ class ImageDirectoryTest {
     }
 
     @Test
+    void a_committed_image_is_private_and_read_only() throws Exception {
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "new"));
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("img"))));
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("img/criu"))));
+        assertEquals("r--------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("img/criu/pages-1.img"))));
+    }
+
+    @Test
     void an_existing_image_is_refused_without_force() {
         ImageDirectory image = new ImageDirectory(dir);
         ThawException e = assertThrows(ThawException.class, () -> image.checkWritable(false));
