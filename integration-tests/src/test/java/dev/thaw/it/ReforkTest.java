@@ -128,6 +128,19 @@ class ReforkTest {
             assertEquals(2, who.path("afterRestoreCalls").asInt(), who.toString());
             assertEquals(1, who.path("datasetBuilds").asInt(), "the dataset was built once, by the leader: " + who);
         }
+
+        // Generation 2 stands alone: the pool's pins of generation 1, whose page files its mapped workers
+        // (--restore-mode map, the default where CRIU can) were made from, go with the pool.
+        pool.signal("TERM");
+        pool.thaw().process().onExit().get(90, java.util.concurrent.TimeUnit.SECONDS);
+        pool.close();
+        pool = null;
+        try (var siblings = Files.list(work)) {
+            assertEquals(List.of(), siblings.filter(p -> p.getFileName().toString().startsWith(".served.pin-")).toList());
+        }
+        pool = Pool.start(work, served, socket, "--workers", "1");
+        pool.thaw().awaitLine("all 1 workers ready", Duration.ofSeconds(60));
+        assertEquals(generation + 1, whoamiOfEveryWorker(1).values().iterator().next().path("generation").asLong());
     }
 
     @Test
