@@ -138,6 +138,7 @@ fi
 
 # 1. Feature detection
 if "$CRIU" check --feature mmap-page-image > /dev/null 2>&1; then pass "criu check --feature mmap-page-image"; else fail "criu check --feature mmap-page-image"; fi
+if "$CRIU" check --feature dump-mapped-page-images > /dev/null 2>&1; then pass "criu check --feature dump-mapped-page-images"; else fail "criu check --feature dump-mapped-page-images"; fi
 if "$CRIU" --version | grep -qx 'thaw-patches: .*mmap-page-image.*'; then pass "criu --version names the patches"; else fail "criu --version lacks 'thaw-patches:'"; fi
 
 # 2. The original, dumped
@@ -201,11 +202,18 @@ else fail "F after truncation: '$R'"; fi
 # 9. Refork: dump the mapped process A (after its own writes) while it runs, delete the parent
 # image, restore the new image (mapped and copied) and check memory (A's writes included).
 APID=$(host_pid A)
+PIPE=$(readlink "/proc/$APID/fd/0")  # A's stdin, which the refork image records
+mkdir -p "$T/img2"
 if nsenter -t "$APID" -p -m "$CRIU" dump -t "$(awk '/^NSpid/ {print $NF}' "/proc/$APID/status")" \
-     -D "$T/img2" -o dump.log -v4 --leave-running 2>/dev/null || { mkdir -p "$T/img2"; false; }; then
+     -D "$T/img2" -o dump.log -v4 --leave-running; then
   expect "A still runs after the refork dump" ok "$(cmd A verify "$T/out.A.3")"
   for n in A B; do echo exit >> "$T/cmd.$n"; done; sleep 0.3
   SUM2=$(cat "$T"/img2/pages-*.img | sha256sum)
+  N2=$(grep -c 'as anonymous memory' "$T/img2/dump.log" || true)
+  if [ "$N2" -gt 0 ] && ! grep -qa 'pages-[0-9]*\.img' "$T"/img2/reg-files.img "$T"/img2/files.img 2>/dev/null; then
+    pass "refork dump took $N2 mappings of the pages image for anonymous memory; no image file refers to a pages image"
+  else fail "refork dump: $N2 mappings converted, or an image file still names a pages image"; fi
+  log "  refork image: $(du -sm "$T/img2" | cut -f1) MiB (parent: $(du -sm "$T/img" | cut -f1) MiB)"
   rm -rf "$T/img"
   restore G "$T/img2" --mmap-page-image
   R=$(cmd G verify "$T/out.G.1")
