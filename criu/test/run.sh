@@ -127,9 +127,9 @@ if [ "$MODE" = bench ]; then
       n=$mode$r; opt=(); [ $mode = map ] && opt=(--mmap-page-image)
       sync; restore "$n" "$T/img" "${opt[@]}"
       rt=$(stat_field "$T/work.$n/stats-restore" 4)
-      v=$(cmd "$n" "verify" "$T/out.$n.v")
       ta=$(cmd "$n" "touchall" "$T/out.$n.t")
-      log "  $mode run $r: restore_time $((rt / 1000)) ms, then reading every page ${ta#ok } ms ($v; $(stats "$T/work.$n/stats-restore"))"
+      v=$(cmd "$n" "verify" "$T/out.$n.v")
+      log "  $mode run $r: restore_time $((rt / 1000)) ms, then first read of every page ${ta#ok } ms (verify: $v; stats: $(stats "$T/work.$n/stats-restore"))"
       echo exit >> "$T/cmd.$n"; wait "$(eval echo "\$UNSHARE_$n")" 2>/dev/null || true
     done
   done
