@@ -9,8 +9,10 @@ import dev.thaw.engine.Checkpointer;
 import dev.thaw.engine.Criu;
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.JdkInfo;
+import dev.thaw.engine.PageMerging;
 import dev.thaw.engine.Progress;
 import dev.thaw.engine.RestoreMode;
+import dev.thaw.engine.RestoreStats;
 import dev.thaw.engine.Restorer;
 import dev.thaw.engine.ThawException;
 import java.io.IOException;
@@ -23,23 +25,26 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Measures an app three ways, side by side in one run, so that the ratios hold even on a noisy
- * machine: a cold JVM, a cold JVM with the JDK's AOT cache, and a worker restored from a thaw
- * image. Then the memory of N of each, with and without page merging.
+ * Measures an app side by side in one run, so that the ratios hold even on a noisy machine: a cold
+ * JVM, a cold JVM with the JDK's AOT cache, and a worker restored from a thaw image in each restore
+ * mode (map: the image's pages mapped copy-on-write, when this CRIU can; copy: stock CRIU). Then the
+ * memory of N of each, with and without page merging.
  *
  * <pre>
  *   1. AOT training run (-XX:AOTCacheOutput), which also warms up the load generator
  *   2. thaw checkpoint of the app (the image the restores come from)
  *   3. K runs, modes interleaved: start, time to first 200, first second of load (steady state in the last run)
- *   4. N cold JVMs, grown from one N to the next; for each N: N restored workers, and N restored
- *      workers with page merging once it settled
+ *   4. N cold JVMs, grown from one N to the next; for each N: N workers restored at once in each mode
+ *      (time until all are ready), and N copied workers with page merging once it settled
  *   5. one cold JVM serving 1, 2, ... N workers' load
- *   6. thaw run from the same image: rolling restart (HUP) under load, kill -9, TTIN
+ *   6. a second, larger image of the app, restored from both images in each mode ({@link ScalingBench})
  *   7. image economy, reforking and page sharing ({@link EconomyBench})
- *   8. the reference pre-fork server, when given
+ *   8. thaw run from the same image: rolling restart (HUP) under load, kill -9, TTIN
+ *   9. the reference pre-fork server, when given
  * </pre>
  */
 public final class Bench {
@@ -61,30 +66,50 @@ public final class Bench {
         long t0 = System.nanoTime();
         probe.requireFree();
         Files.createDirectories(settings.workDir());
+        if (PageMerging.memoryMerge()) {
+            notes.add("thaw bench was started with PR_SET_MEMORY_MERGE (inherited from its parent): it cleared it, so that only the "
+                    + "setups with page merging are merged.");
+        }
+        PageMerging.disableForChildren(); // inherited by the leaders too: a merged leader's VMAs would come back mergeable
         Machine machine = Machine.describe(appJdk(), criu);
         progress.say("bench: " + machine.cpu() + ", " + machine.cores() + " cores, " + Bytes.human(machine.memoryBytes())
                 + ", " + machine.kernel() + ", app on " + machine.appJdk() + ", CRIU " + machine.criu());
+        RestoreMode.Choice choice = RestoreMode.choose("auto", criu);
+        progress.say("bench: " + choice.announcement());
+        if (choice.mode() != RestoreMode.MAP) {
+            notes.add("Restore by mapping was not measured: " + choice.announcement() + ". Every restore here copies the image, "
+                    + "and the targets of restore by mapping are shown as not measured.");
+        }
         Path aotCache = settings.aot() ? trainAotCache() : null;
-        ImageManifest manifest = checkpoint(settings.workDir().resolve("image"), settings.command());
+        Path imageDir = settings.workDir().resolve("image");
+        ImageManifest manifest = checkpoint(imageDir, settings.command());
         BenchResult.Image image = new BenchResult.Image(manifest.imageBytes(), manifest.dumpMillis(), manifest.coldStartMillis());
-        Restorer restorer = new Restorer(criu, settings.workDir().resolve("image"), manifest,
-                Files.createDirectories(settings.workDir().resolve("restores")), RestoreMode.choose("auto", criu).mode());
+        Path restores = Files.createDirectories(settings.workDir().resolve("restores"));
+        Restorer copy = new Restorer(criu, imageDir, manifest, restores, RestoreMode.COPY);
+        Restorer map = choice.mode() == RestoreMode.MAP ? new Restorer(criu, imageDir, manifest, restores, RestoreMode.MAP) : null;
+        Restorer standard = map != null ? map : copy; // what thaw run does by default (--restore-mode auto)
         List<Startup> startup;
         List<Memory> memory;
         BenchResult.Economy economy = null;
-        try (Jvms jvms = new Jvms(settings.workDir(), restorer)) {
-            startup = measureStartup(jvms, aotCache);
-            memory = new MemoryBench(settings, probe, progress, notes).run(jvms);
+        BenchResult.Scaling scaling = null;
+        try (Jvms jvms = new Jvms(settings.workDir(), standard)) {
+            startup = measureStartup(jvms, aotCache, map, copy);
+            memory = new MemoryBench(settings, probe, progress, notes, map, copy).run(jvms);
+            if (settings.largeImageFlag() != null && settings.largeImageRuns() > 0) {
+                scaling = new ScalingBench(settings, criu, probe, progress, notes, this::checkpoint).run(jvms, manifest,
+                        map == null ? List.of(copy) : List.of(map, copy));
+            }
             if (settings.economyRuns() > 0) {
-                economy = new EconomyBench(settings, criu, probe, progress, notes, this::checkpoint).run(jvms, restorer);
+                economy = new EconomyBench(settings, criu, probe, progress, notes, this::checkpoint).run(jvms, standard);
             }
         }
         BenchResult.Reliability reliability = settings.poolWorkers() > 0
-                ? new PoolScenarios(settings, settings.workDir().resolve("image"), progress).run(settings.poolWorkers()) : null;
+                ? new PoolScenarios(settings, imageDir, progress).run(settings.poolWorkers()) : null;
         BenchResult.Reference reference = settings.referenceCommand() != null ? new PreforkReference(settings, progress).run() : null;
         double seconds = (System.nanoTime() - t0) / 1e9;
         progress.say(String.format("bench: done in %.0f s", seconds));
-        return new BenchResult(startedAt, seconds, machine, settings, image, startup, memory, reliability, reference, economy, notes);
+        return new BenchResult(startedAt, seconds, machine, settings, image, startup, memory, reliability, reference, economy,
+                scaling, notes);
     }
 
     // ---- 1. AOT cache -------------------------------------------------------------------------
@@ -168,9 +193,17 @@ public final class Bench {
 
     // ---- 3. start-up and first second -----------------------------------------------------------
 
-    private List<Startup> measureStartup(Jvms jvms, Path aotCache) throws IOException, InterruptedException {
-        List<Mode> modes = aotCache == null ? List.of(Mode.COLD, Mode.RESTORED) : List.of(Mode.COLD, Mode.AOT, Mode.RESTORED);
+    private List<Startup> measureStartup(Jvms jvms, Path aotCache, Restorer map, Restorer copy) throws IOException, InterruptedException {
+        List<Mode> modes = new ArrayList<>(List.of(Mode.COLD));
+        if (aotCache != null) {
+            modes.add(Mode.AOT);
+        }
+        modes.add(Mode.RESTORED);
+        if (map != null) {
+            modes.add(Mode.RESTORED_MAP);
+        }
         Map<Mode, List<Long>> firstOk = new EnumMap<>(Mode.class);
+        Map<Mode, List<RestoreStats>> stats = new EnumMap<>(Mode.class);
         Map<Mode, List<LoadGenerator.Recording>> fresh = new EnumMap<>(Mode.class);
         Map<Mode, Traffic> steady = new EnumMap<>(Mode.class);
         for (int run = 1; run <= settings.runs(); run++) {
@@ -179,9 +212,12 @@ public final class Bench {
                 Jvms.Running jvm = switch (mode) {
                     case COLD -> jvms.startCold(settings.command(), "cold-" + run);
                     case AOT -> jvms.startCold(withJvmFlag("-XX:AOTCache=" + aotCache), "aot-" + run);
-                    case RESTORED -> jvms.restore();
+                    case RESTORED -> jvms.restore(copy);
+                    case RESTORED_MAP -> jvms.restore(map);
                 };
                 long ok = probe.awaitFirst200(jvm.startedNanos(), jvm::isAlive, mode.label);
+                Optional<RestoreStats> criuStats = jvm.restoreStats();
+                criuStats.ifPresent(st -> stats.computeIfAbsent(mode, m -> new ArrayList<>()).add(st));
                 long millis = BenchSettings.FRESH_LOAD_MILLIS
                         + (last ? settings.steadySeconds() * 1000L + BenchSettings.STEADY_WINDOW_MILLIS : 0);
                 LoadGenerator.Recording load = LoadGenerator.run(settings.load(), settings.connections(), millis);
@@ -193,8 +229,9 @@ public final class Bench {
                 firstOk.computeIfAbsent(mode, m -> new ArrayList<>()).add(ok);
                 fresh.computeIfAbsent(mode, m -> new ArrayList<>()).add(load);
                 Traffic f = load.window(0, BenchSettings.FIRST_SECOND_MILLIS).traffic();
-                String line = String.format("bench: run %d/%d: %-21s first 200 after %5d ms; first second: %6.0f req/s, p50 %.1f ms, p99 %.1f ms",
-                        run, settings.runs(), mode.label + ":", ok, f.requestsPerSecond(), f.p50Ms(), f.p99Ms());
+                String line = String.format("bench: run %d/%d: %-21s first 200 after %5d ms%s; first second: %6.0f req/s, p50 %.1f ms, p99 %.1f ms",
+                        run, settings.runs(), mode.label + ":", ok, criuStats.map(Bench::describe).orElse(""),
+                        f.requestsPerSecond(), f.p50Ms(), f.p99Ms());
                 if (last) {
                     Traffic s = load.window(millis - BenchSettings.STEADY_WINDOW_MILLIS, millis).traffic();
                     steady.put(mode, s);
@@ -206,11 +243,17 @@ public final class Bench {
         List<Startup> result = new ArrayList<>();
         for (Mode mode : modes) {
             List<LoadGenerator.Recording> runs = fresh.get(mode);
+            String restoreMode = mode == Mode.RESTORED ? copy.mode().label() : mode == Mode.RESTORED_MAP ? map.mode().label() : null;
             result.add(new Startup(mode, firstOk.get(mode), Summary.of(firstOk.get(mode)),
                     Traffic.pool(windows(runs, 0, BenchSettings.FIRST_SECOND_MILLIS)), steady.getOrDefault(mode, Traffic.NONE),
-                    timeline(runs)));
+                    timeline(runs), restoreMode == null ? null : BenchResult.CriuRestores.of(restoreMode, stats.getOrDefault(mode, List.of()))));
         }
         return result;
+    }
+
+    /** " (CRIU 31 ms, mapped 389.2 MiB, copied 1.2 MiB)": a restore's stats for a progress line. */
+    static String describe(RestoreStats s) {
+        return String.format(" (CRIU %d ms, mapped %s, copied %s)", s.restoreMillis(), Bytes.human(s.bytesMapped()), Bytes.human(s.bytesCopied()));
     }
 
     /** A JVM that cannot map its AOT cache says so on its output and runs without it: the report must say so too. */

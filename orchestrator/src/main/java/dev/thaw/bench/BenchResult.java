@@ -1,22 +1,39 @@
 package dev.thaw.bench;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import dev.thaw.engine.RestoreStats;
 import java.time.Instant;
 import java.util.List;
 
-/** Everything one {@code thaw bench} measured; written as bench.json and rendered as Markdown and charts. */
+/**
+ * Everything one {@code thaw bench} measured; written as bench.json and rendered as Markdown and charts.
+ *
+ * @param scaling a larger image of the same app against the bench's own, restored in each mode (null when not measured)
+ */
 public record BenchResult(Instant startedAt, double durationSeconds, Machine machine, BenchSettings settings, Image image,
                           List<Startup> startup, List<Memory> memory, Reliability reliability, Reference reference,
-                          Economy economy, List<String> notes) {
+                          Economy economy, Scaling scaling, List<String> notes) {
 
+    @JsonCreator
     public BenchResult {
         startup = List.copyOf(startup);
         memory = List.copyOf(memory);
         notes = List.copyOf(notes);
     }
 
-    /** How a JVM got to serving. */
+    /** A result without the image-size comparison. */
+    public BenchResult(Instant startedAt, double durationSeconds, Machine machine, BenchSettings settings, Image image,
+                       List<Startup> startup, List<Memory> memory, Reliability reliability, Reference reference,
+                       Economy economy, List<String> notes) {
+        this(startedAt, durationSeconds, machine, settings, image, startup, memory, reliability, reference, economy, null, notes);
+    }
+
+    /**
+     * How a JVM got to serving. RESTORED is a stock restore that copies the image (bench.json of runs before
+     * restore by mapping has only that one); RESTORED_MAP maps it copy-on-write ({@code criu restore --mmap-page-image}).
+     */
     public enum Mode {
-        COLD("cold JVM"), AOT("cold JVM + AOT cache"), RESTORED("restored by thaw");
+        COLD("cold JVM"), AOT("cold JVM + AOT cache"), RESTORED("restored (copy)"), RESTORED_MAP("restored (map)");
 
         public final String label;
 
@@ -25,10 +42,10 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
         }
     }
 
-    /** What N workers' memory was measured for. */
+    /** What N workers' memory was measured for; restored workers copy the image unless the setup says map. */
     public enum Setup {
-        COLD_JVMS("N cold JVMs"), RESTORED("N restored workers"), RESTORED_KSM("N restored + page merging"),
-        ONE_JVM("1 JVM serving N workers' load");
+        COLD_JVMS("N cold JVMs"), RESTORED_MAP("N restored (map)"), RESTORED("N restored (copy)"),
+        RESTORED_KSM("N restored (copy) + page merging"), ONE_JVM("1 JVM serving N workers' load");
 
         public final String label;
 
@@ -51,11 +68,65 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
      *                 {@link BenchSettings#SLICE_MILLIS}, all runs pooled per slice
      */
     public record Startup(Mode mode, List<Long> firstOkMillis, Summary toFirstOk, Traffic firstSecond, Traffic steady,
-                          List<Traffic> timeline) {
+                          List<Traffic> timeline, CriuRestores criu) {
+        @JsonCreator
         public Startup {
             firstOkMillis = List.copyOf(firstOkMillis);
             timeline = List.copyOf(timeline);
         }
+
+        public Startup(Mode mode, List<Long> firstOkMillis, Summary toFirstOk, Traffic firstSecond, Traffic steady,
+                       List<Traffic> timeline) {
+            this(mode, firstOkMillis, toFirstOk, firstSecond, steady, timeline, null);
+        }
+    }
+
+    /**
+     * CRIU's own account of a set of restores, from the {@code stats-restore} each left in its worker's work directory.
+     *
+     * @param mode how they restored: "map" or "copy"
+     * @param restoreMillis CRIU's restore time (its restore_time: the process tree and its memory), one per restore
+     * @param mappedBytesPerWorker memory mapped copy-on-write from the image, per worker (median)
+     * @param copiedBytesPerWorker memory copied from the image into the worker's own pages, per worker (median)
+     * @param restores how many restores left readable stats
+     */
+    public record CriuRestores(String mode, Summary restoreMillis, long mappedBytesPerWorker, long copiedBytesPerWorker, int restores) {
+        public static CriuRestores of(String mode, List<RestoreStats> stats) {
+            return new CriuRestores(mode, Summary.of(stats.stream().map(s -> s.restoreMicros() / 1000.0).toList()),
+                    (long) Summary.of(stats.stream().map(RestoreStats::bytesMapped).toList()).median(),
+                    (long) Summary.of(stats.stream().map(RestoreStats::bytesCopied).toList()).median(), stats.size());
+        }
+
+        public boolean isEmpty() {
+            return restores == 0;
+        }
+    }
+
+    /**
+     * An image of the same app at least twice as large as the bench's own (a bigger dataset), restored from both in
+     * each mode, interleaved: how a restore's time grows with the image.
+     *
+     * @param images the bench's own image first, then the larger one
+     */
+    public record Scaling(int runs, List<ScaledImage> images) {
+        public Scaling {
+            images = List.copyOf(images);
+        }
+    }
+
+    /** One image of the size comparison and its restores in each mode. */
+    public record ScaledImage(String label, String leaderFlag, long bytes, long dumpMillis, List<ScaledRestore> restores) {
+        public ScaledImage {
+            restores = List.copyOf(restores);
+        }
+
+        public ScaledRestore restore(String mode) {
+            return restores.stream().filter(r -> r.mode().equals(mode)).findFirst().orElse(null);
+        }
+    }
+
+    /** Restores of one image in one mode: to first 200 (one per run) and CRIU's part. */
+    public record ScaledRestore(String mode, Summary toFirstOk, CriuRestores criu) {
     }
 
     /**
@@ -63,8 +134,16 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
      *
      * @param killed SIGKILL of one worker to its replacement's ready line
      * @param added TTIN to the new worker's ready line
+     * @param restoreMode the mode thaw run said it restores in ("map", "copy"; null when it did not say)
      */
-    public record Reliability(int workers, RollingRestart rolling, Replacements killed, Replacements added) {
+    public record Reliability(int workers, RollingRestart rolling, Replacements killed, Replacements added, String restoreMode) {
+        @JsonCreator
+        public Reliability {
+        }
+
+        public Reliability(int workers, RollingRestart rolling, Replacements killed, Replacements added) {
+            this(workers, rolling, killed, added, null);
+        }
     }
 
     /**
@@ -116,10 +195,23 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
      *
      * @param helperPssBytes PSS of the helper processes included in the total (criu and unshare of restored workers)
      * @param settleSeconds how long page merging took to settle (RESTORED_KSM only, else 0)
-     * @param mergedBytes the workers' pages merged by KSM when measured, from their ksm_stat (RESTORED_KSM only, else 0)
+     * @param mergedBytes the workers' pages merged by KSM when measured, from their ksm_stat (0 for cold JVMs); without page
+     *                    merging it is 0 when KSM was really off for them
+     * @param allReadyMillis restored workers, all started at once: from the first restore's start until every one said READY
+     *                       (0 for the other setups)
+     * @param criu CRIU's account of the restores (null for the other setups)
      */
     public record Memory(int workers, Setup setup, long totalPssBytes, long totalRssBytes, long helperPssBytes,
-                         double settleSeconds, long mergedBytes) {
+                         double settleSeconds, long mergedBytes, long allReadyMillis, CriuRestores criu) {
+        @JsonCreator
+        public Memory {
+        }
+
+        public Memory(int workers, Setup setup, long totalPssBytes, long totalRssBytes, long helperPssBytes,
+                      double settleSeconds, long mergedBytes) {
+            this(workers, setup, totalPssBytes, totalRssBytes, helperPssBytes, settleSeconds, mergedBytes, 0, null);
+        }
+
         public long perWorkerPssBytes() {
             return totalPssBytes / workers;
         }
@@ -174,6 +266,12 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
 
     public Startup startup(Mode mode) {
         return startup.stream().filter(s -> s.mode() == mode).findFirst().orElse(null);
+    }
+
+    /** The restored mode thaw uses by default: map when it was measured, else copy. */
+    public Startup restored() {
+        Startup map = startup(Mode.RESTORED_MAP);
+        return map != null ? map : startup(Mode.RESTORED);
     }
 
     public Memory memory(int workers, Setup setup) {

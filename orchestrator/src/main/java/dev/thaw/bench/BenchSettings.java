@@ -17,13 +17,17 @@ import java.util.List;
  * @param poolWorkers workers of the thaw run pool the rolling restart, kill -9 and TTIN are measured on (0: skipped)
  * @param economyRuns restores per image in the image-economy and refork comparisons; 0 skips them and the sharing one
  * @param sharingSeconds the fixed load before the per-worker PSS of the sharing comparison
+ * @param largeImageFlag a leader flag that makes a larger image of the app (e.g. a bigger dataset), restored against the bench's
+ *                       own image in each mode; it replaces the command's own setting of the same name (null: not measured)
+ * @param largeImageRuns restores per image and mode in that comparison (0: not measured)
  * @param referenceCommand a pre-fork server to measure next to thaw, a shell command line (null: none)
  * @param referenceUrl the reference server's probe, also its load
  * @param thawCommand how to start this thaw (java, flags, jar) for {@code thaw run}
  */
 public record BenchSettings(List<String> command, URI probe, List<URI> load, List<Integer> workers, int runs, int connections,
                             int warmupRequests, int steadySeconds, int ksmWaitSeconds, int readyTimeoutSeconds, boolean aot,
-                            int poolWorkers, int economyRuns, int sharingSeconds, String referenceName, String referenceCommand, URI referenceUrl,
+                            int poolWorkers, int economyRuns, int sharingSeconds, String largeImageFlag, int largeImageRuns,
+                            String referenceName, String referenceCommand, URI referenceUrl,
                             @JsonIgnore Path out, @JsonIgnore Path workDir, @JsonIgnore Path agentJar,
                             @JsonIgnore List<String> thawCommand) {
     public static final long FIRST_SECOND_MILLIS = 1000;

@@ -67,10 +67,10 @@ public final class Charts {
             }
             color++;
         }
-        Startup restored = r.startup(BenchResult.Mode.RESTORED);
+        Startup restored = r.restored();
         if (restored != null && !Double.isNaN(restored.steady().p99Ms()) && restored.steady().p99Ms() > 0) {
             double steady = restored.steady().p99Ms();
-            XYSeries line = chart.addSeries("restored, steady state", List.of(0.0, (double) BenchSettings.FRESH_LOAD_MILLIS),
+            XYSeries line = chart.addSeries(restored.mode().label + ", steady state", List.of(0.0, (double) BenchSettings.FRESH_LOAD_MILLIS),
                     List.of(steady, steady));
             line.setMarker(SeriesMarkers.NONE);
             line.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));

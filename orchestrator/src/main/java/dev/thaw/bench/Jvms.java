@@ -3,6 +3,7 @@ package dev.thaw.bench;
 import dev.thaw.control.ControlEvent;
 import dev.thaw.control.ControlServer;
 import dev.thaw.engine.CriuLog;
+import dev.thaw.engine.RestoreStats;
 import dev.thaw.engine.Restorer;
 import dev.thaw.engine.WorkerProcess;
 import dev.thaw.lifecycle.WorkerIdentity;
@@ -61,6 +62,16 @@ final class Jvms implements AutoCloseable {
         default Optional<String> failure() {
             return Optional.empty();
         }
+
+        /** A restored worker's stats-restore, once CRIU has written it (when its restore is done); empty for a cold JVM. */
+        default Optional<RestoreStats> restoreStats() {
+            return Optional.empty();
+        }
+    }
+
+    /** The stats of every restored worker among {@code jvms} that has them. */
+    static List<RestoreStats> restoreStats(List<Running> jvms) {
+        return jvms.stream().map(Running::restoreStats).flatMap(Optional::stream).toList();
     }
 
     Running startCold(List<String> command, String logName) throws IOException {
@@ -247,6 +258,11 @@ final class Jvms implements AutoCloseable {
         @Override
         public Optional<String> failure() {
             return CriuLog.firstError(worker.restoreLog());
+        }
+
+        @Override
+        public Optional<RestoreStats> restoreStats() {
+            return RestoreStats.read(worker.restoreLog().getParent());
         }
 
         @Override

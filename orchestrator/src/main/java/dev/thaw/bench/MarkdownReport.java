@@ -20,6 +20,18 @@ import java.util.Locale;
 
 /** Renders a {@link BenchResult} as Markdown: what was measured, on what, and the targets it is held to. */
 public final class MarkdownReport {
+    /** Issue 12's targets for restore by mapping. */
+    static final double MAP_FIRST_OK_MILLIS = 100;
+    static final double MAP_VS_COLD = 30;
+    static final double MAP_VS_COPY = 5;
+    static final double LARGE_IMAGE_MIN_SIZE = 2;
+    static final double LARGE_IMAGE_MAX_TIME = 1.2;
+    static final double ALL_READY_MILLIS = 1000;
+    static final double MAP_PSS_SHARE = 1.0 / 6;
+    static final double KILL_TO_READY_MILLIS = 200;
+    static final String RESTORE_MODES = "Restore modes: `map` maps the image's pages into the worker copy-on-write (`criu restore "
+            + "--mmap-page-image`, thaw's CRIU patch), `copy` reads every page into the worker's own memory (stock CRIU).";
+
     private MarkdownReport() {
     }
 
@@ -30,12 +42,25 @@ public final class MarkdownReport {
                 .append("All figures come from this one run: the modes are measured side by side, interleaved, on the same ")
                 .append("machine. On a shared machine the absolute figures are noisy; the ratios between modes measured ")
                 .append("together are what to read.\n\n");
-        md.append("### Targets\n\n").append(targets(r)).append('\n');
+        md.append("### Targets\n\n").append("Restore by mapping (issue 12):\n\n").append(mappingTargets(r)).append('\n')
+                .append("Kept from issue 9:\n\n").append(targets(r)).append('\n');
         md.append("### Time to first HTTP 200\n\n")
-                .append("From process start (of `java`, or of `criu restore`) to the first 200 from `").append(r.settings().probe())
-                .append("`, ").append(r.settings().runs()).append(" runs, modes interleaved.\n\n")
+                .append("From process start (of `java`, or of the `criu restore` helpers) to the first 200 from `").append(r.settings().probe())
+                .append("`, ").append(r.settings().runs()).append(" runs, modes interleaved. ").append(RESTORE_MODES)
+                .append(" CRIU restore: CRIU's own restore time (`restore_time` of the `stats-restore` it writes into the worker's work ")
+                .append("directory), with what it mapped from the image and what it copied, per worker.\n\n")
                 .append(startupTable(r)).append('\n')
                 .append("![time to first 200](").append(images).append("/startup.png)\n\n");
+        if (r.scaling() != null) {
+            md.append(scalingSection(r));
+        }
+        if (r.memory().stream().anyMatch(m -> m.allReadyMillis() > 0)) {
+            md.append("### N workers restored at once\n\n")
+                    .append("N restores started together, page merging off (the memory section's runs): from the first restore's start ")
+                    .append("until every worker said READY on its control connection. Per worker, what CRIU mapped from the image and ")
+                    .append("what it copied.\n\n")
+                    .append(concurrentTable(r)).append('\n');
+        }
         md.append("### First second of traffic\n\n")
                 .append("A fresh JVM under load right after its first 200: ").append(r.settings().connections())
                 .append(" keep-alive connections, closed loop, ").append(r.settings().load().size())
@@ -50,8 +75,12 @@ public final class MarkdownReport {
                 .append("![p99 over the first seconds](").append(images).append("/timeline.png)\n\n");
         md.append("### Memory of N workers\n\n")
                 .append("PSS and RSS summed over every process from `/proc/PID/smaps_rollup`, after ")
-                .append(BenchSettings.MEMORY_LOAD_MILLIS / 1000).append(" s of load on all of them. Restored workers include ")
-                .append("their `criu` and `unshare` helpers. Page merging: KSM via `PR_SET_MEMORY_MERGE`, measured once merging ")
+                .append(BenchSettings.MEMORY_LOAD_MILLIS / 1000).append(" s of load on all of them (restored workers: started ")
+                .append("once all were ready). Restored workers include ")
+                .append("their `criu` and `unshare` helpers; a mapped worker's PSS counts its share of the image's pages in the page ")
+                .append("cache. Without page merging, KSM is checked to be off for every process of theirs (`/proc/PID/ksm_stat`: ")
+                .append("not merge-any, no mergeable area, no merged page; a note says so otherwise). ")
+                .append("Page merging: KSM via `PR_SET_MEMORY_MERGE`, measured once merging ")
                 .append("settled: ").append(MemoryBench.SETTLE_SCANS).append(" full scans of ksmd and the workers' merged pages ")
                 .append("(`/proc/PID/ksm_stat`) steady for ").append(MemoryBench.STABLE_SECONDS).append(" s, at most ")
                 .append(r.settings().ksmWaitSeconds()).append(" s. 'N cold JVMs' are grown from one N to the ")
@@ -94,12 +123,82 @@ public final class MarkdownReport {
                 List.of("run", r.startedAt() + ", " + fmt(r.durationSeconds(), 0) + " s")));
     }
 
-    /** The issue's targets, each with the figure it is judged on. */
+    /**
+     * Issue 12's targets, for restore by mapping: each with the figure it is judged on, "not measured" when map could
+     * not be measured (no CRIU patch) or the part was skipped.
+     */
+    static String mappingTargets(BenchResult r) {
+        List<List<String>> rows = new ArrayList<>();
+        Startup cold = r.startup(Mode.COLD);
+        Startup copy = r.startup(Mode.RESTORED);
+        Startup map = r.startup(Mode.RESTORED_MAP);
+        String noMap = "map unavailable";
+        double mapMs = map == null ? Double.NaN : map.toFirstOk().median();
+        rows.add(List.of("restored (map) to first 200: median at most " + ms(MAP_FIRST_OK_MILLIS), map == null ? noMap : ms(mapMs),
+                verdict(map == null ? null : mapMs <= MAP_FIRST_OK_MILLIS)));
+        double vsCold = cold == null ? Double.NaN : Summary.ratio(cold.toFirstOk().median(), mapMs);
+        rows.add(List.of("... at least " + fmt(MAP_VS_COLD, 0) + "x faster than a cold start",
+                map == null || cold == null ? noMap : fmt(vsCold, 1) + "x (cold " + ms(cold.toFirstOk().median()) + ")",
+                verdict(Double.isNaN(vsCold) ? null : vsCold >= MAP_VS_COLD)));
+        double vsCopy = copy == null ? Double.NaN : Summary.ratio(copy.toFirstOk().median(), mapMs);
+        rows.add(List.of("... at least " + fmt(MAP_VS_COPY, 0) + "x faster than restored (copy)",
+                map == null || copy == null ? noMap : fmt(vsCopy, 1) + "x (copy " + ms(copy.toFirstOk().median()) + ")",
+                verdict(Double.isNaN(vsCopy) ? null : vsCopy >= MAP_VS_COPY)));
+        rows.add(scalingTarget(r));
+        int maxN = r.settings().workers().stream().mapToInt(Integer::intValue).max().orElse(0);
+        Memory mapN = r.memory(maxN, Setup.RESTORED_MAP);
+        Memory copyN = r.memory(maxN, Setup.RESTORED);
+        boolean timed = mapN != null && mapN.allReadyMillis() > 0;
+        rows.add(List.of(maxN + " workers restored at once (map): all ready within " + ms(ALL_READY_MILLIS),
+                !timed ? noMap : ms(mapN.allReadyMillis()) + (copyN != null && copyN.allReadyMillis() > 0
+                        ? " (copy " + ms(copyN.allReadyMillis()) + ")" : ""),
+                verdict(!timed ? null : mapN.allReadyMillis() <= ALL_READY_MILLIS)));
+        Memory coldN = r.memory(maxN, Setup.COLD_JVMS);
+        boolean pss = mapN != null && coldN != null && mapN.totalPssBytes() > 0;
+        double share = pss ? Summary.ratio(mapN.totalPssBytes(), coldN.totalPssBytes()) : Double.NaN;
+        rows.add(List.of(maxN + " workers (map, KSM off), " + BenchSettings.MEMORY_LOAD_MILLIS / 1000 + " s after all are ready: total PSS "
+                        + "at most 1/" + fmt(1 / MAP_PSS_SHARE, 0) + " of " + maxN + " cold JVMs",
+                !pss ? noMap : "1/" + fmt(1 / share, 1) + " (" + Bytes.human(mapN.totalPssBytes()) + " vs " + Bytes.human(coldN.totalPssBytes()) + ")",
+                verdict(!pss ? null : share <= MAP_PSS_SHARE)));
+        Reliability rel = r.reliability();
+        if (rel == null) {
+            rows.add(List.of("kill -9 to a ready replacement: median at most " + ms(KILL_TO_READY_MILLIS), "not measured", verdict(null)));
+        } else {
+            Summary k = rel.killed().observedMillis();
+            rows.add(List.of("kill -9 to a ready replacement: median at most " + ms(KILL_TO_READY_MILLIS) + " (thaw run, "
+                            + (rel.restoreMode() == null ? "mode not said" : rel.restoreMode() + " mode") + ", " + rel.killed().count() + " kills)",
+                    ms(k.median()) + " (max " + ms(k.max()) + ")", verdict(k.median() <= KILL_TO_READY_MILLIS)));
+        }
+        return table(List.of("target", "measured", "met"), rows);
+    }
+
+    /** The larger image restores (map) to first 200 in at most 1.2x the time of the bench's own, and it is at least 2x as large. */
+    static List<String> scalingTarget(BenchResult r) {
+        String what = "an image at least " + fmt(LARGE_IMAGE_MIN_SIZE, 0) + "x as large restores (map) to first 200 in at most "
+                + fmt(LARGE_IMAGE_MAX_TIME, 1) + "x the time";
+        BenchResult.Scaling sc = r.scaling();
+        if (sc == null || sc.images().size() < 2) {
+            return List.of(what, "not measured", verdict(null));
+        }
+        BenchResult.ScaledImage small = sc.images().get(0);
+        BenchResult.ScaledImage large = sc.images().get(sc.images().size() - 1);
+        double size = Summary.ratio(large.bytes(), small.bytes());
+        BenchResult.ScaledRestore a = small.restore("map");
+        BenchResult.ScaledRestore b = large.restore("map");
+        if (a == null || b == null) {
+            return List.of(what, "map unavailable (image " + fmt(size, 2) + "x)", verdict(null));
+        }
+        double x = Summary.ratio(b.toFirstOk().median(), a.toFirstOk().median());
+        return List.of(what, fmt(x, 2) + "x (" + ms(b.toFirstOk().median()) + " vs " + ms(a.toFirstOk().median()) + "; image "
+                + fmt(size, 2) + "x)", verdict(Double.isNaN(x) ? null : x <= LARGE_IMAGE_MAX_TIME && size >= LARGE_IMAGE_MIN_SIZE));
+    }
+
+    /** Issue 9's targets, each with the figure it is judged on; "restored" is thaw's default mode (map when measured). */
     static String targets(BenchResult r) {
         List<List<String>> rows = new ArrayList<>();
         Startup cold = r.startup(Mode.COLD);
         Startup aot = r.startup(Mode.AOT);
-        Startup restored = r.startup(Mode.RESTORED);
+        Startup restored = r.restored();
         if (cold != null && restored != null) {
             double x = Summary.ratio(cold.toFirstOk().median(), restored.toFirstOk().median());
             rows.add(List.of("restored worker to first 200: at least 20x faster than a cold start", fmt(x, 1) + "x", verdict(x >= 20)));
@@ -136,7 +235,9 @@ public final class MarkdownReport {
     }
 
     static String reliabilityText(Reliability rel) {
-        return "`thaw run --workers " + rel.workers() + "` from the same image, driven through its signals while a load "
+        return "`thaw run --workers " + rel.workers() + "` from the same image, "
+                + (rel.restoreMode() == null ? "" : "restoring in " + rel.restoreMode() + " mode (its default, `--restore-mode auto`), ")
+                + "driven through its signals while a load "
                 + "generator sends requests (" + "a new connection per request, so that SO_REUSEPORT spreads them over "
                 + "every worker). Times are read from thaw run's log lines as they arrive: from the signal to the line "
                 + "`worker=N gen=G pid=P ready in X ms`, and X itself (restore start to ready).\n";
@@ -179,9 +280,9 @@ public final class MarkdownReport {
                 rel == null ? "-" : ms(rel.killed().observedMillis().median())));
         for (int n : r.settings().workers()) {
             ReferenceMemory m = ref.memory(n);
-            Memory merged = r.memory(n, Setup.RESTORED_KSM);
-            Memory restored = r.memory(n, Setup.RESTORED);
-            Memory thaw = merged != null && merged.totalPssBytes() > 0 ? merged : restored;
+            Memory thaw = java.util.stream.Stream.of(Setup.RESTORED_MAP, Setup.RESTORED_KSM, Setup.RESTORED).map(s -> r.memory(n, s))
+                    .filter(x -> x != null && x.totalPssBytes() > 0).min(java.util.Comparator.comparingLong(Memory::totalPssBytes))
+                    .orElse(null);
             if (m == null || thaw == null) {
                 continue;
             }
@@ -270,13 +371,97 @@ public final class MarkdownReport {
 
     static String startupTable(BenchResult r) {
         Startup cold = r.startup(Mode.COLD);
+        boolean criu = r.startup().stream().anyMatch(s -> s.criu() != null);
         List<List<String>> rows = new ArrayList<>();
         for (Startup s : r.startup()) {
             double x = cold == null ? Double.NaN : Summary.ratio(cold.toFirstOk().median(), s.toFirstOk().median());
-            rows.add(List.of(s.mode().label, ms(s.toFirstOk().median()), ms(s.toFirstOk().min()), ms(s.toFirstOk().max()),
-                    fmt(x, 1) + "x"));
+            List<String> row = new ArrayList<>(List.of(s.mode().label, ms(s.toFirstOk().median()), ms(s.toFirstOk().min()),
+                    ms(s.toFirstOk().max()), fmt(x, 1) + "x"));
+            if (criu) {
+                row.add(s.criu() == null ? "" : ms(s.criu().restoreMillis().median()));
+                row.add(mappedCopied(s.criu()));
+            }
+            rows.add(row);
         }
-        return table(List.of("", "median", "min", "max", "faster than cold"), rows);
+        List<String> header = new ArrayList<>(List.of("", "median", "min", "max", "faster than cold"));
+        if (criu) {
+            header.addAll(List.of("CRIU restore (median)", "per worker: mapped / copied"));
+        }
+        return table(header, rows);
+    }
+
+    /** "389.2 MiB / 1.3 MiB": what CRIU mapped and copied per worker; empty when there are no stats. */
+    static String mappedCopied(BenchResult.CriuRestores c) {
+        return c == null || c.isEmpty() ? "" : Bytes.human(c.mappedBytesPerWorker()) + " / " + Bytes.human(c.copiedBytesPerWorker());
+    }
+
+    /** The larger image against the bench's own, each restored in each mode. */
+    static String scalingSection(BenchResult r) {
+        BenchResult.Scaling sc = r.scaling();
+        StringBuilder md = new StringBuilder("### Restore time against image size\n\n");
+        if (sc.images().size() < 2) {
+            return md.append("Not measured (see the notes).\n\n").toString();
+        }
+        BenchResult.ScaledImage small = sc.images().get(0);
+        BenchResult.ScaledImage large = sc.images().get(1);
+        md.append("The app checkpointed a second time, warmed the same way, with `").append(large.leaderFlag())
+                .append("` (a larger dataset): an image ").append(fmt(Summary.ratio(large.bytes(), small.bytes()), 2))
+                .append("x as large. One worker at a time restored from each image in each mode, ").append(runs(sc.runs()))
+                .append(", interleaved: restore to first 200, and CRIU's own restore time and what it mapped and copied.\n\n")
+                .append(scalingTable(sc)).append('\n');
+        List<String> growth = new ArrayList<>();
+        for (BenchResult.ScaledRestore a : small.restores()) {
+            BenchResult.ScaledRestore b = large.restore(a.mode());
+            if (b != null) {
+                growth.add(a.mode() + ": " + fmt(Summary.ratio(b.toFirstOk().median(), a.toFirstOk().median()), 2) + "x the time to first 200, "
+                        + fmt(Summary.ratio(b.criu().restoreMillis().median(), a.criu().restoreMillis().median()), 2) + "x CRIU's restore time");
+            }
+        }
+        if (!growth.isEmpty()) {
+            md.append("From the bench's image to the larger one, ").append(String.join("; ", growth)).append(".\n\n");
+        }
+        return md.toString();
+    }
+
+    static String scalingTable(BenchResult.Scaling sc) {
+        BenchResult.ScaledImage base = sc.images().get(0);
+        List<List<String>> rows = new ArrayList<>();
+        for (BenchResult.ScaledImage image : sc.images()) {
+            for (BenchResult.ScaledRestore restore : image.restores()) {
+                Summary ok = restore.toFirstOk();
+                rows.add(List.of(image.label() + (image.leaderFlag().isEmpty() ? "" : " (`" + image.leaderFlag() + "`)"),
+                        Bytes.human(image.bytes()) + (image == base ? "" : " (" + fmt(Summary.ratio(image.bytes(), base.bytes()), 2) + "x)"),
+                        restore.mode(), ms(ok.median()) + " (" + ms(ok.min()) + "-" + ms(ok.max()) + ")",
+                        restore.criu() == null ? "-" : ms(restore.criu().restoreMillis().median()), mappedCopied(restore.criu())));
+            }
+        }
+        return table(List.of("image", "size", "mode", "restore to first 200: median (min-max)", "CRIU restore (median)",
+                "per worker: mapped / copied"), rows);
+    }
+
+    /** N workers restored at once: until all are ready, per mode. */
+    static String concurrentTable(BenchResult r) {
+        List<Setup> setups = List.of(Setup.RESTORED_MAP, Setup.RESTORED, Setup.RESTORED_KSM).stream()
+                .filter(s -> r.memory().stream().anyMatch(m -> m.setup() == s && m.allReadyMillis() > 0)).toList();
+        List<List<String>> rows = new ArrayList<>();
+        for (int n : r.settings().workers()) {
+            List<String> row = new ArrayList<>(List.of(Integer.toString(n)));
+            for (Setup setup : setups) {
+                Memory m = r.memory(n, setup);
+                row.add(m == null || m.allReadyMillis() <= 0 ? "-" : ms(m.allReadyMillis()));
+            }
+            for (Setup setup : setups) {
+                Memory m = r.memory(n, setup);
+                if (setup != Setup.RESTORED_KSM) {
+                    row.add(m == null ? "-" : mappedCopied(m.criu()));
+                }
+            }
+            rows.add(row);
+        }
+        List<String> header = new ArrayList<>(List.of("N"));
+        setups.forEach(s -> header.add(s.label.replace("N ", "") + ": all ready"));
+        setups.stream().filter(s -> s != Setup.RESTORED_KSM).forEach(s -> header.add(s.label.replace("N ", "") + ": per worker mapped / copied"));
+        return table(header, rows);
     }
 
     static String trafficTable(BenchResult r) {
@@ -293,11 +478,13 @@ public final class MarkdownReport {
     }
 
     static String memorySummaryTable(BenchResult r) {
+        List<Setup> setups = java.util.Arrays.stream(Setup.values())
+                .filter(s -> r.memory().stream().anyMatch(m -> m.setup() == s && m.totalPssBytes() > 0)).toList();
         List<List<String>> rows = new ArrayList<>();
         for (int n : r.settings().workers()) {
             List<String> row = new ArrayList<>(List.of(Integer.toString(n)));
             Memory cold = r.memory(n, Setup.COLD_JVMS);
-            for (Setup setup : Setup.values()) {
+            for (Setup setup : setups) {
                 Memory m = r.memory(n, setup);
                 row.add(m == null || m.totalPssBytes() == 0 ? "-" : Bytes.human(m.totalPssBytes())
                         + (setup != Setup.COLD_JVMS && cold != null ? " (" + fmt(Summary.ratio(m.totalPssBytes(), cold.totalPssBytes()) * 100, 0) + "%)" : ""));
@@ -305,7 +492,7 @@ public final class MarkdownReport {
             rows.add(row);
         }
         List<String> header = new ArrayList<>(List.of("N"));
-        for (Setup s : Setup.values()) {
+        for (Setup s : setups) {
             header.add(s.label + ": total PSS");
         }
         return table(header, rows);
@@ -351,5 +538,10 @@ public final class MarkdownReport {
 
     private static String verdict(boolean met) {
         return met ? "yes" : "**no**";
+    }
+
+    /** yes, **no**, or "not measured" (null). */
+    private static String verdict(Boolean met) {
+        return met == null ? "not measured" : verdict(met.booleanValue());
     }
 }

@@ -5,6 +5,8 @@ import dev.thaw.bench.BenchResult.Setup;
 import dev.thaw.engine.Bytes;
 import dev.thaw.engine.PageMerging;
 import dev.thaw.engine.Progress;
+import dev.thaw.engine.RestoreMode;
+import dev.thaw.engine.Restorer;
 import dev.thaw.engine.ThawException;
 import java.io.IOException;
 import java.time.Duration;
@@ -14,9 +16,11 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The memory of N workers, summed over every process they take: N cold JVMs, N restored workers,
- * N restored workers with page merging once it settled, and one JVM serving N workers' load. Each
- * set has served load before it is measured.
+ * The memory of N workers, summed over every process they take: N cold JVMs, N workers restored at
+ * once in each restore mode (map when this CRIU can, and copy) with page merging off, N copied
+ * workers with page merging once it settled, and one JVM serving N workers' load. Each set has served
+ * load before it is measured. Restored workers are also timed: from the first restore's start until
+ * all of them are ready.
  */
 final class MemoryBench {
     static final int SETTLE_SCANS = 3;
@@ -25,21 +29,34 @@ final class MemoryBench {
     private final Probe probe;
     private final Progress progress;
     private final List<String> notes;
+    private final Restorer map;
+    private final Restorer copy;
 
-    MemoryBench(BenchSettings settings, Probe probe, Progress progress, List<String> notes) {
+    /** {@code map} is null when this CRIU cannot map: only copied workers are measured then. */
+    MemoryBench(BenchSettings settings, Probe probe, Progress progress, List<String> notes, Restorer map, Restorer copy) {
         this.settings = settings;
         this.probe = probe;
         this.progress = progress;
         this.notes = notes;
+        this.map = map;
+        this.copy = copy;
+    }
+
+    /** For {@link #awaitMergingSettled} alone. */
+    MemoryBench(BenchSettings settings, Probe probe, Progress progress, List<String> notes) {
+        this(settings, probe, progress, notes, null, null);
     }
 
     List<Memory> run(Jvms jvms) throws IOException, InterruptedException {
         List<Memory> result = new ArrayList<>(coldJvms(jvms));
         PageMerging.disableForChildren();
         for (int n : settings.workers()) {
-            result.add(restoredWorkers(jvms, n, false));
+            if (map != null) {
+                result.add(restoredWorkers(jvms, n, map, false));
+            }
+            result.add(restoredWorkers(jvms, n, copy, false));
             if (PageMerging.status().kernelSupport()) {
-                result.add(restoredWorkers(jvms, n, true));
+                result.add(restoredWorkers(jvms, n, copy, true));
             }
         }
         if (!PageMerging.status().kernelSupport()) {
@@ -65,7 +82,7 @@ final class MemoryBench {
             if (!Jvms.awaitQuiet(all, Duration.ofSeconds(settings.readyTimeoutSeconds()))) {
                 notes.add(n + " cold JVMs were still busy after " + settings.readyTimeoutSeconds() + " s when their memory was measured.");
             }
-            result.add(measure(all, n, Setup.COLD_JVMS, 0, 0));
+            result.add(measure(all, n, Setup.COLD_JVMS, 0, 0, 0, null));
         }
         stopAll(jvms);
         return result;
@@ -89,24 +106,37 @@ final class MemoryBench {
         }
     }
 
-    private Memory restoredWorkers(Jvms jvms, int n, boolean merge) throws IOException, InterruptedException {
+    /**
+     * N workers restored at once from {@code from}, timed until all are ready, then measured: after {@link
+     * BenchSettings#MEMORY_LOAD_MILLIS} of load without page merging (checked: no worker process may be mergeable), or once
+     * merging settled.
+     */
+    private Memory restoredWorkers(Jvms jvms, int n, Restorer from, boolean merge) throws IOException, InterruptedException {
+        Setup setup = merge ? Setup.RESTORED_KSM : from.mode() == RestoreMode.MAP ? Setup.RESTORED_MAP : Setup.RESTORED;
         PageMerging.Status status = merge ? PageMerging.enableForChildren() : null;
         try {
             if (merge && !status.active()) {
                 notes.add("Page merging could not be turned on (" + status.describe() + "): not measured.");
                 return new Memory(n, Setup.RESTORED_KSM, 0, 0, 0, 0, 0);
             }
+            if (!merge && PageMerging.memoryMerge()) {
+                throw new ThawException("PR_SET_MEMORY_MERGE is still set on thaw bench: workers restored now would be merged");
+            }
             List<Jvms.Running> all = new ArrayList<>();
+            long started = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                all.add(jvms.restore());
+                all.add(jvms.restore(from));
             }
             if (!jvms.awaitReady(all, Duration.ofSeconds(settings.readyTimeoutSeconds()))) {
                 String why = all.stream().map(Jvms.Running::failure).flatMap(Optional::stream).findFirst().orElse("no CRIU error");
                 throw new ThawException("not all of " + n + " restored workers became ready (" + why + "): see the restore logs in "
                         + settings.workDir().resolve("restores"));
             }
+            long allReady = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            BenchResult.CriuRestores criu = BenchResult.CriuRestores.of(from.mode().label(), Jvms.restoreStats(all));
             if (!merge) {
-                Memory m = measure(all, n, Setup.RESTORED, 0, 0);
+                Memory m = measure(all, n, setup, 0, 0, allReady, criu);
+                requireKsmOff(all, n, setup, m);
                 stopAll(jvms);
                 return m;
             }
@@ -118,7 +148,7 @@ final class MemoryBench {
                 notes.add(String.format("Page merging of %d workers had not settled after %d s (--ksm-wait): measured as it was.",
                         n, settings.ksmWaitSeconds()));
             }
-            Memory m = measure(all, n, Setup.RESTORED_KSM, settle, mergingPages(all) * PageMerging.PAGE_SIZE);
+            Memory m = measure(all, n, Setup.RESTORED_KSM, settle, mergingPages(all) * PageMerging.PAGE_SIZE, allReady, criu);
             stopAll(jvms);
             return m;
         } finally {
@@ -188,8 +218,33 @@ final class MemoryBench {
         return result;
     }
 
+    /**
+     * Without page merging, KSM must really be off for these workers: PR_SET_MEMORY_MERGE is inherited, and CRIU gives
+     * a worker back the leader's MADV_MERGEABLE areas. Checked on every process of theirs when measured
+     * ({@code /proc/PID/ksm_stat}: not merge-any, no mergeable area, no merged page); the report says so when not.
+     */
+    private void requireKsmOff(List<Jvms.Running> all, int n, Setup setup, Memory m) {
+        List<String> merging = all.stream().flatMap(w -> w.pids().stream()).map(MemoryBench::ksmState).flatMap(Optional::stream).toList();
+        if (!merging.isEmpty() || m.mergedBytes() > 0) {
+            notes.add(String.format("KSM was not off for %s (%s merged): %s.", setup.label.replace("N ", n + " "),
+                    Bytes.human(m.mergedBytes()), merging.isEmpty() ? "pages merged" : String.join("; ", merging)));
+        }
+    }
+
+    /** What makes a process subject to KSM, from its ksm_stat ("pid 123: ksm_merge_any: yes"); empty when nothing does. */
+    static Optional<String> ksmState(long pid) {
+        try {
+            List<String> on = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc", Long.toString(pid), "ksm_stat")).stream()
+                    .filter(l -> l.matches("ksm_(merge_any|mergeable): yes") || l.matches("ksm_merging_pages [1-9].*")).toList();
+            return on.isEmpty() ? Optional.empty() : Optional.of("pid " + pid + ": " + String.join(", ", on));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // gone, or a kernel without ksm_stat
+        }
+    }
+
     /** Loads every JVM for a moment (so that each has served), then sums their memory. */
-    private Memory measure(List<Jvms.Running> all, int n, Setup setup, double settle, long merged) throws InterruptedException {
+    private Memory measure(List<Jvms.Running> all, int n, Setup setup, double settle, long merged, long allReadyMillis,
+                           BenchResult.CriuRestores criu) throws InterruptedException {
         if (setup != Setup.RESTORED_KSM) {
             LoadGenerator.run(settings.load(), settings.connections() * n, BenchSettings.MEMORY_LOAD_MILLIS);
         }
@@ -204,9 +259,15 @@ final class MemoryBench {
                 }
             }
         }
-        Memory memory = new Memory(n, setup, total.pssBytes(), total.rssBytes(), helpers.pssBytes(), settle, merged);
-        progress.say(String.format("bench: memory: %-26s PSS %s (%s each), RSS %s%s", setup.label.replace("N ", n + " ") + ":",
+        if (setup != Setup.RESTORED_KSM && setup != Setup.COLD_JVMS) {
+            merged = mergingPages(all) * PageMerging.PAGE_SIZE; // should be 0: see requireKsmOff
+        }
+        Memory memory = new Memory(n, setup, total.pssBytes(), total.rssBytes(), helpers.pssBytes(), settle, merged, allReadyMillis, criu);
+        progress.say(String.format("bench: memory: %-34s PSS %s (%s each), RSS %s%s%s%s", setup.label.replace("N ", n + " ") + ":",
                 Bytes.human(memory.totalPssBytes()), Bytes.human(memory.perWorkerPssBytes()), Bytes.human(memory.totalRssBytes()),
+                allReadyMillis > 0 ? ", all ready in " + allReadyMillis + " ms" : "",
+                criu == null || criu.isEmpty() ? "" : ", per worker mapped " + Bytes.human(criu.mappedBytesPerWorker()) + ", copied "
+                        + Bytes.human(criu.copiedBytesPerWorker()),
                 setup == Setup.RESTORED_KSM ? String.format(", merging settled in %.0f s", settle) : ""));
         return memory;
     }

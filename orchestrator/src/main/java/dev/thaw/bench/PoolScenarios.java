@@ -27,6 +27,8 @@ final class PoolScenarios {
     static final int ADDS = 3;
     private static final int LOAD_CONNECTIONS = 4;
     private static final long STEP_TIMEOUT_MILLIS = 30_000;
+    /** thaw run's line at start, e.g. "thaw: restore mode map: workers map the image's pages ...". */
+    static final Pattern RESTORE_MODE = Pattern.compile("^thaw: restore mode (\\w+)");
     private static final Pattern READY = Pattern.compile("^thaw: worker=(\\d+) gen=\\d+ pid=(\\d+) ready in (\\d+) ms");
 
     private final BenchSettings settings;
@@ -46,11 +48,13 @@ final class PoolScenarios {
         try (LoggedProcess pool = LoggedProcess.start(command, settings.workDir().resolve("thaw-run.log"))) {
             require(pool.await(Pattern.compile("thaw: all " + workers + " workers ready"), 0,
                     TimeUnit.SECONDS.toMillis(settings.readyTimeoutSeconds())), pool, "all " + workers + " workers ready");
+            String mode = pool.await(RESTORE_MODE, 0, 0).map(f -> f.group(1)).orElse(null);
+            progress.say("bench: thaw run --workers " + workers + ": restore mode " + (mode == null ? "not said" : mode));
             RollingRestart rolling = rollingRestart(pool, workers);
             Replacements killed = killWorkers(pool);
             Replacements added = addWorkers(pool);
             pool.stop(30);
-            return new Reliability(workers, rolling, killed, added);
+            return new Reliability(workers, rolling, killed, added, mode);
         }
     }
 

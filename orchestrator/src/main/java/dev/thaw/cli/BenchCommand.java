@@ -20,8 +20,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Measure an app side by side: cold JVM, cold JVM with the JDK's AOT cache, and workers restored by thaw.",
-                "Time to first HTTP 200, the first second of traffic, the memory of N workers (with and without page merging),",
+        description = {"Measure an app side by side: cold JVM, cold JVM with the JDK's AOT cache, and workers restored by thaw, both",
+                "mapping the image (when CRIU has thaw's mmap-page-image patch) and copying it.",
+                "Time to first HTTP 200, the first second of traffic, N workers restored at once and their memory (with and without page merging),",
                 "and thaw run under load through HUP, kill -9 and TTIN; optionally next to a pre-fork server (gunicorn --preload).",
                 "Writes bench.json, bench.md and img/*.png into --out. Needs root (CRIU); takes minutes."},
         footer = {"", "Example:", "  thaw bench --url http://127.0.0.1:8080/health --load-url http://127.0.0.1:8080/items/42 --workers 1,2,4,8 --runs 5 \\",
@@ -80,6 +81,16 @@ public final class BenchCommand implements Callable<Integer> {
             description = "The fixed load before the per-worker PSS of the default and the tuned leader (default: ${DEFAULT-VALUE}).")
     int sharingSeconds;
 
+    @Option(names = "--large-image-flag", paramLabel = "FLAG",
+            description = {"A leader flag that makes a larger image of the app, e.g. -Dsample.dataset.mb=750 (it replaces the command's own",
+                    "setting of that name): the app is checkpointed again with it, and one worker at a time is restored from each image",
+                    "in each mode, --large-image-runs times, interleaved (default: not measured)."})
+    String largeImageFlag;
+
+    @Option(names = "--large-image-runs", paramLabel = "K", defaultValue = "3",
+            description = "Restores per image and mode with --large-image-flag (default: ${DEFAULT-VALUE}).")
+    int largeImageRuns;
+
     @Option(names = "--reference-server", paramLabel = "COMMAND",
             description = {"A pre-fork server to measure next to thaw (shell command line), e.g. gunicorn --preload -w 1 ...:",
                     "started with 1 worker and grown with TTIN; it must print 'ready pid=N' when a worker is ready."})
@@ -115,7 +126,7 @@ public final class BenchCommand implements Callable<Integer> {
         Path work = Files.createTempDirectory("thaw-bench-");
         BenchSettings settings = new BenchSettings(command, probe, load, workers.stream().sorted().distinct().toList(), runs,
                 connections, warmupRequests, steadySeconds, ksmWaitSeconds, readyTimeoutSeconds, !noAot, poolWorkers,
-                economyRuns, sharingSeconds,
+                economyRuns, sharingSeconds, largeImageFlag, largeImageRuns,
                 referenceCommand == null ? null : referenceName != null ? referenceName : referenceCommand.strip().split("\\s+")[0],
                 referenceCommand, referenceUrl, out.toAbsolutePath(), work, ThawCli.agentJar(), SelfCommand.get());
         boolean ok = false;
@@ -165,6 +176,12 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (economyRuns < 0 || economyRuns > 20) {
             throw new ThawException(ThawException.EXIT_USAGE, "--economy-runs must be 0 (skip) to 20");
+        }
+        if (largeImageRuns < 0 || largeImageRuns > 20) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--large-image-runs must be 0 (skip) to 20");
+        }
+        if (largeImageFlag != null && !largeImageFlag.startsWith("-")) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--large-image-flag must be a JVM flag, e.g. -Dsample.dataset.mb=750");
         }
         if (sharingSeconds < 1 || sharingSeconds > 600) {
             throw new ThawException(ThawException.EXIT_USAGE, "--sharing-seconds must be 1 to 600");

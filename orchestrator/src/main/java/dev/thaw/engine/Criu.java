@@ -101,19 +101,40 @@ public record Criu(Path binary, String version) {
 
     /** Output and exit code of a short helper command. */
     public record ProcessResult(int exitCode, String output) {
+        /**
+         * Runs {@code command} for at most {@code timeoutSeconds}; past that it and everything it started
+         * are killed and the result says so (exit code -1). The output is collected on another thread,
+         * so a command that hangs without closing its output still times out.
+         */
         public static ProcessResult run(List<String> command, int timeoutSeconds) {
+            Process p;
             try {
-                Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-                byte[] out = p.getInputStream().readAllBytes();
-                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    return new ProcessResult(-1, "timed out after " + timeoutSeconds + " s");
-                }
-                return new ProcessResult(p.exitValue(), new String(out));
+                p = new ProcessBuilder(command).redirectErrorStream(true)
+                        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
             } catch (IOException e) {
                 return new ProcessResult(-1, e.getMessage());
+            }
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try {
+                    p.getInputStream().transferTo(out);
+                } catch (IOException ignored) {
+                    // the process was killed
+                }
+            });
+            try {
+                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                    p.waitFor(10, TimeUnit.SECONDS);
+                    return new ProcessResult(-1, "timed out after " + timeoutSeconds + " s: " + String.join(" ", command));
+                }
+                reader.join(2000); // a grandchild may hold the output open: do not wait for it
+                return new ProcessResult(p.exitValue(), out.toString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
                 return new ProcessResult(-1, "interrupted");
             }
         }

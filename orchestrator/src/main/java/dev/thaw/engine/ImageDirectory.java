@@ -1,11 +1,14 @@
 package dev.thaw.engine;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -70,6 +73,37 @@ public final class ImageDirectory {
 
     /** Moves a complete staging directory (manifest written) into place. */
     public void commit(Path staging) throws IOException {
+        try (Lock ignored = lock()) {
+            swapIn(staging);
+        }
+    }
+
+    /**
+     * Commits {@code staging} only if the directory still holds {@code expected}: a refork, which
+     * takes seconds, must not replace an image that a 'thaw checkpoint --force' or USR2 wrote
+     * meanwhile with one made from the older generation.
+     *
+     * @throws ThawException when the directory holds another image now (the staging is left to the caller)
+     */
+    public void commitIfStill(Path staging, ImageManifest expected) throws IOException {
+        try (Lock ignored = lock()) {
+            ImageManifest now;
+            try {
+                now = ImageManifest.read(target);
+            } catch (RuntimeException unreadable) {
+                throw new ThawException("the image directory " + target + " no longer holds generation " + expected.generation()
+                        + " (" + unreadable.getMessage() + "): the new image is dropped");
+            }
+            if (now.generation() != expected.generation() || !now.createdAt().equals(expected.createdAt())) {
+                throw new ThawException("the image directory " + target + " now holds generation " + now.generation() + " made "
+                        + now.createdAt() + ", not the generation " + expected.generation() + " this image was made from: the newer"
+                        + " image is kept and this one is dropped");
+            }
+            swapIn(staging);
+        }
+    }
+
+    private void swapIn(Path staging) throws IOException {
         if (!Files.isRegularFile(staging.resolve(ImageManifest.FILE_NAME))) {
             throw new IllegalStateException("commit before the manifest was written");
         }
@@ -87,6 +121,34 @@ public final class ImageDirectory {
         Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         deleteRecursively(old);
+    }
+
+    /** The directory's lock: one commit at a time, across thaw processes (checkpoint, USR2, refork). */
+    private Lock lock() throws IOException {
+        Path file = target.resolveSibling("." + target.getFileName() + ".lock");
+        LOCAL.lock(); // a JVM may hold a file lock only once; its own threads queue here
+        try {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock held = channel.lock();
+            return () -> {
+                try {
+                    held.release();
+                    channel.close();
+                } finally {
+                    LOCAL.unlock();
+                }
+            };
+        } catch (IOException | RuntimeException e) {
+            LOCAL.unlock();
+            throw e;
+        }
+    }
+
+    private static final java.util.concurrent.locks.ReentrantLock LOCAL = new java.util.concurrent.locks.ReentrantLock();
+
+    private interface Lock extends AutoCloseable {
+        @Override
+        void close() throws IOException;
     }
 
     /**

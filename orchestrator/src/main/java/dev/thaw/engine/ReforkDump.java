@@ -81,7 +81,7 @@ public final class ReforkDump {
             }
             ImageManifest next = serving.reforked(Instant.now(), pipes, pidInside, files, dumpMillis, madeFrom + ", " + jvm, memory);
             next.write(staging);
-            image.commit(staging);
+            image.commitIfStill(staging, serving);
             committed = true;
             return next;
         } finally {

@@ -25,7 +25,7 @@ final class Fixtures {
 
     static BenchSettings settings(List<Integer> workers) {
         return new BenchSettings(List.of("java", "-jar", "app.jar"), URI.create("http://127.0.0.1:8080/health"), List.of(), workers, 5,
-                4, 2000, 10, 60, 180, true, 4, 3, 20, "gunicorn", "gunicorn --preload -w 1 app:app", URI.create("http://127.0.0.1:8081/health"),
+                4, 2000, 10, 60, 180, true, 4, 3, 20, "-Dsample.dataset.mb=750", 3, "gunicorn", "gunicorn --preload -w 1 app:app", URI.create("http://127.0.0.1:8081/health"),
                 Path.of("out"), Path.of("work"), Path.of("agent.jar"), List.of("java", "-jar", "thaw.jar"));
     }
 
@@ -95,5 +95,55 @@ final class Fixtures {
                                 Summary.of(List.of(121, 126, 131)), traffic(6000, 0.2, 10))),
                 List.of(new BenchResult.Sharing("default", "", 2, 20, 9000, 120 * MIB, 220 * MIB),
                         new BenchResult.Sharing("tuned", "-XX:MaxNewSize=48m", 2, 20, 8800, 118 * MIB, 150 * MIB)));
+    }
+
+    static BenchResult.CriuRestores criu(String mode, double restoreMillis, long mappedMib, long copiedMib) {
+        return new BenchResult.CriuRestores(mode, Summary.of(List.of(restoreMillis, restoreMillis + 2, restoreMillis - 2)), mappedMib * MIB,
+                copiedMib * MIB, 3);
+    }
+
+    /**
+     * A run with restore by mapping where every one of its targets is met: map 90 ms to first 200 against cold 3000 ms
+     * (33x) and copy 500 ms (5.6x); an image 2.125x as large restores (map) in 99 ms (1.10x); 8 mapped workers all ready
+     * in 800 ms (copied: 6000 ms) and take 50 MiB each against 360 MiB per cold JVM (1/7.2); kill -9 to ready 150 ms in map mode.
+     */
+    static BenchResult mapped() {
+        return mapped(90, 99, 850, 800, 50, 150);
+    }
+
+    static BenchResult mapped(long mapMillis, long largeMapMillis, long largeImageMib, long allReadyMillis, long mapPerWorkerMib,
+                              long killMedianMillis) {
+        BenchResult base = allTargetsMet();
+        List<Memory> memory = new ArrayList<>();
+        for (Memory m : base.memory()) {
+            memory.add(m.setup() == Setup.RESTORED || m.setup() == Setup.RESTORED_KSM
+                    ? new Memory(m.workers(), m.setup(), m.totalPssBytes(), m.totalRssBytes(), m.helperPssBytes(), m.settleSeconds(),
+                    m.mergedBytes(), m.workers() == 8 ? 6000 : 700, criu("copy", 480, 0, 400))
+                    : m);
+        }
+        for (int n : base.settings().workers()) {
+            memory.add(new Memory(n, Setup.RESTORED_MAP, n * mapPerWorkerMib * MIB, n * 400 * MIB, n * MIB, 0, 0,
+                    n == 8 ? allReadyMillis : 70, criu("map", 30, 399, 1)));
+        }
+        Startup copy = base.startup(Mode.RESTORED);
+        List<Startup> startup = List.of(base.startup(Mode.COLD), base.startup(Mode.AOT),
+                new Startup(Mode.RESTORED, List.of(500L, 490L, 540L), Summary.of(List.of(500L, 490L, 540L)), copy.firstSecond(),
+                        copy.steady(), copy.timeline(), criu("copy", 480, 0, 400)),
+                new Startup(Mode.RESTORED_MAP, List.of(mapMillis, mapMillis - 5, mapMillis + 20), Summary.of(List.of(mapMillis,
+                        mapMillis - 5, mapMillis + 20)), copy.firstSecond(), copy.steady(), copy.timeline(), criu("map", 30, 399, 1)));
+        BenchResult.Scaling scaling = new BenchResult.Scaling(3, List.of(
+                new BenchResult.ScaledImage("the bench's image", "", 400 * MIB, 350, List.of(
+                        new BenchResult.ScaledRestore("map", Summary.of(List.of(90, 95, 88)), criu("map", 30, 399, 1)),
+                        new BenchResult.ScaledRestore("copy", Summary.of(List.of(500, 510, 490)), criu("copy", 480, 0, 400)))),
+                new BenchResult.ScaledImage("larger image", "-Dsample.dataset.mb=750", largeImageMib * MIB, 700, List.of(
+                        new BenchResult.ScaledRestore("map", Summary.of(List.of(largeMapMillis, largeMapMillis + 4, largeMapMillis - 3)),
+                                criu("map", 33, largeImageMib - 1, 1)),
+                        new BenchResult.ScaledRestore("copy", Summary.of(List.of(1000, 1010, 990)), criu("copy", 960, 0, largeImageMib))))));
+        BenchResult.Reliability rel = base.reliability();
+        BenchResult.Reliability reliability = new BenchResult.Reliability(rel.workers(), rel.rolling(),
+                new BenchResult.Replacements(5, Summary.of(List.of(killMedianMillis, killMedianMillis + 30, killMedianMillis - 10)),
+                        Summary.of(List.of(100, 110, 120)), 4000, 0), rel.added(), "map");
+        return new BenchResult(base.startedAt(), base.durationSeconds(), base.machine(), base.settings(), base.image(), startup, memory,
+                reliability, base.reference(), base.economy(), scaling, List.of());
     }
 }

@@ -29,7 +29,8 @@ class ImageDirectoryTest {
 
     private List<String> names() throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
+            // the directory's lock file (.img.lock) stays, like any lock file
+            return s.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".lock")).sorted().toList();
         }
     }
 
@@ -49,6 +50,23 @@ class ImageDirectoryTest {
         image.commit(stagedImage(image, "new"));
         assertEquals("new", Files.readString(dir.resolve("img/criu/pages-1.img")));
         assertEquals(List.of("img"), names(), "no staging or old directory left behind");
+    }
+
+    @Test
+    void a_refork_image_is_committed_only_over_the_generation_it_was_made_from() throws Exception {
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "served"));
+        ImageManifest served = image.verify();
+        Thread.sleep(5); // a later createdAt
+        image.commit(stagedImage(image, "newer checkpoint"));
+        Path refork = stagedImage(image, "refork of the older one");
+        ThawException e = assertThrows(ThawException.class, () -> image.commitIfStill(refork, served));
+        assertTrue(e.getMessage().contains("the newer image is kept and this one is dropped"), e.getMessage());
+        assertEquals("newer checkpoint", Files.readString(dir.resolve("img/criu/pages-1.img")));
+
+        ImageManifest newer = image.verify();
+        image.commitIfStill(refork, newer);
+        assertEquals("refork of the older one", Files.readString(dir.resolve("img/criu/pages-1.img")));
     }
 
     @Test
