@@ -97,7 +97,8 @@ class QuiescingSchedulerTest {
         Thread.sleep(100);
 
         int burst = runs.get() - before;
-        assertTrue(burst >= 1 && burst <= 8, "expected about 5 runs in 100 ms after the restore, got " + burst);
+        assertTrue(burst <= 8, "expected about 5 runs in 100 ms after the restore, not a burst of the missed ones, got " + burst);
+        awaitAtLeast(runs, before + 1); // and it did resume (a starved machine may take longer than 100 ms)
     }
 
     @Test
