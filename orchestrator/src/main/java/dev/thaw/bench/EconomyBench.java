@@ -157,7 +157,8 @@ final class EconomyBench {
     private boolean refork(Path image) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(settings.thawCommand());
         command.addAll(List.of("run", "--image", image.toString(), "--workers", Integer.toString(REFORK_WORKERS), "--ksm", "false",
-                "--refork-after", REFORK_AFTER + ",1000000000", "--socket", settings.workDir().resolve("refork.sock").toString()));
+                "--refork-after", REFORK_AFTER + ",1000000000", "--socket", settings.workDir().resolve("refork.sock").toString(),
+                "--http-address", "off"));
         progress.say("bench: refork: thaw run --workers " + REFORK_WORKERS + " --refork-after " + REFORK_AFTER + " under load");
         try (LoggedProcess pool = LoggedProcess.start(command, settings.workDir().resolve("thaw-run-refork.log"))) {
             if (pool.await(Pattern.compile("all " + REFORK_WORKERS + " workers ready"), 0,

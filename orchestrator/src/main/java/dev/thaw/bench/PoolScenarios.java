@@ -44,7 +44,8 @@ final class PoolScenarios {
     Reliability run(int workers) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(settings.thawCommand());
         command.addAll(List.of("run", "--image", image.toString(), "--workers", Integer.toString(workers),
-                "--socket", settings.workDir().resolve("pool.sock").toString()));
+                "--socket", settings.workDir().resolve("pool.sock").toString(),
+                "--http-address", "off")); // its default port may be taken by another pool on this machine; the bench reads log lines
         try (LoggedProcess pool = LoggedProcess.start(command, settings.workDir().resolve("thaw-run.log"))) {
             require(pool.await(Pattern.compile("thaw: all " + workers + " workers ready"), 0,
                     TimeUnit.SECONDS.toMillis(settings.readyTimeoutSeconds())), pool, "all " + workers + " workers ready");
