@@ -80,7 +80,7 @@ start_prog() {  # start_prog NAME MIB: the original process, session leader, std
   local name=$1 mib=$2 i
   feed "$name"
   cat "$T/fifo.$name" | setsid "$T/prog" "$mib" "$T/ready.$name" > /dev/null 2>&1 &
-  PROG_PID=$!
+  PROG_PID=$!; disown  # no job notice when the dump kills it
   for i in $(seq 600); do [ -f "$T/ready.$name" ] && break; sleep 0.1; done
   [ -f "$T/ready.$name" ] || { fail "test program did not start"; exit 1; }
   PIPE=$(readlink "/proc/$PROG_PID/fd/0")
