@@ -226,6 +226,19 @@ else
   fail "refork dump of mapped A (see $T/img2/dump.log)"
 fi
 
+# 10. Refork of D, whose image directory was deleted: its mappings show "pages-N.img (deleted)"
+DPID=$(host_pid D)
+PIPE=$(readlink "/proc/$DPID/fd/0")
+mkdir -p "$T/img3"
+if grep -q 'pages-[0-9]*\.img (deleted)' "/proc/$DPID/maps" &&
+   nsenter -t "$DPID" -p -m "$CRIU" dump -t "$(awk '/^NSpid/ {print $NF}' "/proc/$DPID/status")" \
+     -D "$T/img3" -o dump.log -v4 --leave-running; then
+  restore I "$T/img3" --mmap-page-image
+  expect "I (mapped, from a refork of D, whose image was deleted before the dump) has D's memory" ok "$(cmd I verify "$T/out.I.1")"
+else
+  fail "refork dump of D, mapped from a deleted image (see $T/img3/dump.log)"
+fi
+
 for f in "$T"/cmd.*; do echo exit >> "$f"; done
 sleep 0.5
 if [ $FAILS = 0 ]; then log "all tests passed"; else log "$FAILS test(s) failed"; exit 1; fi
