@@ -236,6 +236,15 @@ static int churn(char *err, size_t errlen)
 				return -1;
 			}
 		}
+		/* and on this thread: the main arena, grown and trimmed with brk() over [heap] */
+		void *r = churn_thread((void *)(uintptr_t)(100 + round));
+		void *big = malloc(16 << 20); /* below the mmap threshold set in main(): brk */
+		if (r || !big) {
+			snprintf(err, errlen, "FAIL main-thread churn");
+			return -1;
+		}
+		memset(big, 0x5A, 16 << 20);
+		free(big);
 		malloc_trim(0);
 	}
 	return verify(err, errlen);
@@ -287,6 +296,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	size_t mib = strtoul(argv[1], NULL, 0);
+
+	mallopt(M_MMAP_THRESHOLD, 32 << 20); /* big main-thread blocks come from brk() */
 
 	map_area(BIG, "big", mib << 20, PROT_READ | PROT_WRITE, 1);
 	map_area(SPARSE, "sparse", 4 << 20, PROT_READ | PROT_WRITE, 2); /* 512 runs of one page */
