@@ -203,7 +203,7 @@ public final class Bench {
             modes.add(Mode.RESTORED_MAP);
         }
         Map<Mode, List<Long>> firstOk = new EnumMap<>(Mode.class);
-        Map<Mode, List<RestoreStats>> stats = new EnumMap<>(Mode.class);
+        Map<Mode, List<Jvms.Running>> restored = new EnumMap<>(Mode.class);
         Map<Mode, List<LoadGenerator.Recording>> fresh = new EnumMap<>(Mode.class);
         Map<Mode, Traffic> steady = new EnumMap<>(Mode.class);
         for (int run = 1; run <= settings.runs(); run++) {
@@ -217,7 +217,9 @@ public final class Bench {
                 };
                 long ok = probe.awaitFirst200(jvm.startedNanos(), jvm::isAlive, mode.label);
                 Optional<RestoreStats> criuStats = jvm.restoreStats();
-                criuStats.ifPresent(st -> stats.computeIfAbsent(mode, m -> new ArrayList<>()).add(st));
+                if (mode == Mode.RESTORED || mode == Mode.RESTORED_MAP) {
+                    restored.computeIfAbsent(mode, m -> new ArrayList<>()).add(jvm); // its figures are read once it is gone
+                }
                 long millis = BenchSettings.FRESH_LOAD_MILLIS
                         + (last ? settings.steadySeconds() * 1000L + BenchSettings.STEADY_WINDOW_MILLIS : 0);
                 LoadGenerator.Recording load = LoadGenerator.run(settings.load(), settings.connections(), millis);
@@ -246,7 +248,7 @@ public final class Bench {
             String restoreMode = mode == Mode.RESTORED ? copy.mode().label() : mode == Mode.RESTORED_MAP ? map.mode().label() : null;
             result.add(new Startup(mode, firstOk.get(mode), Summary.of(firstOk.get(mode)),
                     Traffic.pool(windows(runs, 0, BenchSettings.FIRST_SECOND_MILLIS)), steady.getOrDefault(mode, Traffic.NONE),
-                    timeline(runs), restoreMode == null ? null : BenchResult.CriuRestores.of(restoreMode, stats.getOrDefault(mode, List.of()))));
+                    timeline(runs), restoreMode == null ? null : Jvms.figures(restoreMode, restored.getOrDefault(mode, List.of()))));
         }
         return result;
     }

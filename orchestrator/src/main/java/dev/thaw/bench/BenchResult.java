@@ -68,7 +68,7 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
      *                 {@link BenchSettings#SLICE_MILLIS}, all runs pooled per slice
      */
     public record Startup(Mode mode, List<Long> firstOkMillis, Summary toFirstOk, Traffic firstSecond, Traffic steady,
-                          List<Traffic> timeline, CriuRestores criu) {
+                          List<Traffic> timeline, RestoreFigures criu) {
         @JsonCreator
         public Startup {
             firstOkMillis = List.copyOf(firstOkMillis);
@@ -82,19 +82,28 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
     }
 
     /**
-     * CRIU's own account of a set of restores, from the {@code stats-restore} each left in its worker's work directory.
+     * Where a set of restores spent their time, and what CRIU mapped and copied: CRIU's own account from the
+     * {@code stats-restore} each left in its worker's work directory, and the worker's own (its READY message).
      *
      * @param mode how they restored: "map" or "copy"
      * @param restoreMillis CRIU's restore time (its restore_time: the process tree and its memory), one per restore
      * @param mappedBytesPerWorker memory mapped copy-on-write from the image, per worker (median)
      * @param copiedBytesPerWorker memory copied from the image into the worker's own pages, per worker (median)
      * @param restores how many restores left readable stats
+     * @param readyMillis restore start (the helpers' process start) until the worker's READY arrived, one per restore
+     * @param afterRestoreMillis the app's afterRestore callbacks, as the worker timed them (in READY), one per restore
      */
-    public record CriuRestores(String mode, Summary restoreMillis, long mappedBytesPerWorker, long copiedBytesPerWorker, int restores) {
-        public static CriuRestores of(String mode, List<RestoreStats> stats) {
-            return new CriuRestores(mode, Summary.of(stats.stream().map(s -> s.restoreMicros() / 1000.0).toList()),
+    public record RestoreFigures(String mode, Summary restoreMillis, long mappedBytesPerWorker, long copiedBytesPerWorker, int restores,
+                                 Summary readyMillis, Summary afterRestoreMillis) {
+        public static RestoreFigures of(String mode, List<RestoreStats> stats) {
+            return of(mode, stats, List.of(), List.of());
+        }
+
+        public static RestoreFigures of(String mode, List<RestoreStats> stats, List<Long> readyMillis, List<Long> afterRestoreMillis) {
+            return new RestoreFigures(mode, Summary.of(stats.stream().map(s -> s.restoreMicros() / 1000.0).toList()),
                     (long) Summary.of(stats.stream().map(RestoreStats::bytesMapped).toList()).median(),
-                    (long) Summary.of(stats.stream().map(RestoreStats::bytesCopied).toList()).median(), stats.size());
+                    (long) Summary.of(stats.stream().map(RestoreStats::bytesCopied).toList()).median(), stats.size(),
+                    Summary.of(readyMillis), Summary.of(afterRestoreMillis));
         }
 
         public boolean isEmpty() {
@@ -126,7 +135,7 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
     }
 
     /** Restores of one image in one mode: to first 200 (one per run) and CRIU's part. */
-    public record ScaledRestore(String mode, Summary toFirstOk, CriuRestores criu) {
+    public record ScaledRestore(String mode, Summary toFirstOk, RestoreFigures criu) {
     }
 
     /**
@@ -202,7 +211,7 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
      * @param criu CRIU's account of the restores (null for the other setups)
      */
     public record Memory(int workers, Setup setup, long totalPssBytes, long totalRssBytes, long helperPssBytes,
-                         double settleSeconds, long mergedBytes, long allReadyMillis, CriuRestores criu) {
+                         double settleSeconds, long mergedBytes, long allReadyMillis, RestoreFigures criu) {
         @JsonCreator
         public Memory {
         }

@@ -31,6 +31,8 @@ final class Jvms implements AutoCloseable {
     private final Restorer restorer;
     private final ControlServer control;
     private final Set<Integer> ready = ConcurrentHashMap.newKeySet();
+    /** When each restored worker's READY arrived (System.nanoTime) and its afterRestore time as it said. */
+    private final Map<Integer, long[]> readyAt = new ConcurrentHashMap<>();
     private final Map<Integer, WorkerProcess> restored = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger();
     private final List<Running> running = new ArrayList<>();
@@ -67,11 +69,23 @@ final class Jvms implements AutoCloseable {
         default Optional<RestoreStats> restoreStats() {
             return Optional.empty();
         }
+
+        /** A restored worker: from its start until its READY arrived, and its afterRestore time as it said; empty until then. */
+        default Optional<long[]> readyAndAfterRestoreMillis() {
+            return Optional.empty();
+        }
     }
 
     /** The stats of every restored worker among {@code jvms} that has them. */
     static List<RestoreStats> restoreStats(List<Running> jvms) {
         return jvms.stream().map(Running::restoreStats).flatMap(Optional::stream).toList();
+    }
+
+    /** CRIU's and the workers' account of these restores. */
+    static BenchResult.RestoreFigures figures(String mode, List<Running> jvms) {
+        List<long[]> ready = jvms.stream().map(Running::readyAndAfterRestoreMillis).flatMap(Optional::stream).toList();
+        return BenchResult.RestoreFigures.of(mode, restoreStats(jvms), ready.stream().map(r -> r[0]).toList(),
+                ready.stream().map(r -> r[1]).toList());
     }
 
     Running startCold(List<String> command, String logName) throws IOException {
@@ -164,6 +178,8 @@ final class Jvms implements AutoCloseable {
             return;
         }
         if (r.message().type() == MessageType.READY && worker.jvm().isPresent()) {
+            readyAt.put(r.peer().workerId(), new long[] {System.nanoTime(),
+                    r.message().get("after-restore-ms").map(Long::parseLong).orElse(-1L)});
             ready.add(r.peer().workerId());
         }
     }
@@ -263,6 +279,12 @@ final class Jvms implements AutoCloseable {
         @Override
         public Optional<RestoreStats> restoreStats() {
             return RestoreStats.read(worker.restoreLog().getParent());
+        }
+
+        @Override
+        public Optional<long[]> readyAndAfterRestoreMillis() {
+            long[] r = readyAt.get(worker.workerId());
+            return r == null ? Optional.empty() : Optional.of(new long[] {TimeUnit.NANOSECONDS.toMillis(r[0] - started), r[1]});
         }
 
         @Override

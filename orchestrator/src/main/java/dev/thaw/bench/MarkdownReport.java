@@ -47,8 +47,11 @@ public final class MarkdownReport {
         md.append("### Time to first HTTP 200\n\n")
                 .append("From process start (of `java`, or of the `criu restore` helpers) to the first 200 from `").append(r.settings().probe())
                 .append("`, ").append(r.settings().runs()).append(" runs, modes interleaved. ").append(RESTORE_MODES)
-                .append(" CRIU restore: CRIU's own restore time (`restore_time` of the `stats-restore` it writes into the worker's work ")
-                .append("directory), with what it mapped from the image and what it copied, per worker.\n\n")
+                .append(" For restores, where the time went (medians): to READY, from the start of the restore's helpers until the ")
+                .append("worker's READY arrived on its control connection; of which CRIU restore, CRIU's own restore time (`restore_time` ")
+                .append("of the `stats-restore` it writes into the worker's work directory); of which afterRestore, the app's ")
+                .append("afterRestore callbacks as the worker timed them; the rest is starting the helpers and CRIU, CRIU reading the ")
+                .append("image's metadata, and the worker reconnecting to thaw. Then what CRIU mapped from the image and what it copied, per worker.\n\n")
                 .append(startupTable(r)).append('\n')
                 .append("![time to first 200](").append(images).append("/startup.png)\n\n");
         if (r.scaling() != null) {
@@ -378,20 +381,22 @@ public final class MarkdownReport {
             List<String> row = new ArrayList<>(List.of(s.mode().label, ms(s.toFirstOk().median()), ms(s.toFirstOk().min()),
                     ms(s.toFirstOk().max()), fmt(x, 1) + "x"));
             if (criu) {
+                row.add(s.criu() == null ? "" : ms(s.criu().readyMillis().median()));
                 row.add(s.criu() == null ? "" : ms(s.criu().restoreMillis().median()));
+                row.add(s.criu() == null ? "" : ms(s.criu().afterRestoreMillis().median()));
                 row.add(mappedCopied(s.criu()));
             }
             rows.add(row);
         }
         List<String> header = new ArrayList<>(List.of("", "median", "min", "max", "faster than cold"));
         if (criu) {
-            header.addAll(List.of("CRIU restore (median)", "per worker: mapped / copied"));
+            header.addAll(List.of("to READY (median)", "of which CRIU restore", "of which afterRestore", "per worker: mapped / copied"));
         }
         return table(header, rows);
     }
 
     /** "389.2 MiB / 1.3 MiB": what CRIU mapped and copied per worker; empty when there are no stats. */
-    static String mappedCopied(BenchResult.CriuRestores c) {
+    static String mappedCopied(BenchResult.RestoreFigures c) {
         return c == null || c.isEmpty() ? "" : Bytes.human(c.mappedBytesPerWorker()) + " / " + Bytes.human(c.copiedBytesPerWorker());
     }
 

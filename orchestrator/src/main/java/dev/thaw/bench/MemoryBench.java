@@ -133,7 +133,7 @@ final class MemoryBench {
                         + settings.workDir().resolve("restores"));
             }
             long allReady = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            BenchResult.CriuRestores criu = BenchResult.CriuRestores.of(from.mode().label(), Jvms.restoreStats(all));
+            BenchResult.RestoreFigures criu = Jvms.figures(from.mode().label(), all);
             if (!merge) {
                 Memory m = measure(all, n, setup, 0, 0, allReady, criu);
                 requireKsmOff(all, n, setup, m);
@@ -244,7 +244,7 @@ final class MemoryBench {
 
     /** Loads every JVM for a moment (so that each has served), then sums their memory. */
     private Memory measure(List<Jvms.Running> all, int n, Setup setup, double settle, long merged, long allReadyMillis,
-                           BenchResult.CriuRestores criu) throws InterruptedException {
+                           BenchResult.RestoreFigures criu) throws InterruptedException {
         if (setup != Setup.RESTORED_KSM) {
             LoadGenerator.run(settings.load(), settings.connections() * n, BenchSettings.MEMORY_LOAD_MILLIS);
         }

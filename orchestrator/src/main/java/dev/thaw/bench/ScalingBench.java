@@ -1,6 +1,6 @@
 package dev.thaw.bench;
 
-import dev.thaw.bench.BenchResult.CriuRestores;
+import dev.thaw.bench.BenchResult.RestoreFigures;
 import dev.thaw.bench.BenchResult.ScaledImage;
 import dev.thaw.bench.BenchResult.ScaledRestore;
 import dev.thaw.bench.BenchResult.Scaling;
@@ -9,11 +9,11 @@ import dev.thaw.engine.Criu;
 import dev.thaw.engine.ImageDirectory;
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.Progress;
-import dev.thaw.engine.RestoreStats;
 import dev.thaw.engine.Restorer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -58,13 +58,13 @@ final class ScalingBench {
             int modes = small.size();
             // [image][mode]: first 200 and CRIU's stats of every run
             List<List<List<Long>>> firstOk = new ArrayList<>();
-            List<List<List<RestoreStats>>> stats = new ArrayList<>();
+            List<List<List<Jvms.Running>>> restored = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 firstOk.add(new ArrayList<>());
-                stats.add(new ArrayList<>());
+                restored.add(new ArrayList<>());
                 for (int m = 0; m < modes; m++) {
                     firstOk.get(i).add(new ArrayList<>());
-                    stats.get(i).add(new ArrayList<>());
+                    restored.get(i).add(new ArrayList<>());
                 }
             }
             for (int run = 1; run <= settings.largeImageRuns(); run++) {
@@ -75,7 +75,8 @@ final class ScalingBench {
                         Jvms.Running jvm = jvms.restore(from);
                         long ok = probe.awaitFirst200(jvm.startedNanos(), jvm::isAlive,
                                 "a worker restored (" + from.mode().label() + ") from the " + (i == 0 ? "bench's" : "larger") + " image");
-                        jvm.restoreStats().ifPresent(stats.get(i).get(m)::add);
+                        jvms.awaitReady(List.of(jvm), Duration.ofSeconds(5)); // its READY may follow its first 200: for its figures
+                        restored.get(i).get(m).add(jvm);
                         firstOk.get(i).get(m).add(ok);
                         jvms.killAll();
                         probe.awaitFree();
@@ -90,7 +91,7 @@ final class ScalingBench {
                 List<ScaledRestore> restoresOf = new ArrayList<>();
                 for (int m = 0; m < modes; m++) {
                     String mode = small.get(m).mode().label();
-                    restoresOf.add(new ScaledRestore(mode, Summary.of(firstOk.get(i).get(m)), CriuRestores.of(mode, stats.get(i).get(m))));
+                    restoresOf.add(new ScaledRestore(mode, Summary.of(firstOk.get(i).get(m)), Jvms.figures(mode, restored.get(i).get(m))));
                 }
                 result.add(new ScaledImage(i == 0 ? "the bench's image" : "larger image", i == 0 ? "" : flag, manifest.imageBytes(),
                         manifest.dumpMillis(), restoresOf));

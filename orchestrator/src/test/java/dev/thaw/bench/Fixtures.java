@@ -97,9 +97,9 @@ final class Fixtures {
                         new BenchResult.Sharing("tuned", "-XX:MaxNewSize=48m", 2, 20, 8800, 118 * MIB, 150 * MIB)));
     }
 
-    static BenchResult.CriuRestores criu(String mode, double restoreMillis, long mappedMib, long copiedMib) {
-        return new BenchResult.CriuRestores(mode, Summary.of(List.of(restoreMillis, restoreMillis + 2, restoreMillis - 2)), mappedMib * MIB,
-                copiedMib * MIB, 3);
+    static BenchResult.RestoreFigures criu(String mode, double restoreMillis, long mappedMib, long copiedMib) {
+        return new BenchResult.RestoreFigures(mode, Summary.of(List.of(restoreMillis, restoreMillis + 2, restoreMillis - 2)), mappedMib * MIB,
+                copiedMib * MIB, 3, Summary.of(List.of(restoreMillis + 40, restoreMillis + 45)), Summary.of(List.of(15, 17)));
     }
 
     /**
