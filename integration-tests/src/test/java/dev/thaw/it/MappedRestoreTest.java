@@ -42,7 +42,7 @@ class MappedRestoreTest {
         int port = Http.freePort();
         ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", image.toString(),
                 "--warmup-url", "http://127.0.0.1:" + port + "/ready", "--warmup-requests", "1", "--",
-                Environment.JAVA.toString(), "-Xmx256m", "-cp", Offenders.classPath(MemoryChurnApp.class),
+                Environment.JAVA.toString(), "-Xmx384m", "-cp", Offenders.classPath(MemoryChurnApp.class),
                 MemoryChurnApp.class.getName(), Integer.toString(port), Integer.toString(CHURN_SECONDS));
         assertEquals(0, r.exitCode(), r.output());
     }
@@ -77,6 +77,7 @@ class MappedRestoreTest {
             pool.thaw().awaitLine("^worker=" + w + " \\| churn worker=" + w + " done", Duration.ofSeconds(CHURN_SECONDS + 90));
         }
         String out = pool.thaw().output();
+        out.lines().filter(l -> l.contains("churn worker=")).forEach(System.out::println); // rounds and MiB allocated
         assertFalse(out.contains("FAILED"), out);
         for (int w = 0; w < 2; w++) {
             for (String check : List.of("pristine-at-restore", "own-writes-only", "pristine-after-churn")) {

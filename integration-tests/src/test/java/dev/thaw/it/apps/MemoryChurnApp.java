@@ -30,8 +30,9 @@ import java.util.zip.Inflater;
  * {@code java -cp ... MemoryChurnApp PORT SECONDS}; the port only serves the warm-up's readiness probe.
  */
 public final class MemoryChurnApp {
-    private static final int CHUNKS = 64;
-    private static final int CHUNK_LONGS = 128 * 1024; // 1 MiB each: 64 MiB pristine, 64 MiB shared
+    // 128 KiB chunks (not humongous for G1 at this heap size): 64 MiB pristine, 64 MiB shared
+    private static final int CHUNKS = 512;
+    private static final int CHUNK_LONGS = 16 * 1024;
     private static final CountDownLatch RESTORED = new CountDownLatch(1);
 
     private MemoryChurnApp() {
