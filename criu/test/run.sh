@@ -6,6 +6,7 @@
 #
 #   sudo criu/test/run.sh          the tests (about 30 s)
 #   sudo criu/test/run.sh bench    restore time of ~500 MiB of touched memory, copy vs map
+#   sudo criu/test/run.sh share    4 workers restored at once from one image, map vs copy: time, PSS
 #
 # CRIU=/path/to/criu selects the binary (default: criu on PATH). Needs root.
 set -euo pipefail
@@ -101,6 +102,11 @@ restore() {  # restore NAME IMGDIR [criu opts]: restored in its own PID namespac
     --inherit-fd "fd[0]:$PIPE" "$@" < <(cat "$T/fifo.$name") > /dev/null 2>&1 &
   UNSHARES+=($!)
   eval "UNSHARE_$name=$!"
+  [ "${NOWAIT:-0}" = 1 ] || restore_wait "$name" "$img"
+}
+
+restore_wait() {  # restore_wait NAME IMGDIR: until the restore of NAME has finished
+  local name=$1 img=$2 i
   for i in $(seq 300); do [ -f "$T/work.$name/stats-restore" ] && break; sleep 0.05; done
   [ -f "$T/work.$name/stats-restore" ] || { fail "restore $name from $img (see $T/work.$name/restore.log)"; return 1; }
 }
@@ -132,6 +138,27 @@ if [ "$MODE" = bench ]; then
       log "  $mode run $r: restore_time $((rt / 1000)) ms, then first read of every page ${ta#ok } ms (verify: $v; stats: $(stats "$T/work.$n/stats-restore"))"
       echo exit >> "$T/cmd.$n"; wait "$(eval echo "\$UNSHARE_$n")" 2>/dev/null || true
     done
+  done
+  exit 0
+fi
+
+if [ "$MODE" = share ]; then  # N workers restored at once from one image, mapped or copied: time and PSS
+  MIB=${MIB:-500}; N=${N:-4}
+  start_prog orig "$MIB"
+  dump "$PROG_PID" "$T/img"
+  for mode in map copy; do
+    opt=(); [ $mode = map ] && opt=(--mmap-page-image)
+    t0=$(date +%s%N)
+    for i in $(seq "$N"); do NOWAIT=1 restore "$mode$i" "$T/img" "${opt[@]}"; done
+    for i in $(seq "$N"); do restore_wait "$mode$i" "$T/img"; done
+    for i in $(seq "$N"); do cmd "$mode$i" touchall "$T/out.$mode$i.t" > /dev/null; done
+    t1=$(date +%s%N)
+    log "$N workers restored at once ($mode) and each read every page: $(( (t1 - t0) / 1000000 )) ms in all"
+    for i in $(seq "$N"); do
+      p=$(host_pid "$mode$i")
+      log "  $mode$i: restore_time $(( $(stat_field "$T/work.$mode$i/stats-restore" 4) / 1000 )) ms; $(grep -E '^(Pss|Anonymous):' "/proc/$p/smaps_rollup" | tr -s ' \n' ' ')"
+    done
+    for i in $(seq "$N"); do echo exit >> "$T/cmd.$mode$i"; done; sleep 1
   done
   exit 0
 fi
