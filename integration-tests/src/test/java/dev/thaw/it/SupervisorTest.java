@@ -127,6 +127,8 @@ class SupervisorTest {
                     "at most the requests in flight on the killed workers may fail: " + load.report());
         }
         assertEquals(workers + kills, readyTimesMillis().size(), pool.thaw().output());
+        assertEquals(kills, pool.thaw().count("exited unexpectedly, killed by SIGKILL"), "each death logged with its cause\n"
+                + pool.thaw().output());
         assertTrue(readyTimesMillis().stream().allMatch(t -> t < REPLACEMENT_BOUND.toMillis()), readyTimesMillis().toString());
     }
 

@@ -37,14 +37,29 @@ final class Probe {
                 + " s: check --url, or raise --ready-timeout");
     }
 
-    /** Waits (bounded) until nothing answers any more. */
+    /**
+     * Waits (bounded) until nothing answers any more and the port refuses connections: a killed JVM on a busy machine
+     * can keep its listening socket while it is torn down, and what comes next (a checkpoint's port check) must not see it.
+     */
     void awaitFree() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (HttpConnection.getOnce(url, 500) != -1) {
+        while (HttpConnection.getOnce(url, 500) != -1 || accepts()) {
             if (System.nanoTime() > deadline) {
                 throw new ThawException("something still answers at " + url + " after its JVM was stopped");
             }
             Thread.sleep(20);
+        }
+    }
+
+    /** True unless a TCP connection to the probe's port is refused (a timeout counts as accepting: something holds it). */
+    private boolean accepts() {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(url.getHost(), HttpConnection.port(url)), 500);
+            return true;
+        } catch (java.net.ConnectException e) {
+            return false;
+        } catch (java.io.IOException e) {
+            return true;
         }
     }
 

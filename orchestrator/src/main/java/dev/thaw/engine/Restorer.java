@@ -31,6 +31,8 @@ public final class Restorer {
     private final ImageManifest manifest;
     private final Path runDir;
     private final RestoreMode mode;
+    /** criu restore --exit-with-task-status (thaw's patch): a worker's exit code or killing signal reaches thaw. */
+    private final boolean exitStatus;
 
     public Restorer(Criu criu, Path image, ImageManifest manifest, Path runDir, RestoreMode mode) {
         this.criu = criu;
@@ -38,7 +40,10 @@ public final class Restorer {
         this.manifest = manifest;
         this.runDir = runDir;
         this.mode = mode;
+        this.exitStatus = criu.supports(EXIT_STATUS_FEATURE);
     }
+
+    private static final String EXIT_STATUS_FEATURE = "exit-with-task-status";
 
     public RestoreMode mode() {
         return mode;
@@ -62,7 +67,7 @@ public final class Restorer {
         OutputPump.start(process.getInputStream(), prefix, output);
         OutputPump.start(process.getErrorStream(), prefix, output);
         WorkerProcess worker = new WorkerProcess(identity.workerId(), identity.generation(), process, started,
-                workDir.resolve("restore.log"), manifest.leaderPid());
+                workDir.resolve("restore.log"), manifest.leaderPid(), exitStatus);
         // The identity waits in the pipe until the restored JVM returns from its read of stdin.
         worker.writeLine(identity.toMessage().encode());
         return worker;
@@ -82,6 +87,9 @@ public final class Restorer {
                 "-W", workDir.toString(), "-o", "restore.log", "-v2"));
         cmd.addAll(criu.modeOptions());
         cmd.addAll(mode.criuOptions());
+        if (exitStatus) {
+            cmd.add("--" + EXIT_STATUS_FEATURE);
+        }
         addInheritFd(cmd, 0, pipes.stdin());
         addInheritFd(cmd, 1, pipes.stdout());
         addInheritFd(cmd, 2, pipes.stderr());

@@ -282,14 +282,16 @@ public final class Supervisor {
                 refork = null; // no dump runs: nothing else will end this refork
             }
             switch (w.state) {
-                case DRAINING -> log(w.describe() + " exited (" + w.retireReason + ")");
+                case DRAINING -> log(w.describe() + " exited (" + w.retireReason + "), " + w.process.exitCause());
                 case REFORKING -> {
                     restarts.merge(w.slot(), 1, Integer::sum);
-                    log(w.describe() + " exited during its refork" + (state == State.RUNNING ? ": restoring a replacement" : ""));
+                    log(w.describe() + " exited during its refork, " + w.process.exitCause()
+                            + (state == State.RUNNING ? ": restoring a replacement" : ""));
                 }
                 case READY -> {
                     restarts.merge(w.slot(), 1, Integer::sum);
-                    log(w.describe() + " exited unexpectedly" + (state == State.RUNNING ? ": restoring a replacement" : ""));
+                    log(w.describe() + " exited unexpectedly, " + w.process.exitCause()
+                            + (state == State.RUNNING ? ": restoring a replacement" : ""));
                     if (state == State.RUNNING) {
                         listener.workerReplaced(w.ref(), PoolListener.Reason.CRASH);
                     }
