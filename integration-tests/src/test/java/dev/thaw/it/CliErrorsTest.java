@@ -66,6 +66,17 @@ class CliErrorsTest {
     }
 
     @Test
+    void checkpoint_force_refuses_to_replace_a_directory_that_is_not_an_image() throws Exception {
+        Path home = Files.createDirectories(work.resolve("home"));
+        Files.writeString(home.resolve("notes.txt"), "keep me");
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--force", "--image", home.toString(),
+                "--warmup-url", "http://127.0.0.1:1/", "--", Environment.JAVA.toString(), "-version");
+        assertEquals(2, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains("is not a thaw image (no manifest.json): --force replaces only images"), r.output());
+        assertEquals("keep me", Files.readString(home.resolve("notes.txt")));
+    }
+
+    @Test
     void an_unknown_flag_is_a_usage_error_pointing_to_help() throws Exception {
         ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", "x", "--wrokers", "3");
         assertEquals(2, r.exitCode(), r.output());

@@ -129,6 +129,11 @@ public final class RunCommand implements Callable<Integer> {
     /** One pool per socket: refuse a live one, remove a stale one left by a crash. */
     private static Path claimSocket(Path socket) throws IOException {
         Files.createDirectories(socket.getParent());
+        if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !isSocket(socket)) {
+            // A stale socket is deleted below, as root: a typo must not delete a file.
+            throw new ThawException(ThawException.EXIT_USAGE, "--socket " + socket + " exists and is not a socket: "
+                    + "give another path (thaw creates the socket)");
+        }
         if (Files.exists(socket)) {
             try (var c = dev.thaw.lifecycle.control.ControlConnection.connect(socket)) {
                 throw new ThawException(ThawException.EXIT_USAGE, "another thaw pool is running on " + socket
@@ -138,6 +143,11 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         return socket;
+    }
+
+    private static boolean isSocket(Path path) throws IOException {
+        int mode = (Integer) Files.getAttribute(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        return (mode & 0170000) == 0140000; // S_IFSOCK
     }
 
     /** Handlers only queue the signal; the supervisor loop acts on it. */

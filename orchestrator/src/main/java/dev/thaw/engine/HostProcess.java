@@ -60,6 +60,28 @@ public record HostProcess(long pid, long startTicks) {
         return ProcessHandle.of(pid).filter(h -> isAlive());
     }
 
+    /** This JVM, named for files it owns ("{pid}@{startTicks}"), so that a reused PID never owns them. */
+    public static String selfTag() {
+        return of(ProcessHandle.current().pid()).map(p -> p.pid() + "@" + p.startTicks())
+                .orElse(Long.toString(ProcessHandle.current().pid()));
+    }
+
+    /**
+     * Whether the owner named by a {@link #selfTag()} (or, from older thaw versions, a bare PID) still
+     * runs; false for a tag that cannot be read.
+     */
+    public static boolean ownerAlive(String tag) {
+        try {
+            int at = tag.indexOf('@');
+            if (at < 0) {
+                return ProcessHandle.of(Long.parseLong(tag)).isPresent();
+            }
+            return new HostProcess(Long.parseLong(tag.substring(0, at)), Long.parseLong(tag.substring(at + 1))).isAlive();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     @Override
     public String toString() {
         return "pid " + pid + " (started at tick " + startTicks + ")";

@@ -33,6 +33,37 @@ public final class ImageDirectory {
         return target;
     }
 
+    private static final String STAGING = ".staging-";
+    private static final String OLD = ".old-";
+
+    /**
+     * Removes what a thaw killed mid-way left next to the image: staging directories of checkpoints and
+     * reforks whose process is gone (named by PID and start time), and an old image kept aside during a
+     * commit that did not finish (only if the image itself is in place, so the last good one survives).
+     */
+    public void removeLeftovers() throws IOException {
+        Path parent = target.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            return;
+        }
+        String staging = "." + target.getFileName() + STAGING;
+        String old = "." + target.getFileName() + OLD;
+        try (Lock ignored = lock(); Stream<Path> siblings = Files.list(parent)) {
+            for (Path p : siblings.toList()) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(staging)) {
+                    String owner = name.substring(staging.length());
+                    int dash = owner.lastIndexOf('-');
+                    if (dash > 0 && !HostProcess.ownerAlive(owner.substring(0, dash))) {
+                        deleteRecursively(p);
+                    }
+                } else if (name.startsWith(old) && Files.isRegularFile(target.resolve(ImageManifest.FILE_NAME))) {
+                    deleteRecursively(p);
+                }
+            }
+        }
+    }
+
     /** Refuses to overwrite an existing image unless forced; checked before any work starts. */
     public void checkWritable(boolean force) {
         Path parent = target.getParent();
@@ -48,11 +79,25 @@ public final class ImageDirectory {
         if (Files.exists(target) && !Files.isDirectory(target)) {
             throw new ThawException(ThawException.EXIT_USAGE, target + " exists and is not a directory: choose another --image");
         }
+        if (Files.isDirectory(target) && !Files.isRegularFile(target.resolve(ImageManifest.FILE_NAME)) && !isEmpty(target)) {
+            // --force replaces images, never whatever directory a typo names (it is deleted as root).
+            throw new ThawException(ThawException.EXIT_USAGE, target + " is not a thaw image (no " + ImageManifest.FILE_NAME
+                    + "): --force replaces only images; choose another --image or remove it yourself");
+        }
+    }
+
+    private static boolean isEmpty(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** A fresh staging directory next to the target (same file system, so the final rename is atomic). */
     public Path createStaging() throws IOException {
-        Path staging = target.resolveSibling("." + target.getFileName() + ".staging-" + UUID.randomUUID().toString().substring(0, 8));
+        Path staging = target.resolveSibling("." + target.getFileName() + STAGING + HostProcess.selfTag() + "-"
+                + UUID.randomUUID().toString().substring(0, 8));
         Files.createDirectories(staging.resolve(ImageManifest.CRIU_DIR));
         return staging;
     }
@@ -117,7 +162,7 @@ public final class ImageDirectory {
             return;
         }
         // No RENAME_EXCHANGE here: two renames, the old image kept aside until the new one is in place.
-        Path old = target.resolveSibling("." + target.getFileName() + ".old-" + UUID.randomUUID().toString().substring(0, 8));
+        Path old = target.resolveSibling("." + target.getFileName() + OLD + UUID.randomUUID().toString().substring(0, 8));
         Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         deleteRecursively(old);

@@ -51,8 +51,9 @@ public final class PinnedImage implements AutoCloseable {
         String prefix = "." + image.target().getFileName() + MARK;
         try (Stream<Path> siblings = Files.list(parent)) {
             for (Path p : siblings.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
-                long owner = ownerPid(p.getFileName().toString().substring(prefix.length()));
-                if (owner > 0 && ProcessHandle.of(owner).isEmpty()) {
+                String suffix = p.getFileName().toString().substring(prefix.length());
+                int dash = suffix.lastIndexOf('-');
+                if (dash > 0 && !HostProcess.ownerAlive(suffix.substring(0, dash))) {
                     ImageDirectory.deleteRecursively(p);
                 }
             }
@@ -74,7 +75,9 @@ public final class PinnedImage implements AutoCloseable {
 
     private static Path linkAll(Path target) throws IOException {
         Path parent = target.getParent();
-        String base = "." + target.getFileName() + MARK + ProcessHandle.current().pid() + "-";
+        // The owner is named by PID and start time: under tini, thaw has the same PID after every
+        // container restart, and a pin named by PID alone would never be seen as stale.
+        String base = "." + target.getFileName() + MARK + HostProcess.selfTag() + "-";
         for (int n = 1; ; n++) {
             Path dir = parent.resolve(base + n);
             try {
@@ -108,14 +111,6 @@ public final class PinnedImage implements AutoCloseable {
             Files.createLink(copy, file);
         } catch (UnsupportedOperationException | IOException e) {
             Files.copy(file, copy, StandardCopyOption.COPY_ATTRIBUTES);
-        }
-    }
-
-    private static long ownerPid(String suffix) {
-        try {
-            return Long.parseLong(suffix.substring(0, suffix.indexOf('-')));
-        } catch (RuntimeException e) {
-            return -1;
         }
     }
 }

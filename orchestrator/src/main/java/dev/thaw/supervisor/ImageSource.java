@@ -39,6 +39,7 @@ public final class ImageSource implements AutoCloseable {
     /** Pins and verifies the image in {@code directory}; fails with a clear error when it is unusable. */
     public static ImageSource open(ImageDirectory directory, Criu criu, Path runDir, RestoreMode mode) throws IOException {
         PinnedImage.removeStale(directory);
+        directory.removeLeftovers();
         return new ImageSource(directory, criu, runDir, mode, PinnedImage.pin(directory));
     }
 

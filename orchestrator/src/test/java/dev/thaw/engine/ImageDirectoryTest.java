@@ -1,6 +1,7 @@
 package dev.thaw.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,6 +68,35 @@ class ImageDirectoryTest {
         ImageManifest newer = image.verify();
         image.commitIfStill(refork, newer);
         assertEquals("refork of the older one", Files.readString(dir.resolve("img/criu/pages-1.img")));
+    }
+
+    @Test
+    void force_replaces_an_image_or_an_empty_directory_but_never_another_directory() throws Exception {
+        Path precious = Files.createDirectories(dir.resolve("home"));
+        Files.writeString(precious.resolve("thesis.tex"), "years of work");
+        ThawException e = assertThrows(ThawException.class, () -> new ImageDirectory(precious).checkWritable(true));
+        assertTrue(e.getMessage().contains("is not a thaw image (no manifest.json): --force replaces only images"), e.getMessage());
+
+        new ImageDirectory(Files.createDirectories(dir.resolve("empty"))).checkWritable(true);
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "old"));
+        image.checkWritable(true);
+    }
+
+    @Test
+    void leftovers_of_a_dead_thaw_are_removed_and_a_live_ones_staging_is_kept() throws Exception {
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "served"));
+        Path mine = image.createStaging(); // this JVM's: a checkpoint in progress
+        Path dead = Files.createDirectories(dir.resolve(".img.staging-" + Integer.MAX_VALUE + "@1-abcd1234"));
+        Path reusedPid = Files.createDirectories(dir.resolve(".img.staging-" + ProcessHandle.current().pid() + "@1-abcd1234"));
+        Path old = Files.createDirectories(dir.resolve(".img.old-abcd1234"));
+        image.removeLeftovers();
+        assertTrue(Files.isDirectory(mine), "a live checkpoint's staging stays");
+        assertFalse(Files.exists(dead));
+        assertFalse(Files.exists(reusedPid), "same PID, another start time: a dead owner");
+        assertFalse(Files.exists(old), "the image is in place: the old one kept aside is garbage");
+        assertEquals("served", Files.readString(dir.resolve("img/criu/pages-1.img")));
     }
 
     @Test
