@@ -20,13 +20,24 @@ public final class ControlConnection implements Closeable {
     private final SocketChannel channel;
     private final ByteBuffer readBuffer = ByteBuffer.allocate(8192);
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    private final int maxLine;
 
     public ControlConnection(SocketChannel channel) {
+        this(channel, Message.MAX_LINE);
+    }
+
+    /** @param maxLine the longest line this end accepts (the CLI accepts a large pool's status) */
+    public ControlConnection(SocketChannel channel, int maxLine) {
         this.channel = channel;
+        this.maxLine = maxLine;
         readBuffer.flip();
     }
 
     public static ControlConnection connect(Path socket) throws IOException {
+        return connect(socket, Message.MAX_LINE);
+    }
+
+    public static ControlConnection connect(Path socket, int maxLine) throws IOException {
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             channel.connect(UnixDomainSocketAddress.of(socket));
@@ -34,7 +45,7 @@ public final class ControlConnection implements Closeable {
             channel.close();
             throw new IOException("cannot connect to thaw control socket " + socket + ": " + e.getMessage(), e);
         }
-        return new ControlConnection(channel);
+        return new ControlConnection(channel, maxLine);
     }
 
     public synchronized void send(Message message) throws IOException {
@@ -54,8 +65,8 @@ public final class ControlConnection implements Closeable {
                     pending.reset();
                     return Message.decode(line);
                 }
-                if (pending.size() >= Message.MAX_LINE) {
-                    throw new ProtocolException("control line longer than " + Message.MAX_LINE + " bytes");
+                if (pending.size() >= maxLine) {
+                    throw new ProtocolException("control line longer than " + maxLine + " bytes");
                 }
                 pending.write(b);
             }
