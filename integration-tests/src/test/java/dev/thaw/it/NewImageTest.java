@@ -149,4 +149,39 @@ class NewImageTest {
         assertTrue(!servedCreatedAt.equals(manifest().path("createdAt").asText()));
         assertServes();
     }
+
+    /**
+     * HUP onto a new image that verifies but whose workers die at restore: the replacements fail with
+     * backoff, the roll stops with one clear line, the old workers were never touched, and the pool
+     * restores from the old image again (a crash restart proves it).
+     */
+    @Test
+    void a_new_image_whose_workers_cannot_boot_is_rolled_back_while_the_old_workers_keep_serving() throws Exception {
+        Path copy = work.resolve("rolled-back"); // the other tests keep the good image
+        assertEquals(0, new ProcessBuilder("cp", "-a", image.toString(), copy.toString()).inheritIO().start().waitFor());
+        pool = Pool.start(work, copy, socket, "--workers", "2", "--max-boot-failures", "3");
+        pool.thaw().awaitLine("all 2 workers ready", Duration.ofSeconds(60));
+        Set<Long> before = pool.awaitReady(2, Set.of(), Duration.ofSeconds(10));
+        long generation = manifest().path("generation").asLong();
+        ThawProcess.Result broken = ThawProcess.run(work, Map.of(), Duration.ofMinutes(3), "checkpoint", "--image", copy.toString(),
+                "--force", "--private-network", "--warmup-requests=1", "--warmup-url", "http://127.0.0.1:" + port + "/",
+                "--", Environment.JAVA.toString(), "-Xmx64m", "-cp", Offenders.classPath(dev.thaw.it.apps.CrashOnRestoreApp.class),
+                dev.thaw.it.apps.CrashOnRestoreApp.class.getName(), Integer.toString(port));
+        assertEquals(0, broken.exitCode(), broken.output());
+        try (Load load = new Load(port, "/items/7", 2, Duration.ofSeconds(120))) {
+            pool.signal("HUP");
+            pool.thaw().awaitLine("failed to boot 3 times in a row from generation \\d+ .*: the roll stopped; 2 workers keep serving,"
+                    + " and the pool restores from generation " + generation + " again: fix the new image, then send HUP",
+                    Duration.ofSeconds(90));
+            assertEquals(before, pool.awaitReady(2, Set.of(), Duration.ofSeconds(10)), "the old workers were never touched");
+            assertTrue(pool.thaw().process().isAlive(), pool.thaw().output());
+            long victim = before.iterator().next();
+            Pool.signal("KILL", victim); // its replacement comes from the image the pool rolled back to
+            pool.awaitReady(2, Set.of(victim), Duration.ofSeconds(30));
+            load.close();
+            assertTrue(load.failed() <= 2, "only requests on the killed worker may fail: " + load.report());
+        }
+        assertServes();
+        assertEquals(generation, JSON.readTree(Http.get(port, "/whoami").body()).path("generation").asLong());
+    }
 }

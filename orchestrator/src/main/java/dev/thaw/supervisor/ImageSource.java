@@ -78,14 +78,34 @@ public final class ImageSource implements AutoCloseable {
         return next.manifest();
     }
 
-    /** Lets go of retired images that none of {@code restoring} (restores still reading an image) uses. */
-    void releaseRetired(Collection<Restorer> restoring) {
+    /**
+     * Goes back to a retired image that workers still serve (a new image whose workers cannot boot):
+     * restores come from it again. False when that image was let go of already.
+     */
+    boolean rollBackTo(Restorer serving) {
+        for (PinnedImage pin : retired) {
+            if (pin.dir().equals(serving.image())) {
+                retired.remove(pin);
+                retired.add(current);
+                current = pin;
+                restorer = serving;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Lets go of retired images that none of {@code inUse} uses: the images of live workers stay, for
+     * restores still reading them, for a roll back, and because mapped workers map their files.
+     */
+    void releaseRetired(Collection<Restorer> inUse) {
         retired.removeIf(pin -> {
-            boolean inUse = restoring.stream().anyMatch(r -> r.image().equals(pin.dir()));
-            if (!inUse) {
+            boolean used = inUse.stream().anyMatch(r -> r.image().equals(pin.dir()));
+            if (!used) {
                 closeQuietly(pin);
             }
-            return !inUse;
+            return !used;
         });
     }
 

@@ -312,12 +312,41 @@ public final class Supervisor {
                 : CriuLog.firstError(w.process.restoreLog()).map(s -> "criu: " + s).orElse("exited before it was ready");
         log(w.describe() + " failed to boot (" + failures + "/" + settings.maxBootFailures() + "): " + why);
         retryNotBefore.put(w.slot(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500L << Math.min(failures - 1, 6)));
+        if (failures >= settings.maxBootFailures() && rollBack(w, why)) {
+            return;
+        }
         if (failures >= settings.maxBootFailures()) {
             halt = new ThawException(ThawException.EXIT_WORKER_BOOT_ERROR, "worker " + w.slot() + " failed to boot "
                     + failures + " times in a row: " + why + BootFailureHint.forReason(why)
                     + ": fix the cause (see the worker's output above), or make a fresh image with 'thaw checkpoint --force'");
             beginStop("halting", false);
         }
+    }
+
+    /**
+     * A replacement from a new image keeps failing to boot while workers of the image before serve: the
+     * roll stops and the pool restores from the image its serving workers came from, which it kept. It
+     * never kills healthy workers because their replacements fail.
+     *
+     * @return false when there is nothing to roll back to (no worker of another image serves)
+     */
+    private boolean rollBack(Worker failed, String why) {
+        if (failed.replaces == null) {
+            return false;
+        }
+        java.util.Optional<Worker> serving = workers.inState(WorkerState.READY).stream()
+                .filter(r -> r.restoredFrom != failed.restoredFrom).findFirst();
+        if (serving.isEmpty() || !images.rollBackTo(serving.get().restoredFrom)) {
+            return false;
+        }
+        rollPending.clear();
+        bootFailures.clear();
+        listener.imageChanged(images.manifest());
+        log("worker " + failed.slot() + " failed to boot " + settings.maxBootFailures() + " times in a row from generation "
+                + failed.generation() + " (" + why + "): the roll stopped; " + workers.count(WorkerState.READY)
+                + " workers keep serving, and the pool restores from generation " + images.manifest().generation()
+                + " again: fix the new image, then send HUP");
+        return true;
     }
 
     private void handleSignal(String name) {
@@ -411,6 +440,9 @@ public final class Supervisor {
             if (inProgress >= rollLimit) {
                 return;
             }
+            if (System.nanoTime() < retryNotBefore.getOrDefault(w.slot(), 0L)) {
+                continue; // its last replacement failed to boot: backoff
+            }
             rollPending.remove(w);
             if (w.state == WorkerState.READY && w.replacedBy == null) {
                 listener.workerReplaced(w.ref(), rollReason);
@@ -423,9 +455,9 @@ public final class Supervisor {
         }
     }
 
-    /** Images the pool switched away from are deleted once no restore reads them. */
+    /** Images the pool switched away from are deleted once no worker restored from them is left. */
     private void releaseRetiredImages() {
-        images.releaseRetired(workers.inState(WorkerState.RESTORING).stream().map(w -> w.restoredFrom).toList());
+        images.releaseRetired(workers.all().stream().map(w -> w.restoredFrom).toList());
     }
 
     /** Restores a worker into every empty slot below the target; retires workers of slots above it. */
