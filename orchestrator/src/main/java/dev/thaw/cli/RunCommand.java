@@ -72,6 +72,7 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SettingSources sources = new SettingSources(givenFlags(), System.getenv(), config);
+        WorkerEnvironment.requireNames("-D", properties);
         RunSettings settings = RunSettings.from(sources, WorkerEnvironment.of(System.getenv(), env), properties);
         EndpointSettings endpoint = EndpointSettings.from(sources, settings.workers());
         ImageDirectory dir = new ImageDirectory(image);

@@ -19,7 +19,9 @@ final class WorkerEnvironment {
     }
 
     static Map<String, String> of(Map<String, String> current, Map<String, String> overrides) {
+        requireNames("--env", overrides);
         Map<String, String> env = new TreeMap<>(current);
+        env.keySet().removeIf(name -> !travels(name)); // a name the IDENTITY line cannot carry (rare, set by env(1))
         env.putAll(overrides);
         int bytes = 0;
         for (Map.Entry<String, String> e : env.entrySet()) {
@@ -30,5 +32,22 @@ final class WorkerEnvironment {
                     + " KiB, more than " + MAX_BYTES / 1024 + " KiB: start thaw run with a smaller environment (env -i ...) and pass what the app needs with --env");
         }
         return env;
+    }
+
+    /**
+     * Refuses, when the flag is parsed, a name that a worker's IDENTITY line cannot carry (a space, '='
+     * or a line break in it): it would otherwise fail every restore.
+     */
+    static void requireNames(String flag, Map<String, String> values) {
+        for (String name : values.keySet()) {
+            if (!travels(name)) {
+                throw new ThawException(ThawException.EXIT_USAGE, flag + " '" + name.replace("\n", "\\n") + "': a name may not be empty or hold"
+                        + " a space, '=' or a line break: write " + flag + " NAME=VALUE");
+            }
+        }
+    }
+
+    private static boolean travels(String name) {
+        return !name.isEmpty() && name.chars().noneMatch(c -> c == ' ' || c == '=' || c == '\n' || c == '\r');
     }
 }

@@ -25,4 +25,18 @@ class WorkerEnvironmentTest {
         assertEquals(ThawException.EXIT_USAGE, e.exitCode());
         assertTrue(e.getMessage().contains("pass what the app needs with --env"), e.getMessage());
     }
+
+    @Test
+    void a_name_the_identity_line_cannot_carry_is_refused_when_parsed_not_at_every_restore() {
+        ThawException e = assertThrows(ThawException.class, () -> WorkerEnvironment.of(Map.of(), Map.of("A B", "1")));
+        assertEquals(ThawException.EXIT_USAGE, e.exitCode());
+        assertEquals("--env 'A B': a name may not be empty or hold a space, '=' or a line break: write --env NAME=VALUE", e.getMessage());
+        assertThrows(ThawException.class, () -> WorkerEnvironment.requireNames("-D", Map.of("a b", "1")));
+        assertThrows(ThawException.class, () -> WorkerEnvironment.requireNames("-D", Map.of("a\nb", "1")));
+    }
+
+    @Test
+    void such_a_name_in_thaws_own_environment_is_left_out_instead_of_failing_every_restore() {
+        assertEquals(Map.of("OK", "1"), WorkerEnvironment.of(Map.of("A B", "1", "OK", "1"), Map.of()));
+    }
 }
