@@ -62,9 +62,7 @@ public final class Restorer {
         Path workDir = runDir.resolve("worker-" + identity.workerId());
         Files.createDirectories(workDir);
         long started = System.nanoTime();
-        TT("restore called");
         Process process = new ProcessBuilder(command(workDir)).start();
-        TT("process started");
         String prefix = "worker=" + identity.workerId() + " | ";
         OutputPump.start(process.getInputStream(), prefix, output);
         OutputPump.start(process.getErrorStream(), prefix, output);
@@ -73,10 +71,6 @@ public final class Restorer {
         // The identity waits in the pipe until the restored JVM returns from its read of stdin.
         worker.writeLine(identity.toMessage().encode());
         return worker;
-    }
-
-    public static void TT(String what) {
-        System.out.println("TT " + (System.nanoTime() / 1000) + " " + (java.time.Instant.now().getEpochSecond() * 1_000_000L + java.time.Instant.now().getNano() / 1000) + " thaw " + what);
     }
 
     List<String> command(Path workDir) {

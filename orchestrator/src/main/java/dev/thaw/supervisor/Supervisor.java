@@ -133,7 +133,7 @@ public final class Supervisor {
     private void handle(Event e) {
         switch (e) {
             case Event.Control c -> handleControl(c.event());
-            case Event.WorkerExited x -> { dev.thaw.engine.Restorer.TT("exit event"); reapWorker(x.process()); }
+            case Event.WorkerExited x -> reapWorker(x.process());
             case Event.SignalReceived s -> handleSignal(s.name());
             case Event.NextImageDone d -> finishNextImage(d.exitCode());
             case Event.ReforkDumped d -> finishRefork(d);
@@ -166,14 +166,12 @@ public final class Supervisor {
             return;
         }
         if (m.type() == MessageType.HELLO && "worker".equals(peer.role())) {
-            dev.thaw.engine.Restorer.TT("HELLO received");
             acceptWorker(peer);
             return;
         }
         workers.byPeer(peer.connectionId()).ifPresent(w -> {
             switch (m.type()) {
                 case READY -> {
-                    dev.thaw.engine.Restorer.TT("READY received");
                     w.afterRestoreMillis = m.get("after-restore-ms").map(Long::parseLong).orElse(0L);
                     markReady(w);
                 }
@@ -255,7 +253,6 @@ public final class Supervisor {
         w.memory = ProcessMemory.of(w.process.jvm()); // thaw status shows it at once, not at the next sample
         bootFailures.remove(w.slot());
         String replacing = w.replaces == null ? "" : " (replacing pid " + w.replaces.process.hostPid() + ")";
-        dev.thaw.engine.Restorer.TT("stats+memory read");
         log(w.describe() + " ready in " + w.process.millisSinceStart() + " ms" + replacing);
         listener.restoreFinished(w.ref(), Duration.ofMillis(w.process.millisSinceStart()));
         if (w.replaces != null) {
