@@ -16,15 +16,19 @@ final class FreshEnvironment {
     }
 
     /** Adds or replaces each variable; variables the orchestrator does not send keep the leader's value. */
-    @SuppressWarnings("unchecked")
     static void apply(Map<String, String> env) throws ReflectiveOperationException {
         if (env.isEmpty()) {
             return;
         }
+        modifiableEnvironment().putAll(env);
+    }
+
+    /** The map behind {@link System#getenv()}; the leader looks it up before the dump so that workers find it at once. */
+    @SuppressWarnings("unchecked")
+    static Map<String, String> modifiableEnvironment() throws ReflectiveOperationException {
         Field unmodifiable = field(Class.forName("java.lang.ProcessEnvironment"), "theUnmodifiableEnvironment");
         Object view = unmodifiable.get(null);
-        Map<String, String> modifiable = (Map<String, String>) field(view.getClass(), "m").get(view);
-        modifiable.putAll(env);
+        return (Map<String, String>) field(view.getClass(), "m").get(view);
     }
 
     private static Field field(Class<?> c, String name) throws NoSuchFieldException {
