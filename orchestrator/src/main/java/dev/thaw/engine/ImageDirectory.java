@@ -48,8 +48,16 @@ public final class ImageDirectory {
         }
         String staging = "." + target.getFileName() + STAGING;
         String old = "." + target.getFileName() + OLD;
-        try (Lock ignored = lock(); Stream<Path> siblings = Files.list(parent)) {
-            for (Path p : siblings.toList()) {
+        List<Path> candidates;
+        try (Stream<Path> siblings = Files.list(parent)) {
+            candidates = siblings.filter(p -> p.getFileName().toString().startsWith(staging)
+                    || p.getFileName().toString().startsWith(old)).toList();
+        }
+        if (candidates.isEmpty()) {
+            return; // nothing to do, and no lock file made next to an image that may never be written
+        }
+        try (Lock ignored = lock()) {
+            for (Path p : candidates) {
                 String name = p.getFileName().toString();
                 if (name.startsWith(staging)) {
                     String owner = name.substring(staging.length());
