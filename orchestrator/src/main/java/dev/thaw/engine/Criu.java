@@ -5,7 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -62,12 +64,28 @@ public record Criu(Path binary, String version) {
         return Privileges.criuUnprivileged() ? List.of("--unprivileged") : List.of();
     }
 
-    /** True when this CRIU has {@code feature} ({@code criu check --feature}; unknown features exit non-zero). */
+    /**
+     * True when this CRIU has {@code feature} ({@code criu check --feature}; unknown features exit non-zero).
+     * Asked once per binary and feature in this process: each check costs 20-40 ms here (CRIU probes the
+     * kernel first unless it finds its cache in /run), more under load, and a pool that switches to a new
+     * image asks again on its supervisor's loop. A check that could not run (timed out) is not remembered.
+     */
     public boolean supports(String feature) {
         List<String> cmd = new ArrayList<>(List.of(binary.toString(), "check", "--feature", feature));
         cmd.addAll(modeOptions());
-        return ProcessResult.run(cmd, 30).exitCode() == 0;
+        Boolean known = FEATURES.get(cmd);
+        if (known != null) {
+            return known;
+        }
+        int exit = ProcessResult.run(cmd, 30).exitCode();
+        if (exit >= 0) {
+            FEATURES.put(List.copyOf(cmd), exit == 0);
+        }
+        return exit == 0;
     }
+
+    /** Answers of {@link #supports}, by command line (binary, feature and privilege options). */
+    private static final Map<List<String>, Boolean> FEATURES = new ConcurrentHashMap<>();
 
     /** Runs {@code criu check}; empty when the kernel supports what CRIU needs, else CRIU's complaint. */
     public Optional<String> check() {
