@@ -41,9 +41,17 @@ public final class Restorer {
         this.runDir = runDir;
         this.mode = mode;
         this.exitStatus = criu.supports(EXIT_STATUS_FEATURE);
+        this.kdatCache = criu.supports(KDAT_CACHE_FEATURE);
     }
 
     private static final String EXIT_STATUS_FEATURE = "exit-with-task-status";
+    /**
+     * $CRIU_KDAT_CACHE (thaw's CRIU patch): every restore of this pool shares one cache of CRIU's kernel
+     * probes, in the run directory, instead of probing again (20-40 ms a restore, 170 ms measured under
+     * load) where /run is not a tmpfs. It lives as long as the pool, so it never outlives a reboot.
+     */
+    private static final String KDAT_CACHE_FEATURE = "kdat-cache-env";
+    private final boolean kdatCache;
 
     public RestoreMode mode() {
         return mode;
@@ -62,7 +70,11 @@ public final class Restorer {
         Path workDir = runDir.resolve("worker-" + identity.workerId());
         Files.createDirectories(workDir);
         long started = System.nanoTime();
-        Process process = new ProcessBuilder(command(workDir)).start();
+        ProcessBuilder pb = new ProcessBuilder(command(workDir));
+        if (kdatCache) {
+            pb.environment().put("CRIU_KDAT_CACHE", runDir.toAbsolutePath().resolve("criu.kdat").toString());
+        }
+        Process process = pb.start();
         String prefix = "worker=" + identity.workerId() + " | ";
         OutputPump.start(process.getInputStream(), prefix, output);
         OutputPump.start(process.getErrorStream(), prefix, output);
