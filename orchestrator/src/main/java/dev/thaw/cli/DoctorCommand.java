@@ -27,6 +27,7 @@ public final class DoctorCommand implements Callable<Integer> {
         if (criu != null) {
             criu.check().ifPresentOrElse(problem -> fail("criu check", problem + " (see 'criu check --all'; the kernel may lack a feature CRIU needs)"),
                     () -> ok("criu check", "looks good"));
+            checkMapping(criu);
         }
         checkPrivileges();
         checkPidNamespaces();
@@ -43,6 +44,15 @@ public final class DoctorCommand implements Callable<Integer> {
         } catch (ThawException e) {
             fail("criu", e.getMessage());
             return null;
+        }
+    }
+
+    private void checkMapping(Criu criu) {
+        if (criu.supports(dev.thaw.engine.RestoreMode.FEATURE)) {
+            ok("restore by map", "criu maps the image copy-on-write (thaw's patch): fast restores, shared pages");
+        } else {
+            warn("restore by map", "this criu has no " + dev.thaw.engine.RestoreMode.FEATURE
+                    + " patch: workers copy the image (slower, more memory); scripts/setup builds a CRIU with it");
         }
     }
 
