@@ -1,6 +1,7 @@
 package dev.thaw.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.thaw.engine.HostProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,27 +74,17 @@ final class WorkerPids {
         return seen;
     }
 
-    private static String[] stat(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    }
-
-    static long startTicks(long pid) throws IOException {
-        return Long.parseLong(stat(pid)[19]);
+    /** The start time the kernel gives the process (what thaw records with a PID). */
+    static long startTicks(long pid) {
+        return HostProcess.of(pid).orElseThrow(() -> new AssertionError("no process " + pid)).startTicks();
     }
 
     private static String pidNamespace(long pid) throws IOException {
         return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", "pid")).toString();
     }
 
-    static long nsPid(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (line.startsWith("NSpid:")) {
-                String[] f = line.substring(6).strip().split("\\s+");
-                return Long.parseLong(f[f.length - 1]);
-            }
-        }
-        return -1;
+    private static long nsPid(long pid) throws IOException {
+        return new HostProcess(pid, 0).pidInNamespace();
     }
 
     private static long rssBytes(long pid) throws IOException {

@@ -1,10 +1,6 @@
 package dev.thaw.it.apps;
 
-import com.sun.net.httpserver.HttpServer;
-import dev.thaw.lifecycle.Thaw;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,14 +38,7 @@ public final class MemoryChurnApp {
         long[][] pristine = fill(1);
         long[][] shared = fill(2);
         long expected = checksum(pristine);
-        HttpServer readiness = HttpServer.create(new InetSocketAddress("127.0.0.1", Integer.parseInt(args[0])), 50);
-        readiness.createContext("/ready", exchange -> {
-            exchange.sendResponseHeaders(200, 2);
-            exchange.getResponseBody().write("ok".getBytes(StandardCharsets.UTF_8));
-            exchange.close();
-        });
-        readiness.start();
-        Thaw.register("readiness", () -> readiness.stop(0), RESTORED::countDown);
+        Readiness.serveUntilCheckpoint(Integer.parseInt(args[0]), RESTORED::countDown);
         RESTORED.await();
 
         String me = "churn worker=" + System.getProperty("thaw.worker.id");

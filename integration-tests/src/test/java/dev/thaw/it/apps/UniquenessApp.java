@@ -1,9 +1,5 @@
 package dev.thaw.it.apps;
 
-import com.sun.net.httpserver.HttpServer;
-import dev.thaw.lifecycle.Thaw;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.UUID;
@@ -38,14 +34,7 @@ public final class UniquenessApp {
         ThreadLocalRandom.current().nextLong();
         Math.random();
 
-        HttpServer readiness = HttpServer.create(new InetSocketAddress("127.0.0.1", Integer.parseInt(args[0])), 50);
-        readiness.createContext("/ready", exchange -> {
-            exchange.sendResponseHeaders(200, 2);
-            exchange.getResponseBody().write("ok".getBytes(StandardCharsets.UTF_8));
-            exchange.close();
-        });
-        readiness.start();
-        Thaw.register("readiness", () -> readiness.stop(0), RESTORED::countDown);
+        Readiness.serveUntilCheckpoint(Integer.parseInt(args[0]), RESTORED::countDown);
         RESTORED.await();
 
         System.out.println("unique worker=" + System.getProperty("thaw.worker.id")
