@@ -1,14 +1,8 @@
 package dev.thaw.cli;
 
-import dev.thaw.bench.Bench;
-import dev.thaw.bench.BenchResult;
-import dev.thaw.bench.BenchSettings;
-import dev.thaw.bench.Reports;
-import dev.thaw.engine.Criu;
-import dev.thaw.engine.ImageDirectory;
-import dev.thaw.engine.Privileges;
 import dev.thaw.engine.ThawException;
-import java.net.URI;
+import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,195 +10,79 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-@Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Measure an app side by side: cold JVM, cold JVM with the JDK's AOT cache, and workers restored by thaw, both",
-                "mapping the image (when CRIU has thaw's mmap-page-image patch) and copying it.",
-                "Time to first HTTP 200, the first second of traffic, N workers restored at once and their memory (with and without page merging),",
-                "and thaw run under load through HUP, kill -9 and TTIN; optionally next to a pre-fork server (gunicorn --preload).",
-                "Writes bench.json, bench.md and img/*.png into --out. Needs root (CRIU); takes minutes."},
-        footer = {"", "Example:", "  thaw bench --url http://127.0.0.1:8080/health --load-url http://127.0.0.1:8080/items/42 --workers 1,2,4,8 --runs 5 \\",
-                "      -- java -jar app.jar"})
+/**
+ * {@code thaw bench}: starts thaw's benchmark, which is its own module (thaw-bench.jar, with its
+ * charting library) so that thaw.jar carries none of it. The bench runs in a JVM of its own on
+ * thaw-bench.jar and this thaw.jar, and drives thaw through its CLI as a user would. Every argument
+ * goes to it unparsed; {@code thaw bench --help} is the bench's own help.
+ */
+@Command(name = "bench", description = {"Measure an app side by side: cold JVM, cold JVM with the JDK's AOT cache, and workers restored by thaw.",
+        "Runs thaw-bench.jar (found next to thaw.jar, or at $THAW_BENCH_JAR); 'thaw bench --help' lists its options."})
 public final class BenchCommand implements Callable<Integer> {
+    static final String JAR_NAME = "thaw-bench.jar";
+    static final String MAIN_CLASS = "dev.thaw.bench.BenchMain";
+    private static final String HOW_TO_INSTALL = "build it (scripts/build builds bench/target/" + JAR_NAME
+            + ", which scripts/thaw finds), put it next to thaw.jar or set $THAW_BENCH_JAR";
+
+    @CommandLine.Unmatched
+    List<String> arguments = new ArrayList<>();
+
+    /** Every argument is the bench's, options and the app's command alike: picocli stops parsing at the first one. */
+    static void configure(CommandLine bench) {
+        bench.setStopAtUnmatched(true);
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--url", paramLabel = "URL", description = "Readiness probe: the app has started when this answers 200 (required).")
-    URI probe;
-
-    @Option(names = "--load-url", paramLabel = "URL", description = "URL the load generator sends, round robin; repeatable (default: --url).")
-    List<URI> load = new ArrayList<>();
-
-    @Option(names = {"-w", "--workers"}, split = ",", paramLabel = "N,N,...", defaultValue = "1,2,4,8",
-            description = "Worker counts to measure memory for (default: ${DEFAULT-VALUE}).")
-    List<Integer> workers;
-
-    @Option(names = "--runs", paramLabel = "K", defaultValue = "5", description = "Start-ups per mode (default: ${DEFAULT-VALUE}).")
-    int runs;
-
-    @Option(names = "--connections", paramLabel = "C", defaultValue = "4",
-            description = "Load generator connections per worker (default: ${DEFAULT-VALUE}).")
-    int connections;
-
-    @Option(names = "--warmup-requests", paramLabel = "N", defaultValue = "2000",
-            description = "Warm-up requests before the checkpoint and in the AOT training run (default: ${DEFAULT-VALUE}).")
-    int warmupRequests;
-
-    @Option(names = "--steady-seconds", paramLabel = "S", defaultValue = "10",
-            description = "Load before the steady-state window, in the last run (default: ${DEFAULT-VALUE}).")
-    int steadySeconds;
-
-    @Option(names = "--ksm-wait", paramLabel = "SECONDS", defaultValue = "90",
-            description = "Longest wait for page merging to settle (default: ${DEFAULT-VALUE}).")
-    int ksmWaitSeconds;
-
-    @Option(names = "--ready-timeout", paramLabel = "SECONDS", defaultValue = "180",
-            description = "How long a start may take to answer 200 (default: ${DEFAULT-VALUE}).")
-    int readyTimeoutSeconds;
-
-    @Option(names = "--no-aot", description = "Skip the AOT-cache mode.")
-    boolean noAot;
-
-    @Option(names = "--pool-workers", paramLabel = "N", defaultValue = "4",
-            description = "Workers of the thaw run pool that a rolling restart (HUP) under load, kill -9 and TTIN are measured on; 0 skips it (default: ${DEFAULT-VALUE}).")
-    int poolWorkers;
-
-    @Option(names = "--economy-runs", paramLabel = "K", defaultValue = "3",
-            description = {"Restores per image when comparing the image with and without the heap shrunk before the dump, and generation 1",
-                    "with a generation reforked under load; with it, PSS per worker after --sharing-seconds of load for the default",
-                    "and the tuned leader (-XX:MaxNewSize=48m). 0 skips all three (default: ${DEFAULT-VALUE})."})
-    int economyRuns;
-
-    @Option(names = "--sharing-seconds", paramLabel = "S", defaultValue = "20",
-            description = "The fixed load before the per-worker PSS of the default and the tuned leader (default: ${DEFAULT-VALUE}).")
-    int sharingSeconds;
-
-    @Option(names = "--large-image-flag", paramLabel = "FLAG",
-            description = {"A leader flag that makes a larger image of the app, e.g. -Dsample.dataset.mb=750 (it replaces the command's own",
-                    "setting of that name): the app is checkpointed again with it, and one worker at a time is restored from each image",
-                    "in each mode, --large-image-runs times, interleaved (default: not measured)."})
-    String largeImageFlag;
-
-    @Option(names = "--large-image-runs", paramLabel = "K", defaultValue = "3",
-            description = "Restores per image and mode with --large-image-flag (default: ${DEFAULT-VALUE}).")
-    int largeImageRuns;
-
-    @Option(names = "--reference-server", paramLabel = "COMMAND",
-            description = {"A pre-fork server to measure next to thaw (shell command line), e.g. gunicorn --preload -w 1 ...:",
-                    "started with 1 worker and grown with TTIN; it must print 'ready pid=N' when a worker is ready."})
-    String referenceCommand;
-
-    @Option(names = "--reference-url", paramLabel = "URL", description = "The reference server's probe and load URL.")
-    URI referenceUrl;
-
-    @Option(names = "--reference-name", paramLabel = "NAME", description = "The reference server's name in the report (default: its command's first word).")
-    String referenceName;
-
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "thaw-bench", description = "Where the results go (default: ${DEFAULT-VALUE}).")
-    Path out;
-
-    @Option(names = "--keep-work", description = "Keep the work directory (image, AOT cache, JVM logs) instead of deleting it.")
-    boolean keepWork;
-
-    @Option(names = "--render", paramLabel = "BENCH_JSON",
-            description = "Measure nothing: render bench.md and the charts again from a bench.json of an earlier run, into --out.")
-    Path render;
-
-    @Parameters(paramLabel = "JAVA_COMMAND", arity = "0..*", description = "The app's java command line, after '--' (required).")
-    List<String> command = new ArrayList<>();
-
     @Override
-    public Integer call() throws Exception {
-        if (render != null) {
-            return renderAgain();
-        }
-        validate();
-        Criu criu = Criu.locate();
-        Privileges.require("thaw bench");
-        Path work = Files.createTempDirectory("thaw-bench-");
-        BenchSettings settings = new BenchSettings(command, probe, load, workers.stream().sorted().distinct().toList(), runs,
-                connections, warmupRequests, steadySeconds, ksmWaitSeconds, readyTimeoutSeconds, !noAot, poolWorkers,
-                economyRuns, sharingSeconds, largeImageFlag, largeImageRuns,
-                referenceCommand == null ? null : referenceName != null ? referenceName : referenceCommand.strip().split("\\s+")[0],
-                referenceCommand, referenceUrl, out.toAbsolutePath(), work, ThawCli.agentJar(), SelfCommand.get());
-        boolean ok = false;
-        try {
-            BenchResult result = new Bench(settings, criu, Progress.printer(spec.commandLine().getOut())).run();
-            for (Path file : Reports.write(result, settings.out())) {
-                spec.commandLine().getOut().println("thaw: wrote " + file);
-            }
-            ok = true;
+    public Integer call() throws IOException, InterruptedException {
+        Path thawJar = thawJar();
+        Path benchJar = benchJar(thawJar);
+        if (!Files.isRegularFile(benchJar) && (arguments.contains("--help") || arguments.contains("-h"))) {
+            spec.commandLine().usage(spec.commandLine().getOut());
+            spec.commandLine().getOut().println("thaw-bench.jar is not installed here (" + benchJar + "): " + HOW_TO_INSTALL);
             return 0;
-        } finally {
-            if (ok && !keepWork) {
-                ImageDirectory.deleteRecursively(work);
-            } else {
-                spec.commandLine().getOut().println("thaw: work directory kept: " + work);
-            }
         }
+        if (!Files.isRegularFile(benchJar)) {
+            throw ThawException.environment("thaw bench is not installed: no " + benchJar + "; " + HOW_TO_INSTALL);
+        }
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        // What thaw.jar's manifest grants when it runs with -jar: the bench restores workers and reads their control socket in-process.
+        command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
+                "-cp", benchJar + java.io.File.pathSeparator + thawJar, MAIN_CLASS));
+        command.addAll(arguments);
+        Process bench = new ProcessBuilder(command).inheritIO().start();
+        // TERM to thaw alone reaches the bench too, which then stops the JVMs it started (Ctrl-C reaches the whole group anyway).
+        Thread forward = new Thread(() -> stop(bench), "bench-stop");
+        Runtime.getRuntime().addShutdownHook(forward);
+        int exit = bench.waitFor();
+        Runtime.getRuntime().removeShutdownHook(forward);
+        return exit;
     }
 
-    private int renderAgain() throws java.io.IOException {
-        if (!Files.isRegularFile(render)) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--render " + render + ": no such file; give the bench.json of an earlier run");
-        }
-        BenchResult result;
+    private static void stop(Process bench) {
+        bench.destroy();
         try {
-            result = Reports.read(render);
-        } catch (java.io.IOException e) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--render " + render + " is not a bench.json of this thaw: " + e.getMessage());
+            bench.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        for (Path file : Reports.write(result, out.toAbsolutePath())) {
-            spec.commandLine().getOut().println("thaw: wrote " + file);
-        }
-        return 0;
     }
 
+    /** $THAW_BENCH_JAR, else thaw-bench.jar next to thaw.jar. */
+    static Path benchJar(Path thawJar) {
+        String explicit = System.getenv("THAW_BENCH_JAR");
+        return explicit != null && !explicit.isBlank() ? Path.of(explicit).toAbsolutePath() : thawJar.resolveSibling(JAR_NAME);
+    }
 
-    private void validate() {
-        if (probe == null || command.isEmpty()) {
-            throw new ThawException(ThawException.EXIT_USAGE, "thaw bench needs --url and the app's command after '--', "
-                    + "e.g. thaw bench --url http://127.0.0.1:8080/health -- java -jar app.jar");
-        }
-        if (referenceCommand != null && (referenceUrl == null || !"http".equals(referenceUrl.getScheme()))) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--reference-server needs --reference-url, a plain http URL of that server");
-        }
-        if (referenceUrl != null && referenceUrl.getPort() == probe.getPort()) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--reference-url must use another port than --url: both servers are measured in one run");
-        }
-        if (economyRuns < 0 || economyRuns > 20) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--economy-runs must be 0 (skip) to 20");
-        }
-        if (largeImageRuns < 0 || largeImageRuns > 20) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--large-image-runs must be 0 (skip) to 20");
-        }
-        if (largeImageFlag != null && !largeImageFlag.startsWith("-")) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--large-image-flag must be a JVM flag, e.g. -Dsample.dataset.mb=750");
-        }
-        if (sharingSeconds < 1 || sharingSeconds > 600) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--sharing-seconds must be 1 to 600");
-        }
-        if (poolWorkers < 0 || poolWorkers > 64) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--pool-workers must be 0 (skip) to 64");
-        }
-        if (!"http".equals(probe.getScheme()) || probe.getHost() == null) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--url " + probe + " must be a plain http URL, e.g. http://127.0.0.1:8080/health");
-        }
-        for (URI u : load) {
-            if (!"http".equals(u.getScheme()) || !u.getHost().equals(probe.getHost()) || u.getPort() != probe.getPort()) {
-                throw new ThawException(ThawException.EXIT_USAGE, "--load-url " + u + " must be http on the same host and port as --url");
-            }
-        }
-        if (workers.isEmpty() || workers.stream().anyMatch(n -> n < 1 || n > 64)) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--workers must list counts from 1 to 64, e.g. 1,2,4,8");
-        }
-        if (runs < 1 || runs > 100 || connections < 1 || connections > 256) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--runs must be 1..100 and --connections 1..256");
-        }
-        if (warmupRequests < 0 || steadySeconds < 0 || ksmWaitSeconds < 0 || readyTimeoutSeconds < 1) {
-            throw new ThawException(ThawException.EXIT_USAGE, "--warmup-requests, --steady-seconds and --ksm-wait must be >= 0, --ready-timeout >= 1");
+    private static Path thawJar() {
+        try {
+            return Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * This orchestrator's own command line up to the subcommand (java, its options, -jar thaw.jar or
  * -cp ... main class), read from /proc through ProcessHandle: how thaw starts thaw again with
- * the same JDK, flags and jar ('thaw checkpoint' on USR2 and --private-network, 'thaw run' in the bench).
+ * the same JDK, flags and jar ('thaw checkpoint' on USR2 and --private-network).
  */
 final class SelfCommand {
     private SelfCommand() {

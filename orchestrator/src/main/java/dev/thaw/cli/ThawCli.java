@@ -35,8 +35,10 @@ public final class ThawCli implements Runnable {
         RunCommand.addSettingOptions(cli.getSubcommands().get("run").getCommandSpec());
         GuardrailOptions.addTo(cli.getSubcommands().get("checkpoint").getCommandSpec());
         GuardrailOptions.addTo(cli.getSubcommands().get("check").getCommandSpec());
-        // --help and --version on every subcommand, answered before required options are checked.
-        cli.getSubcommands().values().forEach(sub -> sub.getCommandSpec().mixinStandardHelpOptions(true));
+        // --help and --version on every subcommand, answered before required options are checked; bench answers its own.
+        cli.getSubcommands().values().stream().filter(sub -> !(sub.getCommand() instanceof BenchCommand))
+                .forEach(sub -> sub.getCommandSpec().mixinStandardHelpOptions(true));
+        BenchCommand.configure(cli.getSubcommands().get("bench"));
         cli.setExecutionExceptionHandler(ThawCli::handleError);
         cli.setParameterExceptionHandler(ThawCli::handleBadFlag);
         return cli;

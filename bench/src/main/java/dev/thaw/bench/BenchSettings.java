@@ -22,13 +22,13 @@ import java.util.List;
  * @param largeImageRuns restores per image and mode in that comparison (0: not measured)
  * @param referenceCommand a pre-fork server to measure next to thaw, a shell command line (null: none)
  * @param referenceUrl the reference server's probe, also its load
- * @param thawCommand how to start this thaw (java, flags, jar) for {@code thaw run}
+ * @param thawCommand how to start thaw's CLI (java, flags, jar) for {@code thaw checkpoint} and {@code thaw run}
  */
 public record BenchSettings(List<String> command, URI probe, List<URI> load, List<Integer> workers, int runs, int connections,
                             int warmupRequests, int steadySeconds, int ksmWaitSeconds, int readyTimeoutSeconds, boolean aot,
                             int poolWorkers, int economyRuns, int sharingSeconds, String largeImageFlag, int largeImageRuns,
                             String referenceName, String referenceCommand, URI referenceUrl,
-                            @JsonIgnore Path out, @JsonIgnore Path workDir, @JsonIgnore Path agentJar,
+                            @JsonIgnore Path out, @JsonIgnore Path workDir,
                             @JsonIgnore List<String> thawCommand) {
     public static final long FIRST_SECOND_MILLIS = 1000;
     /** Load on each fresh JVM: its first second is the figure, the next one shows how it goes on. */

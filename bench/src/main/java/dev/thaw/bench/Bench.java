@@ -4,8 +4,6 @@ import dev.thaw.bench.BenchResult.Memory;
 import dev.thaw.bench.BenchResult.Mode;
 import dev.thaw.bench.BenchResult.Startup;
 import dev.thaw.engine.Bytes;
-import dev.thaw.engine.CheckpointRequest;
-import dev.thaw.engine.Checkpointer;
 import dev.thaw.engine.Criu;
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.JdkInfo;
@@ -16,10 +14,8 @@ import dev.thaw.engine.RestoreStats;
 import dev.thaw.engine.Restorer;
 import dev.thaw.engine.ThawException;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -172,21 +168,9 @@ public final class Bench {
 
     // ---- 2. the thaw image ---------------------------------------------------------------------
 
-    /** A thaw image of {@code command} in {@code dir}, warmed the same way for every image of the run. */
+    /** A thaw image of {@code command} in {@code dir}, made by thaw checkpoint; the app's port is free again on return. */
     private ImageManifest checkpoint(Path dir, List<String> command) throws IOException, InterruptedException {
-        progress.say("bench: thaw checkpoint (" + settings.warmupRequests() + " warm-up requests)"
-                + (command.equals(settings.command()) ? "" : " of " + String.join(" ", command.subList(1, command.size() - 1))));
-        List<URI> warmup = new ArrayList<>(List.of(settings.probe()));
-        settings.load().stream().filter(u -> !u.equals(settings.probe())).forEach(warmup::add);
-        CheckpointRequest request = new CheckpointRequest(dir, true, command,
-                Path.of("").toAbsolutePath(), warmup, settings.warmupRequests(), Duration.ofSeconds(settings.readyTimeoutSeconds()),
-                Duration.ofSeconds(60), settings.agentJar(), 1, List.of());
-        Progress quiet = line -> {
-            if (!line.startsWith("leader | ") && !line.startsWith("warm-up ")) {
-                progress.say("bench: checkpoint: " + line);
-            }
-        };
-        ImageManifest manifest = new Checkpointer(criu, quiet).checkpoint(request);
+        ImageManifest manifest = new ThawCheckpoint(settings, progress).checkpoint(dir, command);
         probe.awaitFree();
         return manifest;
     }

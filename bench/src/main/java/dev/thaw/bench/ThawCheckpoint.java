@@ -1,0 +1,82 @@
+package dev.thaw.bench;
+
+import dev.thaw.engine.ImageManifest;
+import dev.thaw.engine.Progress;
+import dev.thaw.engine.ThawException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Makes the bench's images with {@code thaw checkpoint}, the command a user runs, every image warmed
+ * the same way. thaw's own lines are passed on as progress; the leader's output and the warm-up
+ * counter go only to the log in the work directory.
+ */
+final class ThawCheckpoint implements EconomyBench.ImageMaker {
+    private static final int TAIL_LINES = 15;
+
+    private final BenchSettings settings;
+    private final Progress progress;
+
+    ThawCheckpoint(BenchSettings settings, Progress progress) {
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    @Override
+    public ImageManifest checkpoint(Path dir, List<String> command) throws IOException, InterruptedException {
+        progress.say("bench: thaw checkpoint (" + settings.warmupRequests() + " warm-up requests)"
+                + (command.equals(settings.command()) ? "" : " of " + String.join(" ", command.subList(1, command.size() - 1))));
+        Path log = settings.workDir().resolve("checkpoint-" + dir.getFileName() + ".log");
+        Process thaw = new ProcessBuilder(commandLine(dir, command)).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        Deque<String> tail = new ArrayDeque<>();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(thaw.getInputStream(), StandardCharsets.UTF_8));
+             PrintWriter file = new PrintWriter(Files.newBufferedWriter(log))) {
+            for (String line; (line = out.readLine()) != null; ) {
+                file.println(line);
+                remember(tail, line);
+                if (line.startsWith("thaw: ") && !line.startsWith("thaw: warm-up ")) {
+                    progress.say("bench: checkpoint: " + line.substring("thaw: ".length()));
+                }
+            }
+        } finally {
+            thaw.destroy(); // interrupted: the leader is thaw's child, and thaw stops it on TERM
+        }
+        int exit = thaw.waitFor();
+        if (exit != 0) {
+            throw new ThawException("thaw checkpoint exited with " + exit + " (" + log + "); its last lines:\n  " + String.join("\n  ", tail));
+        }
+        return ImageManifest.read(dir);
+    }
+
+    /** thaw checkpoint --image DIR --force --warmup-url ... -- COMMAND: the probe first, then the load's URLs. */
+    List<String> commandLine(Path dir, List<String> command) {
+        List<String> line = new ArrayList<>(settings.thawCommand());
+        line.addAll(List.of("checkpoint", "--image", dir.toString(), "--force",
+                "--warmup-requests", Integer.toString(settings.warmupRequests()),
+                "--ready-timeout", Integer.toString(settings.readyTimeoutSeconds())));
+        List<URI> warmup = new ArrayList<>(List.of(settings.probe()));
+        settings.load().stream().filter(u -> !u.equals(settings.probe())).forEach(warmup::add);
+        warmup.forEach(u -> line.addAll(List.of("--warmup-url", u.toString())));
+        line.add("--");
+        line.addAll(command);
+        return line;
+    }
+
+    private static void remember(Deque<String> tail, String line) {
+        tail.addLast(line);
+        if (tail.size() > TAIL_LINES) {
+            tail.removeFirst();
+        }
+    }
+}
