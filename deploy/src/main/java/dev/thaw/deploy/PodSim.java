@@ -114,7 +114,7 @@ public final class PodSim implements AutoCloseable {
         long until = System.nanoTime() + remaining(bound).toNanos();
         int last = -1;
         while (System.nanoTime() < until && main.isAlive()) {
-            last = Http.get(port, get.getPath(), 2000).status();
+            last = HttpProbe.get(port, get.getPath(), 2000).status();
             if (last == 200) {
                 say(kind + " probe GET " + get.getPath() + " on port " + port + ": 200");
                 return;
@@ -131,13 +131,13 @@ public final class PodSim implements AutoCloseable {
         for (ServicePort sp : pod.service().getSpec().getPorts()) {
             int port = PodManifests.containerPort(c, sp.getTargetPort());
             String path = "metrics".equals(sp.getName()) ? "/metrics" : appHealthPath();
-            Http.Response r = Http.get(port, path, 5000);
+            HttpProbe.Answer r = HttpProbe.get(port, path, 5000);
             check(r.status() == 200, "Service port " + sp.getName() + " -> container port " + port + ": GET " + path + " answered " + r.status());
             say("Service port " + sp.getName() + " (" + sp.getPort() + " -> " + port + "): GET " + path + ": 200");
         }
         Set<String> workers = new TreeSet<>();
         for (int i = 0; i < 20; i++) {
-            Http.Response r = Http.get(appPort(), "/whoami", 5000);
+            HttpProbe.Answer r = HttpProbe.get(appPort(), "/whoami", 5000);
             check(r.status() == 200, "GET /whoami answered " + r.status());
             Matcher m = WORKER_ID.matcher(r.body());
             if (m.find()) {

@@ -16,11 +16,11 @@ final class Traffic implements AutoCloseable {
 
     Traffic(int appPort, int probePort, String probePath) {
         load = Thread.ofVirtual().start(() -> loop(() -> {
-            (Http.get(appPort, "/items/42", 10_000).status() == 200 ? ok : failed).incrementAndGet();
+            (HttpProbe.get(appPort, "/items/42", 10_000).status() == 200 ? ok : failed).incrementAndGet();
         }, 10));
         readiness = Thread.ofVirtual().start(() -> loop(() -> {
             probes.incrementAndGet();
-            if (Http.get(probePort, probePath, 2000).status() != 200) {
+            if (HttpProbe.get(probePort, probePath, 2000).status() != 200) {
                 notReady.incrementAndGet();
             }
         }, 500));

@@ -146,11 +146,11 @@ class ManifestTest {
         try (MetricsEndpoint served = MetricsEndpoint.start(new EndpointSettings(Optional.of(new InetSocketAddress("127.0.0.1", 0)),
                 endpoint.minReadyWorkers()), metrics, quiet)) {
             for (HTTPGetAction probe : probes) {
-                Http.Response r = Http.get(served.port(), probe.getPath(), 5000);
+                HttpProbe.Answer r = HttpProbe.get(served.port(), probe.getPath(), 5000);
                 assertNotEquals(-1, r.status(), "thaw's endpoint did not answer " + probe.getPath());
                 assertNotEquals(404, r.status(), "thaw does not serve " + probe.getPath());
             }
-            assertEquals(404, Http.get(served.port(), "/no-such-path", 5000).status(), "the check above must be able to fail");
+            assertEquals(404, HttpProbe.get(served.port(), "/no-such-path", 5000).status(), "the check above must be able to fail");
         }
     }
 

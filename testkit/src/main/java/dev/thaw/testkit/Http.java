@@ -25,8 +25,6 @@ import java.time.Duration;
 public final class Http {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(10);
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private Http() {
     }
 
@@ -38,8 +36,13 @@ public final class Http {
         }
 
         public JsonNode json() throws IOException {
-            return JSON.readTree(body);
+            return Json.MAPPER.readTree(body);
         }
+    }
+
+    /** Loaded on the first json() only: a plain GET costs no Jackson start-up. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
     }
 
     /** GET with a 2 s connect timeout and 10 s for the response. A refused connection is a {@link java.net.ConnectException}. */

@@ -9,7 +9,6 @@ import java.io.File;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
@@ -19,11 +18,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
+import dev.thaw.testkit.FreePort;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +31,7 @@ class ReusePortTest {
 
     @Test
     void two_server_channels_from_the_provider_bind_the_same_port() throws IOException {
-        int port = freePort();
+        int port = FreePort.pick();
         try (ServerSocketChannel a = provider.openServerSocketChannel();
              ServerSocketChannel b = provider.openServerSocketChannel()) {
             a.bind(new InetSocketAddress("127.0.0.1", port));
@@ -44,7 +43,7 @@ class ReusePortTest {
 
     @Test
     void without_the_provider_the_second_bind_fails() throws IOException {
-        int port = freePort();
+        int port = FreePort.pick();
         try (ServerSocketChannel a = ServerSocketChannel.open(); ServerSocketChannel b = ServerSocketChannel.open()) {
             a.bind(new InetSocketAddress("127.0.0.1", port));
             assertThrows(BindException.class, () -> b.bind(new InetSocketAddress("127.0.0.1", port)));
@@ -62,7 +61,7 @@ class ReusePortTest {
 
     @Test
     void the_agent_option_lets_two_JDK_HttpServers_bind_one_port(@TempDir Path dir) throws Exception {
-        int port = freePort();
+        int port = FreePort.pick();
         String output = runApp(dir, port, "-Dthaw.reuse-port=true");
         assertTrue(output.contains("provider " + ReusePortSelectorProvider.class.getName()), output);
         assertTrue(output.contains("second bind: ok"), output);
@@ -70,13 +69,13 @@ class ReusePortTest {
 
     @Test
     void without_the_agent_option_the_JDK_HttpServer_cannot_share_its_port(@TempDir Path dir) throws Exception {
-        String output = runApp(dir, freePort(), "-Dthaw.reuse-port=false");
+        String output = runApp(dir, FreePort.pick(), "-Dthaw.reuse-port=false");
         assertTrue(output.contains("second bind: Address already in use"), output);
     }
 
     @Test
     void the_agent_option_steps_back_when_the_app_chose_its_own_provider(@TempDir Path dir) throws Exception {
-        String output = runApp(dir, freePort(), "-Dthaw.reuse-port=true",
+        String output = runApp(dir, FreePort.pick(), "-Dthaw.reuse-port=true",
                 "-Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.PollSelectorProvider");
         assertTrue(output.contains("-Dthaw.reuse-port ignored: the app already sets -Djava.nio.channels.spi.SelectorProvider"), output);
         assertTrue(output.contains("second bind: Address already in use"), output);
@@ -113,19 +112,5 @@ class ReusePortTest {
             entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         }
         return String.join(File.pathSeparator, entries);
-    }
-
-    /** Below the ephemeral range, so that no outgoing connection takes it meanwhile. */
-    private static int freePort() throws IOException {
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int candidate = ThreadLocalRandom.current().nextInt(20_000, 32_000);
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.bind(new InetSocketAddress("127.0.0.1", candidate));
-                return candidate;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new IllegalStateException("no free port between 20000 and 32000");
     }
 }

@@ -22,11 +22,12 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import dev.thaw.resources.TcpSockets;
+import dev.thaw.testkit.FreePort;
+import dev.thaw.testkit.TcpSockets;
 
 class JettyConnectorsTest {
 
-    private final int port = TcpSockets.freePort();
+    private final int port = FreePort.pick();
     // Not the common pool: on a 2-core machine it has one thread, and a blocked client would starve it.
     private final ExecutorService clients = Executors.newCachedThreadPool();
 
@@ -44,7 +45,7 @@ class JettyConnectorsTest {
             connectors.beforeCheckpoint(null);
 
             assertFalse(TcpSockets.isListening(port), "nothing may listen on the port at the checkpoint");
-            assertEquals(List.of(), TcpSockets.openInThisProcess(port));
+            assertEquals(List.of(), TcpSockets.heldWithLocalPort(port));
             assertThrows(ConnectException.class, () -> TestServer.get(port, "/"));
 
             connectors.afterRestore(null);
@@ -68,7 +69,7 @@ class JettyConnectorsTest {
             connectors.beforeCheckpoint(null);
 
             assertFalse(TcpSockets.isListening(port));
-            assertEquals(List.of(), TcpSockets.openInThisProcess(port));
+            assertEquals(List.of(), TcpSockets.heldWithLocalPort(port));
 
             connectors.afterRestore(null);
 
@@ -85,11 +86,11 @@ class JettyConnectorsTest {
             keptAlive.getOutputStream().write("GET / HTTP/1.1\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             byte[] response = new byte[4096];
             assertTrue(keptAlive.getInputStream().read(response) > 0);
-            assertFalse(TcpSockets.openInThisProcess(port).isEmpty(), "the server keeps the connection alive");
+            assertFalse(TcpSockets.heldWithLocalPort(port).isEmpty(), "the server keeps the connection alive");
 
             connectors.beforeCheckpoint(null);
 
-            assertEquals(List.of(), TcpSockets.openInThisProcess(port));
+            assertEquals(List.of(), TcpSockets.heldWithLocalPort(port));
             assertEquals(-1, keptAlive.getInputStream().read(), "the server closed the connection");
         }
     }
@@ -124,7 +125,7 @@ class JettyConnectorsTest {
             connectors.beforeCheckpoint(null);
 
             assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(3), "the drain is bounded");
-            assertEquals(List.of(), TcpSockets.openInThisProcess(port));
+            assertEquals(List.of(), TcpSockets.heldWithLocalPort(port));
             app.releaseSlowRequests();
             assertTrue(stuck.handle((body, failure) -> failure != null).get(5, TimeUnit.SECONDS),
                     "the client of the abandoned request sees its connection closed");

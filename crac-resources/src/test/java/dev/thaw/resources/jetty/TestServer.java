@@ -1,11 +1,6 @@
 package dev.thaw.resources.jetty;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
@@ -16,6 +11,8 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+
+import dev.thaw.testkit.Http;
 
 /**
  * A real Jetty server answering {@code <name>} on any path; {@code /slow} first signals
@@ -69,24 +66,10 @@ final class TestServer implements AutoCloseable {
         }
     }
 
-    /** GET over a fresh connection closed after the response; returns the body. */
+    /** GET over a connection of its own, closed after the response; the body of a 200, anything else fails. */
     static String get(int port, String path) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("GET " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            String response = readAll(socket.getInputStream());
-            if (!response.startsWith("HTTP/1.1 200")) throw new IOException("unexpected response: " + response);
-            return response.substring(response.indexOf("\r\n\r\n") + 4);
-        }
-    }
-
-    private static String readAll(InputStream in) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        in.transferTo(bytes);
-        return bytes.toString(StandardCharsets.UTF_8);
+        Http.Response response = Http.get(port, path);
+        if (response.status() != 200) throw new IOException("unexpected response: " + response.status() + " " + response.body());
+        return response.body();
     }
 }

@@ -10,7 +10,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.thaw.resources.TcpSockets;
+import dev.thaw.testkit.FreePort;
 
 /**
  * A tiny HTTP/1.1 keep-alive server on loopback that counts the connections it accepted and the ones
@@ -26,7 +26,7 @@ final class Upstream implements AutoCloseable {
     }
 
     static Upstream start() throws IOException {
-        ServerSocket server = new ServerSocket(TcpSockets.freePort(), 50, InetAddress.getLoopbackAddress());
+        ServerSocket server = new ServerSocket(FreePort.pick(), 50, InetAddress.getLoopbackAddress());
         Upstream upstream = new Upstream(server);
         Thread acceptor = new Thread(upstream::accept, "upstream-accept");
         acceptor.setDaemon(true);
