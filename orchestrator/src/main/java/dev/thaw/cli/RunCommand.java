@@ -14,6 +14,7 @@ import dev.thaw.engine.ThawException;
 import dev.thaw.metrics.EndpointSettings;
 import dev.thaw.metrics.MetricsEndpoint;
 import dev.thaw.metrics.PoolMetrics;
+import dev.thaw.supervisor.Clock;
 import dev.thaw.supervisor.ImageSource;
 import dev.thaw.supervisor.RunSettings;
 import dev.thaw.supervisor.Supervisor;
@@ -93,7 +94,8 @@ public final class RunCommand implements Callable<Integer> {
             SystemTuning.apply(out, settings.ksm());
             PoolMetrics metrics = new PoolMetrics(manifest, endpoint.minReadyWorkers());
             Path socket = claimSocket(settings.socket());
-            Supervisor supervisor = new Supervisor(images, SelfCommand.get(), settings, socket, out, metrics);
+            Supervisor supervisor = new Supervisor(images, Supervisor.checkpointWith(SelfCommand.get()), Clock.SYSTEM, settings, socket,
+                    out, metrics);
             // The endpoint binds before anything is restored: a taken --http-address fails the run at once.
             try (MetricsEndpoint http = MetricsEndpoint.start(endpoint, metrics, out);
                  ControlServer ignored = ControlServer.open(socket, supervisor::post)) {

@@ -82,7 +82,7 @@ public final class ControlServer implements AutoCloseable {
             }
             String role = hello.require("role");
             int workerId = "worker".equals(role) ? Integer.parseInt(hello.require("worker")) : -1;
-            peer = new Peer(ids.incrementAndGet(), role, workerId, credentials, connection);
+            peer = new Peer(ids.incrementAndGet(), role, workerId, credentials, PeerChannel.of(connection));
             sink.accept(new ControlEvent.Received(peer, hello));
         } catch (IOException | RuntimeException e) {
             closeQuietly(connection);

@@ -1,6 +1,5 @@
 package dev.thaw.control;
 
-import dev.thaw.lifecycle.control.ControlConnection;
 import dev.thaw.lifecycle.control.Message;
 import java.io.IOException;
 
@@ -11,7 +10,7 @@ import java.io.IOException;
  * @param workerId the worker's slot, -1 for the leader
  * @param credentials who the kernel says connected: what the peer claims in HELLO is checked against it
  */
-public record Peer(long connectionId, String role, int workerId, PeerCredentials credentials, ControlConnection connection) {
+public record Peer(long connectionId, String role, int workerId, PeerCredentials credentials, PeerChannel connection) {
 
     public boolean isLeader() {
         return "leader".equals(role);

@@ -1,14 +1,13 @@
 package dev.thaw.supervisor;
 
 import dev.thaw.control.ControlEvent;
-import dev.thaw.engine.WorkerProcess;
 
 /** Everything the supervisor loop reacts to. Signal handlers and process callbacks only post these. */
 sealed interface Event {
     record Control(ControlEvent event) implements Event {
     }
 
-    record WorkerExited(WorkerProcess process) implements Event {
+    record WorkerExited(WorkerHandle process) implements Event {
     }
 
     record SignalReceived(String name) implements Event {

@@ -7,19 +7,21 @@ import dev.thaw.engine.PinnedImage;
 import dev.thaw.engine.ReforkDump;
 import dev.thaw.engine.RestoreMode;
 import dev.thaw.engine.Restorer;
+import dev.thaw.lifecycle.WorkerIdentity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The image a pool restores from. The run pins the image it serves ({@link PinnedImage}), so a new
  * checkpoint written to the same directory changes nothing until the pool switches to it (HUP,
  * reload, USR2); images it switched away from are let go once no restore still reads them.
  */
-public final class ImageSource implements AutoCloseable {
+public final class ImageSource implements ImageStore, AutoCloseable {
     private final ImageDirectory directory;
     private final Criu criu;
     private final Path runDir;
@@ -43,25 +45,32 @@ public final class ImageSource implements AutoCloseable {
         return new ImageSource(directory, criu, runDir, mode, PinnedImage.pin(directory));
     }
 
+    @Override
     public ImageManifest manifest() {
         return current.manifest();
     }
 
+    @Override
     public Path directory() {
         return directory.target();
     }
 
-    Restorer restorer() {
-        return restorer;
+    @Override
+    public WorkerHandle restore(WorkerIdentity identity, Consumer<String> output) throws IOException {
+        return new RestoredWorker(restorer.restore(identity, output), restorer.image());
     }
 
-    /** Dumps a live worker into this directory (a refork); the pool then switches with {@link #switchToNew()}. */
-    ReforkDump reforkDump() {
-        return new ReforkDump(criu, directory, runDir);
+    @Override
+    public ImageManifest dumpRefork(WorkerHandle mold, ImageManifest serving, String madeFrom, ImageManifest.MemoryAtDump memory)
+            throws IOException {
+        if (!(mold instanceof RestoredWorker restored)) {
+            throw new IllegalArgumentException(mold.describe() + " was not restored by this image source");
+        }
+        return new ReforkDump(criu, directory, runDir).dump(restored.process(), serving, madeFrom, memory);
     }
 
-    /** Whether the directory now holds another image than the one served (a new checkpoint was written). */
-    boolean changed() {
+    @Override
+    public boolean changed() {
         try {
             ImageManifest there = ImageManifest.read(directory.target());
             return !there.createdAt().equals(current.manifest().createdAt()) || there.generation() != current.manifest().generation();
@@ -70,8 +79,8 @@ public final class ImageSource implements AutoCloseable {
         }
     }
 
-    /** Pins the image now in the directory and restores from it from now on; throws if it is unusable. */
-    ImageManifest switchToNew() throws IOException {
+    @Override
+    public ImageManifest switchToNew() throws IOException {
         PinnedImage next = PinnedImage.pin(directory);
         retired.add(current);
         use(next);
@@ -82,13 +91,13 @@ public final class ImageSource implements AutoCloseable {
      * Goes back to a retired image that workers still serve (a new image whose workers cannot boot):
      * restores come from it again. False when that image was let go of already.
      */
-    boolean rollBackTo(Restorer serving) {
+    @Override
+    public boolean rollBackTo(Path image) {
         for (PinnedImage pin : retired) {
-            if (pin.dir().equals(serving.image())) {
+            if (pin.dir().equals(image)) {
                 retired.remove(pin);
                 retired.add(current);
-                current = pin;
-                restorer = serving;
+                use(pin);
                 return true;
             }
         }
@@ -99,9 +108,10 @@ public final class ImageSource implements AutoCloseable {
      * Lets go of retired images that none of {@code inUse} uses: the images of live workers stay, for
      * restores still reading them, for a roll back, and because mapped workers map their files.
      */
-    void releaseRetired(Collection<Restorer> inUse) {
+    @Override
+    public void releaseRetired(Collection<Path> inUse) {
         retired.removeIf(pin -> {
-            boolean used = inUse.stream().anyMatch(r -> r.image().equals(pin.dir()));
+            boolean used = inUse.contains(pin.dir());
             if (!used) {
                 closeQuietly(pin);
             }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -19,7 +20,7 @@ import java.util.function.Consumer;
  * worker. The cost: a leader that must reach other hosts while it warms up cannot be made this way;
  * make such images with 'thaw checkpoint --force' elsewhere and switch with HUP.
  */
-final class NextImage {
+final class NextImage implements NextImageLauncher.Running {
     private final Process process;
     private volatile String lastError = "";
 
@@ -31,6 +32,11 @@ final class NextImage {
      * Starts the child; {@code thaw} is this orchestrator's own command line up to the subcommand.
      * Its output goes to {@code output}, prefixed. Throws when the image records no way to remake it.
      */
+    /** The production launcher: {@code thaw checkpoint --force} run by this orchestrator's own command line. */
+    static NextImageLauncher launcher(List<String> thaw) {
+        return (serving, image, output) -> start(thaw, image, serving, output);
+    }
+
     static NextImage start(List<String> thaw, Path image, ImageManifest serving, Consumer<String> output) throws IOException {
         if (serving.checkpointArguments().isEmpty()) {
             throw new IllegalStateException("the image does not record how it was made (made by an older thaw or by thaw bench)");
@@ -52,16 +58,23 @@ final class NextImage {
         return next;
     }
 
-    Process process() {
-        return process;
+    @Override
+    public long pid() {
+        return process.pid();
     }
 
-    /** The child's last error line, for the supervisor's log. */
-    String lastError() {
+    @Override
+    public CompletableFuture<Integer> exitCode() {
+        return process.onExit().thenApply(Process::exitValue);
+    }
+
+    @Override
+    public String lastError() {
         return lastError;
     }
 
-    void kill() {
+    @Override
+    public void kill() {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
     }

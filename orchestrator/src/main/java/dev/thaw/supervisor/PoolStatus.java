@@ -19,11 +19,11 @@ public record PoolStatus(long imageGeneration, String imageMadeFrom, int reforks
                                long mappedBytes, long copiedBytes, long anonymousBytes) {
     }
 
-    static PoolStatus of(long generation, String madeFrom, int reforks, int target, boolean rolling, List<Worker> workers, Map<Integer, Integer> restarts) {
-        Instant now = Instant.now();
+    static PoolStatus of(long generation, String madeFrom, int reforks, int target, boolean rolling, List<Worker> workers,
+                         Map<Integer, Integer> restarts, Instant now) {
         List<WorkerStatus> rows = workers.stream()
                 .sorted(Comparator.comparingInt(Worker::slot).thenComparing(w -> w.startedAt))
-                .map(w -> new WorkerStatus(w.slot(), w.process.hostPid(), w.generation(), w.state.name().toLowerCase(),
+                .map(w -> new WorkerStatus(w.slot(), w.process.hostPid(), w.generation(), w.state().name().toLowerCase(),
                         Duration.between(w.startedAt, now).toSeconds(), w.requests, w.inFlight, w.memory.rss(), w.memory.pss(),
                         w.memory.shared(), w.memory.privateBytes(), restarts.getOrDefault(w.slot(), 0), w.readyMillis,
                         w.criuStats.map(c -> c.restoreMillis()).orElse(0L), w.criuStats.map(c -> c.bytesRestored()).orElse(0L),

@@ -1,7 +1,6 @@
 package dev.thaw.supervisor;
 
 import dev.thaw.engine.ImageManifest;
-import dev.thaw.engine.ReforkDump;
 import java.io.IOException;
 import java.util.function.Consumer;
 
@@ -12,12 +11,13 @@ import java.util.function.Consumer;
  * <pre>
  *   CHECKPOINTING  the mold got CHECKPOINT: its beforeCheckpoint drains and closes its port, its heap is
  *                  made small, it answers READY_TO_DUMP, closes its control connection and reads stdin
- *   DUMPING        criu dump --leave-running, on a thread of its own (ReforkDump); the loop keeps going
+ *   DUMPING        criu dump --leave-running, on a thread of its own; the loop keeps going
  *   (done)         an event carries the result; the mold reads an IDENTITY with the new generation (or
  *                  its old one if the dump failed), runs afterRestore in place and serves again
  * </pre>
  *
  * The other workers serve meanwhile, which is why a refork waits for at least two ready workers.
+ * {@link Reforker} decides when one starts and what follows it.
  */
 final class Refork {
     enum Phase { CHECKPOINTING, DUMPING }
@@ -43,11 +43,11 @@ final class Refork {
     }
 
     /** Dumps the mold off the loop thread; {@code done} receives the result as an event. */
-    void startDump(ReforkDump dump, ImageManifest serving, Consumer<Event> done) {
+    void startDump(ImageStore images, ImageManifest serving, Consumer<Event> done) {
         phase = Phase.DUMPING;
         Thread.ofPlatform().name("thaw-refork-dump").daemon().start(() -> {
             try {
-                done.accept(new Event.ReforkDumped(this, dump.dump(mold.process, serving, madeFrom(), memory), null));
+                done.accept(new Event.ReforkDumped(this, images.dumpRefork(mold.process, serving, madeFrom(), memory), null));
             } catch (IOException | RuntimeException e) {
                 done.accept(new Event.ReforkDumped(this, null, String.valueOf(e.getMessage())));
             }

@@ -2,11 +2,8 @@ package dev.thaw.supervisor;
 
 import dev.thaw.control.ControlEvent;
 import dev.thaw.control.Peer;
-import dev.thaw.engine.CriuLog;
 import dev.thaw.engine.ImageManifest;
-import dev.thaw.engine.RestoreStats;
 import dev.thaw.engine.ThawException;
-import dev.thaw.engine.WorkerProcess;
 import dev.thaw.lifecycle.WorkerIdentity;
 import dev.thaw.lifecycle.control.Message;
 import dev.thaw.lifecycle.control.MessageType;
@@ -14,11 +11,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -31,27 +26,28 @@ import java.util.concurrent.TimeUnit;
  * Signal handlers, process exits and the control server only post events; every decision is made
  * here, on this thread. Replacements (recycling, rolling restarts) are restored before the worker
  * they replace drains, so capacity never drops below N for them.
+ *
+ * <p>It reaches processes and time only through its ports: an {@link ImageStore} restores workers
+ * and dumps reforks, a {@link NextImageLauncher} makes USR2's image, a {@link Clock} tells the time.
+ * Its unit tests drive it with fakes of all three, one {@link #step} at a time.
  */
 public final class Supervisor {
     private enum State { RUNNING, STOPPING }
 
     private static final long MEMORY_SAMPLE_NANOS = TimeUnit.SECONDS.toNanos(5);
-    /** After a failed refork the next one waits 5 s, 10 s, 20 s... up to 5 min: a refork that cannot succeed must not churn. */
-    private static final long REFORK_RETRY_MAX_NANOS = TimeUnit.MINUTES.toNanos(5);
+    /** thaw scale and TTIN/TTOU keep the pool within these bounds. */
+    static final int MAX_WORKERS = 1024;
 
-    private final ImageSource images;
-    /** This orchestrator's own command line up to the subcommand, to run 'thaw checkpoint' on USR2. */
-    private final List<String> thawCommand;
+    private final ImageStore images;
+    private final NextImageLauncher nextImages;
+    private final Clock clock;
     private final RunSettings settings;
     private final Path controlSocket;
     private final PrintStream out;
     private final PoolListener listener;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final Workers workers = new Workers();
-    private final Map<Integer, Integer> bootFailures = new HashMap<>();
-    /** Backoff after a boot failure: 0.5 s, 1 s, 2 s... so a broken image never spins in a tight loop. */
-    private final Map<Integer, Long> retryNotBefore = new HashMap<>();
-    private final Map<Integer, Integer> restarts = new HashMap<>();
+    private final Reforker reforker;
     /** Workers a rolling restart still has to replace, at most rollLimit at a time. */
     private final Set<Worker> rollPending = new LinkedHashSet<>();
     private int rollLimit;
@@ -62,28 +58,30 @@ public final class Supervisor {
     private boolean announcedAllReady;
     private long nextMemorySampleNanos;
     /** The USR2 checkpoint in progress, if any. */
-    private NextImage nextImage;
-    /** The refork in progress, if any; reforksDone picks the next --refork-after threshold. */
-    private Refork refork;
-    private int reforksDone;
-    private int reforkFailures;
-    private long reforkNotBefore;
+    private NextImageLauncher.Running nextImage;
     private ThawException halt;
 
-    public Supervisor(ImageSource images, List<String> thawCommand, RunSettings settings, Path controlSocket, PrintStream out) {
-        this(images, thawCommand, settings, controlSocket, out, PoolListener.NONE);
-    }
-
-    /** @param listener told about restores, replacements, heartbeats, checkpoints and the pool (metrics) */
-    public Supervisor(ImageSource images, List<String> thawCommand, RunSettings settings, Path controlSocket, PrintStream out,
-                      PoolListener listener) {
+    /**
+     * @param images restores workers, switches images and dumps reforks
+     * @param nextImages makes USR2's new image
+     * @param listener told about restores, replacements, heartbeats, checkpoints and the pool (metrics)
+     */
+    public Supervisor(ImageStore images, NextImageLauncher nextImages, Clock clock, RunSettings settings, Path controlSocket,
+                      PrintStream out, PoolListener listener) {
         this.images = images;
-        this.thawCommand = List.copyOf(thawCommand);
+        this.nextImages = nextImages;
+        this.clock = clock;
         this.settings = settings;
         this.controlSocket = controlSocket;
         this.out = out;
         this.listener = listener;
         this.targetWorkers = settings.workers();
+        this.reforker = new Reforker(settings, images, clock, listener, controlSocket, this::log, events::add);
+    }
+
+    /** USR2's launcher in production: this orchestrator's own command line runs 'thaw checkpoint --force'. */
+    public static NextImageLauncher checkpointWith(List<String> thawCommand) {
+        return NextImage.launcher(thawCommand);
     }
 
     /** Where the control server delivers its events. */
@@ -97,29 +95,61 @@ public final class Supervisor {
 
     /** Runs until stopped by a signal (returns 0) or halted by workers that cannot boot (throws). */
     public int run() throws InterruptedException {
+        start();
+        while (!finished()) {
+            step(events.poll(1, TimeUnit.SECONDS));
+        }
+        return finish();
+    }
+
+    /** Restores the first workers. */
+    void start() {
         log("restoring " + targetWorkers + " workers from generation " + images.manifest().generation());
         if (!settings.reforkAfter().isEmpty()) {
             log("refork after " + settings.reforkAfter() + " requests" + (targetWorkers < 2
                     ? " once 2 workers serve (the reforked worker stops serving during its dump; --workers 2 or TTIN)" : ""));
         }
         manageWorkers();
-        while (state == State.RUNNING || !workers.isEmpty()) {
-            Event e = events.poll(1, TimeUnit.SECONDS);
-            if (e != null) {
-                handle(e);
-            }
-            if (state == State.RUNNING) {
-                sampleMemory();
-                killStuckWorkers();
-                recycleWorkers();
-                reforkWorkers();
-                rollWorkers();
-                manageWorkers();
-            }
-            killWorkersPastDeadline();
-            releaseRetiredImages();
-            listener.poolChanged(status());
+    }
+
+    /** One turn of the loop: the event (null when a second passed without one), then the steps. */
+    void step(Event e) {
+        if (e != null) {
+            handle(e);
         }
+        if (state == State.RUNNING) {
+            sampleMemory();
+            killStuckWorkers();
+            recycleWorkers();
+            reforker.maybeStart(workers.inState(WorkerState.READY),
+                    nextImage != null || !rollPending.isEmpty() || workers.count(WorkerState.RESTORING) > 0);
+            rollWorkers();
+            manageWorkers();
+        }
+        killWorkersPastDeadline();
+        releaseRetiredImages();
+        listener.poolChanged(status());
+    }
+
+    /** Every event posted so far, each followed by the steps; for tests, which never wait. */
+    void stepPending() {
+        Event e;
+        do {
+            e = events.poll();
+            step(e);
+        } while (e != null);
+    }
+
+    /** Waits up to {@code millis} for one event, then steps; for tests of work done off this thread (a refork's dump). */
+    void stepWaiting(long millis) throws InterruptedException {
+        step(events.poll(millis, TimeUnit.MILLISECONDS));
+    }
+
+    boolean finished() {
+        return state == State.STOPPING && workers.isEmpty();
+    }
+
+    int finish() {
         if (nextImage != null) {
             nextImage.kill();
         }
@@ -136,7 +166,7 @@ public final class Supervisor {
             case Event.WorkerExited x -> reapWorker(x.process());
             case Event.SignalReceived s -> handleSignal(s.name());
             case Event.NextImageDone d -> finishNextImage(d.exitCode());
-            case Event.ReforkDumped d -> finishRefork(d);
+            case Event.ReforkDumped d -> reforker.dumped(d, workers.all().contains(d.refork().mold)).ifPresent(this::rollOnto);
         }
     }
 
@@ -144,7 +174,7 @@ public final class Supervisor {
 
     private void handleControl(ControlEvent e) {
         if (e instanceof ControlEvent.Closed c) {
-            connectionClosed(c.peer());
+            reforker.connectionClosed(c.peer());
             return;
         }
         if (!(e instanceof ControlEvent.Received r)) {
@@ -176,26 +206,19 @@ public final class Supervisor {
                     markReady(w);
                 }
                 case HEARTBEAT -> recordHeartbeat(w, m);
-                case READY_TO_DUMP -> {
-                    if (refork != null && refork.mold == w) {
-                        refork.readyToDump = true;
-                        refork.memory = ImageManifest.MemoryAtDump.of(m);
-                    }
-                }
-                case CHECKPOINT_FAILED -> {
-                    if (refork != null && refork.mold == w) {
-                        w.state = WorkerState.READY;
-                        reforkFailed(refork, "its beforeCheckpoint refused: " + m.get("error").orElse("no reason").replace("\n", " "));
-                        refork = null;
-                    }
-                }
+                case READY_TO_DUMP -> reforker.readyToDump(w, ImageManifest.MemoryAtDump.of(m));
+                case CHECKPOINT_FAILED -> reforker.checkpointFailed(w, oneLine(m.get("error").orElse("no reason")));
                 case RESTORE_FAILED -> {
-                    w.restoreError = m.get("error").orElse("no reason given").replace("\n", " ");
+                    w.restoreError = oneLine(m.get("error").orElse("no reason given"));
                     log(w.describe() + " afterRestore failed: " + w.restoreError);
                 }
                 default -> { }
             }
         });
+    }
+
+    private static String oneLine(String s) {
+        return s.replace("\n", " ");
     }
 
     /**
@@ -206,7 +229,7 @@ public final class Supervisor {
     private void acceptWorker(Peer peer) {
         String refused = "no worker of that slot is waiting to connect";
         for (Worker w : workers.awaitingHello(peer.workerId())) {
-            java.util.Optional<String> why = w.process.adopt(peer.credentials().pid());
+            Optional<String> why = w.process.adopt(peer.credentials().pid());
             if (why.isEmpty()) {
                 w.peer = peer;
                 return;
@@ -219,42 +242,30 @@ public final class Supervisor {
     }
 
     private void recordHeartbeat(Worker w, Message m) {
-        w.lastHeartbeatNanos = System.nanoTime();
+        w.lastHeartbeatNanos = clock.nanoTime();
         w.requests = m.get("requests").map(Long::parseLong).orElse(w.requests);
         w.inFlight = m.get("inflight").map(Integer::parseInt).orElse(0);
         w.oldestRequestMillis = m.get("oldest-ms").map(Long::parseLong).orElse(0L);
         listener.heartbeat(w.ref(), m);
     }
 
-    /** The mold closes its connection once ready to be dumped: no socket of thaw's may be in the image. */
-    private void connectionClosed(Peer peer) {
-        if (refork == null || refork.mold.peer == null || refork.mold.peer.connectionId() != peer.connectionId()) {
-            return;
-        }
-        refork.mold.peer = null;
-        if (refork.readyToDump && refork.phase == Refork.Phase.CHECKPOINTING) {
-            log(refork.mold.describe() + " ready to dump: criu dump --leave-running into " + images.directory());
-            refork.startDump(images.reforkDump(), images.manifest(), events::add);
-        }
-    }
-
     private void markReady(Worker w) {
-        if (w.state == WorkerState.REFORKING) {
-            w.state = WorkerState.READY;
-            w.lastHeartbeatNanos = System.nanoTime();
-            log(w.describe() + " serves again, " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - w.reforkStartedNanos)
+        if (w.is(WorkerState.REFORKING)) {
+            w.servesAgain(clock.nanoTime());
+            log(w.describe() + " serves again, " + TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - w.reforkStartedNanos)
                     + " ms after its refork began");
             return;
         }
-        w.state = WorkerState.READY;
-        w.lastHeartbeatNanos = System.nanoTime();
-        w.readyMillis = w.process.millisSinceStart();
-        bootFailures.remove(w.slot());
+        if (!w.is(WorkerState.RESTORING)) {
+            return; // a READY again, or one from a worker already told to stop: nothing changes
+        }
+        w.ready(clock.nanoTime());
+        workers.booted(w.slot());
         String replacing = w.replaces == null ? "" : " (replacing pid " + w.replaces.process.hostPid() + ")";
         log(w.describe() + " ready in " + w.readyMillis + " ms" + replacing);
         listener.restoreFinished(w.ref(), Duration.ofMillis(w.readyMillis));
         if (w.replaces != null) {
-            retire(w.replaces, w.replaces.retireReason);
+            retire(w.replaces, w.replaces.retirement);
         }
         if (!announcedAllReady && workers.count(WorkerState.READY) >= targetWorkers) {
             announcedAllReady = true;
@@ -262,11 +273,11 @@ public final class Supervisor {
         }
         // Bookkeeping after the worker counts as ready: reading smaps_rollup of a JVM that is faulting its
         // pages in took up to 40 ms under load, and the ready line and the retirement need not wait for it.
-        w.criuStats = RestoreStats.read(w.process.restoreLog().getParent());
-        w.memory = ProcessMemory.of(w.process.jvm()); // thaw status shows it at once, not at the next sample
+        w.criuStats = w.process.criuStats();
+        w.memory = w.process.memory(); // thaw status shows it at once, not at the next sample
     }
 
-    private void reapWorker(WorkerProcess process) {
+    private void reapWorker(WorkerHandle process) {
         workers.remove(process).ifPresent(w -> {
             listener.workerGone(w.ref());
             rollPending.remove(w);
@@ -275,23 +286,20 @@ public final class Supervisor {
             }
             if (w.replaces != null) {
                 w.replaces.replacedBy = null; // the old worker keeps serving and is replaced again later
-                if ("rolling restart".equals(w.replaces.retireReason) && w.replaces.state == WorkerState.READY) {
+                if (w.replaces.isRolled() && w.replaces.is(WorkerState.READY)) {
                     rollPending.add(w.replaces);
                 }
             }
-            if (refork != null && refork.mold == w && refork.phase == Refork.Phase.CHECKPOINTING) {
-                reforkFailed(refork, "the worker exited before its dump");
-                refork = null; // no dump runs: nothing else will end this refork
-            }
-            switch (w.state) {
-                case DRAINING -> log(w.describe() + " exited (" + w.retireReason + "), " + w.process.exitCause());
+            reforker.workerExited(w);
+            switch (w.state()) {
+                case DRAINING -> log(w.describe() + " exited (" + w.retireReason() + "), " + w.process.exitCause());
                 case REFORKING -> {
-                    restarts.merge(w.slot(), 1, Integer::sum);
+                    workers.restarted(w.slot());
                     log(w.describe() + " exited during its refork, " + w.process.exitCause()
                             + (state == State.RUNNING ? ": restoring a replacement" : ""));
                 }
                 case READY -> {
-                    restarts.merge(w.slot(), 1, Integer::sum);
+                    workers.restarted(w.slot());
                     log(w.describe() + " exited unexpectedly, " + w.process.exitCause()
                             + (state == State.RUNNING ? ": restoring a replacement" : ""));
                     if (state == State.RUNNING) {
@@ -308,21 +316,18 @@ public final class Supervisor {
     }
 
     private void countBootFailure(Worker w) {
-        int failures = bootFailures.merge(w.slot(), 1, Integer::sum);
+        int failures = workers.bootFailed(w.slot(), clock.nanoTime());
         listener.bootFailed(w.ref());
         String why = w.restoreError != null ? w.restoreError
-                : CriuLog.firstError(w.process.restoreLog()).map(s -> "criu: " + s).orElse("exited before it was ready");
+                : w.process.criuError().map(s -> "criu: " + s).orElse("exited before it was ready");
         log(w.describe() + " failed to boot (" + failures + "/" + settings.maxBootFailures() + "): " + why);
-        retryNotBefore.put(w.slot(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500L << Math.min(failures - 1, 6)));
-        if (failures >= settings.maxBootFailures() && rollBack(w, why)) {
+        if (failures < settings.maxBootFailures() || rollBack(w, why)) {
             return;
         }
-        if (failures >= settings.maxBootFailures()) {
-            halt = new ThawException(ThawException.EXIT_WORKER_BOOT_ERROR, "worker " + w.slot() + " failed to boot "
-                    + failures + " times in a row: " + why + BootFailureHint.forReason(why)
-                    + ": fix the cause (see the worker's output above), or make a fresh image with 'thaw checkpoint --force'");
-            beginStop("halting", false);
-        }
+        halt = new ThawException(ThawException.EXIT_WORKER_BOOT_ERROR, "worker " + w.slot() + " failed to boot "
+                + failures + " times in a row: " + why + BootFailureHint.forReason(why)
+                + ": fix the cause (see the worker's output above), or make a fresh image with 'thaw checkpoint --force'");
+        beginStop("halting", false);
     }
 
     /**
@@ -336,13 +341,13 @@ public final class Supervisor {
         if (failed.replaces == null) {
             return false;
         }
-        java.util.Optional<Worker> serving = workers.inState(WorkerState.READY).stream()
-                .filter(r -> r.restoredFrom != failed.restoredFrom).findFirst();
-        if (serving.isEmpty() || !images.rollBackTo(serving.get().restoredFrom)) {
+        Optional<Worker> serving = workers.inState(WorkerState.READY).stream()
+                .filter(r -> !r.process.image().equals(failed.process.image())).findFirst();
+        if (serving.isEmpty() || !images.rollBackTo(serving.get().process.image())) {
             return false;
         }
         rollPending.clear();
-        bootFailures.clear();
+        workers.forgetBootFailures();
         listener.imageChanged(images.manifest());
         log("worker " + failed.slot() + " failed to boot " + settings.maxBootFailures() + " times in a row from generation "
                 + failed.generation() + " (" + why + "): the roll stopped; " + workers.count(WorkerState.READY)
@@ -368,12 +373,12 @@ public final class Supervisor {
 
     /** Reads each worker's memory now and then, for --max-memory and thaw status. */
     private void sampleMemory() {
-        if (System.nanoTime() < nextMemorySampleNanos) {
+        if (clock.nanoTime() < nextMemorySampleNanos) {
             return;
         }
-        nextMemorySampleNanos = System.nanoTime() + MEMORY_SAMPLE_NANOS;
+        nextMemorySampleNanos = clock.nanoTime() + MEMORY_SAMPLE_NANOS;
         for (Worker w : workers.inState(WorkerState.READY)) {
-            w.memory = ProcessMemory.of(w.process.jvm());
+            w.memory = w.process.memory();
         }
     }
 
@@ -381,16 +386,17 @@ public final class Supervisor {
     private void killStuckWorkers() {
         long timeoutMillis = settings.timeout().toMillis();
         for (Worker w : workers.inState(WorkerState.READY)) {
-            long silentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - w.lastHeartbeatNanos);
+            long silentMillis = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - w.lastHeartbeatNanos);
             String reason = silentMillis > timeoutMillis ? "timeout: no heartbeat for " + silentMillis + " ms"
                     : w.oldestRequestMillis > timeoutMillis ? "timeout: a request has run for " + w.oldestRequestMillis + " ms"
                     : null;
             if (reason != null) {
                 log(w.describe() + " " + reason + " (timeout " + timeoutMillis + " ms): replacing it");
-                restarts.merge(w.slot(), 1, Integer::sum);
+                workers.restarted(w.slot());
                 listener.workerReplaced(w.ref(), PoolListener.Reason.TIMEOUT);
-                startReplacement(w, reason);
-                retire(w, reason); // a stuck worker serves nobody: it need not wait for its replacement
+                Worker.Retirement why = new Worker.Retirement(Worker.Cause.TIMEOUT, reason);
+                startReplacement(w, why);
+                retire(w, why); // a stuck worker serves nobody: it need not wait for its replacement
             }
         }
     }
@@ -403,33 +409,13 @@ public final class Supervisor {
             }
             if (w.maxRequests > 0 && w.requests >= w.maxRequests) {
                 listener.workerReplaced(w.ref(), PoolListener.Reason.MAX_REQUESTS);
-                startReplacement(w, "max-requests: served " + w.requests + " of " + w.maxRequests);
+                startReplacement(w, new Worker.Retirement(Worker.Cause.RECYCLE, "max-requests: served " + w.requests + " of " + w.maxRequests));
             } else if (settings.maxMemoryMiB() > 0 && memoryMiB(w) > settings.maxMemoryMiB()) {
                 listener.workerReplaced(w.ref(), PoolListener.Reason.MEMORY);
-                startReplacement(w, "max-memory: " + settings.memoryMetric() + " " + memoryMiB(w) + " MiB > " + settings.maxMemoryMiB() + " MiB");
+                startReplacement(w, new Worker.Retirement(Worker.Cause.RECYCLE, "max-memory: " + settings.memoryMetric() + " "
+                        + memoryMiB(w) + " MiB > " + settings.maxMemoryMiB() + " MiB"));
             }
         }
-    }
-
-    /**
-     * --refork-after: the busiest worker of the newest generation that has served the next threshold is
-     * checkpointed into the next generation. One refork at a time, never during a roll or a USR2
-     * checkpoint, and only while another worker serves.
-     */
-    private void reforkWorkers() {
-        int threshold = settings.reforkThreshold(reforksDone);
-        if (threshold == 0 || refork != null || nextImage != null || !rollPending.isEmpty()
-                || workers.count(WorkerState.RESTORING) > 0 || System.nanoTime() < reforkNotBefore) {
-            return;
-        }
-        List<Worker> ready = workers.inState(WorkerState.READY);
-        if (ready.size() < 2) {
-            return;
-        }
-        long newest = images.manifest().generation();
-        ready.stream().filter(w -> w.generation() == newest && w.replacedBy == null && w.peer != null && w.requests >= threshold)
-                .max(java.util.Comparator.comparingLong(w -> w.requests))
-                .ifPresent(this::startRefork);
     }
 
     /** Rolling restart: at most rollLimit replacements restoring at once. */
@@ -442,13 +428,13 @@ public final class Supervisor {
             if (inProgress >= rollLimit) {
                 return;
             }
-            if (System.nanoTime() < retryNotBefore.getOrDefault(w.slot(), 0L)) {
+            if (!workers.mayRestore(w.slot(), clock.nanoTime())) {
                 continue; // its last replacement failed to boot: backoff
             }
             rollPending.remove(w);
-            if (w.state == WorkerState.READY && w.replacedBy == null) {
+            if (w.is(WorkerState.READY) && w.replacedBy == null) {
                 listener.workerReplaced(w.ref(), rollReason);
-                startReplacement(w, "rolling restart");
+                startReplacement(w, new Worker.Retirement(Worker.Cause.ROLL, "rolling restart"));
                 inProgress++;
             }
         }
@@ -459,37 +445,37 @@ public final class Supervisor {
 
     /** Images the pool switched away from are deleted once no worker restored from them is left. */
     private void releaseRetiredImages() {
-        images.releaseRetired(workers.all().stream().map(w -> w.restoredFrom).toList());
+        images.releaseRetired(workers.all().stream().map(w -> w.process.image()).toList());
     }
 
     /** Restores a worker into every empty slot below the target; retires workers of slots above it. */
     private void manageWorkers() {
         for (int slot = 0; slot < targetWorkers && state == State.RUNNING; slot++) {
-            if (!workers.slotFilled(slot) && System.nanoTime() >= retryNotBefore.getOrDefault(slot, 0L)) {
+            if (!workers.slotFilled(slot) && workers.mayRestore(slot, clock.nanoTime())) {
                 restoreWorker(slot, null);
             }
         }
         for (Worker w : workers.all()) {
             if (w.slot() >= targetWorkers && w.isActive()) {
                 listener.workerReplaced(w.ref(), PoolListener.Reason.SCALE);
-                retire(w, "scaled down to " + targetWorkers);
+                retire(w, new Worker.Retirement(Worker.Cause.SCALE_DOWN, "scaled down to " + targetWorkers));
             }
         }
     }
 
-    /** Draining workers past --graceful-timeout and restores past --ready-timeout are killed. */
+    /** Draining workers past --graceful-timeout, restores past --ready-timeout and stalled reforks are killed. */
     private void killWorkersPastDeadline() {
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         for (Worker w : workers.all()) {
-            if (w.state == WorkerState.DRAINING && now > w.drainDeadlineNanos && w.process.isAlive()) {
+            if (w.is(WorkerState.DRAINING) && now > w.drainDeadlineNanos && w.process.isAlive()) {
                 log(w.describe() + " still running " + settings.gracefulTimeout().toSeconds() + " s after TERM: killing");
                 w.drainDeadlineNanos = Long.MAX_VALUE;
                 w.process.kill();
-            } else if (w.state == WorkerState.RESTORING && w.process.millisSinceStart() > settings.readyTimeout().toMillis()) {
+            } else if (w.is(WorkerState.RESTORING) && now - w.startedNanos > settings.readyTimeout().toNanos()) {
                 log(w.describe() + " not ready after " + settings.readyTimeout().toSeconds() + " s: killing");
                 w.process.kill();
-            } else if (w.state == WorkerState.REFORKING && now - w.reforkStartedNanos > reforkDeadlineNanos()) {
-                log(w.describe() + " not serving again " + TimeUnit.NANOSECONDS.toSeconds(reforkDeadlineNanos())
+            } else if (w.is(WorkerState.REFORKING) && now - w.reforkStartedNanos > reforker.deadlineNanos()) {
+                log(w.describe() + " not serving again " + TimeUnit.NANOSECONDS.toSeconds(reforker.deadlineNanos())
                         + " s after its refork began: killing");
                 w.reforkStartedNanos = Long.MAX_VALUE / 2;
                 w.process.kill();
@@ -499,8 +485,8 @@ public final class Supervisor {
 
     // ---- actions ------------------------------------------------------------------------------
 
-    private void startReplacement(Worker old, String reason) {
-        old.retireReason = reason;
+    private void startReplacement(Worker old, Worker.Retirement why) {
+        old.retirement = why;
         Worker replacement = restoreWorker(old.slot(), old);
         if (replacement != null) {
             old.replacedBy = replacement;
@@ -508,16 +494,16 @@ public final class Supervisor {
     }
 
     private Worker restoreWorker(int slot, Worker replaces) {
-        var restorer = images.restorer();
-        WorkerIdentity identity = new WorkerIdentity(slot, restorer.manifest().generation(), Instant.now(),
+        WorkerIdentity identity = new WorkerIdentity(slot, images.manifest().generation(), clock.now(),
                 controlSocket, settings.heartbeat(), settings.env(), settings.properties());
         try {
-            WorkerProcess p = restorer.restore(identity, this::print);
-            Worker w = new Worker(p, restorer, maxRequestsWithJitter());
+            long started = clock.nanoTime();
+            WorkerHandle p = images.restore(identity, this::print);
+            Worker w = new Worker(p, clock.now(), started, maxRequestsWithJitter());
             w.replaces = replaces;
             workers.add(w);
             listener.restoreStarted(slot, w.generation());
-            p.namespace().onExit().thenRun(() -> events.add(new Event.WorkerExited(p)));
+            p.onExit().thenRun(() -> events.add(new Event.WorkerExited(p)));
             return w;
         } catch (IOException e) {
             halt = new ThawException("cannot start a restore: " + e.getMessage() + ": run 'thaw doctor'");
@@ -535,14 +521,12 @@ public final class Supervisor {
     }
 
     /** TERM: the worker stops accepting, finishes its requests and exits; KILL after --graceful-timeout. */
-    private void retire(Worker w, String reason) {
-        if (w.state == WorkerState.DRAINING) {
+    private void retire(Worker w, Worker.Retirement why) {
+        if (w.is(WorkerState.DRAINING)) {
             return;
         }
-        w.state = WorkerState.DRAINING;
-        w.retireReason = reason;
-        w.drainDeadlineNanos = System.nanoTime() + settings.gracefulTimeout().toNanos();
-        log(w.describe() + " stopping (" + reason + ")");
+        w.drain(why, clock.nanoTime() + settings.gracefulTimeout().toNanos());
+        log(w.describe() + " stopping (" + why.reason() + ")");
         w.process.terminate();
     }
 
@@ -554,17 +538,20 @@ public final class Supervisor {
         state = State.STOPPING;
         log(why + ": stopping " + workers.all().size() + " workers"
                 + (graceful ? " (graceful timeout " + settings.gracefulTimeout().toSeconds() + " s)" : " now"));
+        Worker.Retirement shutdown = new Worker.Retirement(Worker.Cause.SHUTDOWN, "shutdown");
         for (Worker w : workers.all()) {
             if (graceful) {
-                retire(w, "shutdown");
+                retire(w, shutdown);
             } else {
-                w.state = WorkerState.DRAINING;
-                w.retireReason = "shutdown";
+                if (!w.is(WorkerState.DRAINING)) {
+                    w.drain(shutdown, clock.nanoTime());
+                }
                 w.process.kill();
             }
         }
     }
 
+    /** HUP, 'thaw reload' or a new image made by USR2: every serving worker is replaced, rollLimit at a time. */
     private void beginRoll(String why) {
         rollPending.clear();
         rollPending.addAll(workers.inState(WorkerState.READY));
@@ -573,95 +560,25 @@ public final class Supervisor {
         log(why + ": rolling restart of " + rollPending.size() + " workers, " + rollLimit + " at a time");
     }
 
-    // ---- refork -------------------------------------------------------------------------------
-
-    private void startRefork(Worker w) {
-        refork = new Refork(w, images.manifest().generation() + 1, w.requests);
-        w.state = WorkerState.REFORKING;
-        w.reforkStartedNanos = System.nanoTime();
-        listener.reforkStarted(w.ref(), refork.generation);
-        log(w.describe() + " served " + w.requests + " requests: reforking it into generation " + refork.generation
-                + " (beforeCheckpoint, then criu dump --leave-running; the other workers serve meanwhile)");
-        if (!w.peer.send(Message.of(MessageType.CHECKPOINT))) {
-            w.state = WorkerState.READY;
-            reforkFailed(refork, "its control connection is gone");
-            refork = null;
-        }
-    }
-
-    /** The dump ended: switch to the new generation and roll the older workers onto it, or keep serving the old one. */
-    private void finishRefork(Event.ReforkDumped d) {
-        Refork r = d.refork();
-        if (r != refork) {
+    /** A refork made {@code next}: the workers of older generations are rolled onto it. */
+    private void rollOnto(ImageManifest next) {
+        if (state != State.RUNNING) {
             return;
         }
-        refork = null;
-        boolean moldWaits = workers.all().contains(r.mold) && r.mold.state == WorkerState.REFORKING;
-        long serving = images.manifest().generation();
-        if (d.manifest() == null) {
-            reforkFailed(r, d.error());
-            resume(r.mold, serving, moldWaits);
-            return;
-        }
-        ImageManifest next;
-        try {
-            next = images.switchToNew();
-        } catch (IOException | RuntimeException e) {
-            reforkFailed(r, "the new image is unusable: " + e.getMessage());
-            resume(r.mold, serving, moldWaits);
-            return;
-        }
-        reforksDone++;
-        reforkFailures = 0;
-        listener.imageChanged(next);
-        listener.reforkFinished(true);
-        log("refork: generation " + next.generation() + " made from " + next.madeFrom() + " ("
-                + dev.thaw.engine.Bytes.human(next.imageBytes()) + ", dumped in " + next.dumpMillis() + " ms"
-                + (next.memoryAtDump() == null ? "" : "; " + next.memoryAtDump().describe(next.imageBytes())) + ")");
-        if (moldWaits) {
-            r.mold.process.nowServes(next.generation());
-        }
-        resume(r.mold, next.generation(), moldWaits);
-        if (state == State.RUNNING) {
-            rollPending.clear();
-            workers.inState(WorkerState.READY).stream().filter(w -> w.generation() < next.generation()).forEach(rollPending::add);
-            rollLimit = settings.reforkMaxUnavailable();
-            rollReason = PoolListener.Reason.REFORK;
-            log("refork: rolling " + rollPending.size() + " workers of older generations onto generation " + next.generation()
-                    + ", " + rollLimit + " at a time");
-        }
-    }
-
-    /** The mold reads its identity from stdin, as if just restored, and runs afterRestore in place. */
-    private void resume(Worker mold, long generation, boolean moldWaits) {
-        if (!moldWaits) {
-            return;
-        }
-        WorkerIdentity identity = new WorkerIdentity(mold.slot(), generation, Instant.now(), controlSocket, settings.heartbeat(),
-                settings.env(), Map.of());
-        try {
-            mold.process.writeLine(identity.toMessage().encode());
-        } catch (IOException e) {
-            log(mold.describe() + " cannot be told to resume (" + e.getMessage() + "): killing it");
-            mold.process.kill();
-        }
-    }
-
-    private void reforkFailed(Refork r, String why) {
-        listener.reforkFinished(false);
-        reforkFailures++;
-        long delay = Math.min(TimeUnit.SECONDS.toNanos(5) << Math.min(reforkFailures - 1, 10), REFORK_RETRY_MAX_NANOS);
-        reforkNotBefore = System.nanoTime() + delay;
-        log("refork of " + r.mold.describe() + " failed: " + why + ": generation " + images.manifest().generation()
-                + " keeps serving; next refork attempt in " + TimeUnit.NANOSECONDS.toSeconds(delay) + " s at the earliest");
-    }
-
-    private long reforkDeadlineNanos() {
-        return settings.gracefulTimeout().toNanos() + settings.readyTimeout().toNanos();
+        rollPending.clear();
+        workers.inState(WorkerState.READY).stream().filter(w -> w.generation() < next.generation()).forEach(rollPending::add);
+        rollLimit = settings.reforkMaxUnavailable();
+        rollReason = PoolListener.Reason.REFORK;
+        log("refork: rolling " + rollPending.size() + " workers of older generations onto generation " + next.generation()
+                + ", " + rollLimit + " at a time");
     }
 
     /** HUP and 'thaw reload': switch to a newer image if one was written, then roll every worker. */
     private void reload(String why) {
+        if (state != State.RUNNING) {
+            log(why + ": ignored, the pool is stopping");
+            return;
+        }
         if (images.changed()) {
             try {
                 ImageManifest next = images.switchToNew();
@@ -679,17 +596,21 @@ public final class Supervisor {
 
     /** USR2: make the next image from the recorded command line; the roll follows when it succeeds. */
     private void startNextImage() {
+        if (state != State.RUNNING) {
+            log("received SIGUSR2: ignored, the pool is stopping");
+            return;
+        }
         if (nextImage != null) {
-            log("received SIGUSR2: a new image is already being made (pid " + nextImage.process().pid() + ")");
+            log("received SIGUSR2: a new image is already being made (pid " + nextImage.pid() + ")");
             return;
         }
         try {
-            nextImage = NextImage.start(thawCommand, images.directory(), images.manifest(), this::print);
+            NextImageLauncher.Running started = nextImages.start(images.manifest(), images.directory(), this::print);
+            nextImage = started;
             listener.checkpointStarted();
             log("received SIGUSR2: making generation " + (images.manifest().generation() + 1) + " from the recorded command line (pid "
-                    + nextImage.process().pid() + "); workers keep serving generation " + images.manifest().generation());
-            Process p = nextImage.process();
-            p.onExit().thenRun(() -> events.add(new Event.NextImageDone(p.exitValue())));
+                    + started.pid() + "); workers keep serving generation " + images.manifest().generation());
+            started.exitCode().thenAccept(code -> events.add(new Event.NextImageDone(code)));
         } catch (IOException | IllegalStateException e) {
             log("received SIGUSR2: cannot make a new image: " + e.getMessage()
                     + ": make one with 'thaw checkpoint --force' and send HUP");
@@ -697,6 +618,9 @@ public final class Supervisor {
     }
 
     private void finishNextImage(int exitCode) {
+        if (nextImage == null) {
+            return;
+        }
         String error = nextImage.lastError();
         nextImage = null;
         listener.checkpointFinished(exitCode == 0);
@@ -712,9 +636,13 @@ public final class Supervisor {
     }
 
     private String scaleTo(int n, String why) {
-        if (n < 1 || n > 1024) {
-            log(why + ": keeping " + targetWorkers + " workers (must stay between 1 and 1024)");
-            return "workers must stay between 1 and 1024";
+        if (state != State.RUNNING) {
+            log(why + ": ignored, the pool is stopping");
+            return "the pool is stopping";
+        }
+        if (n < 1 || n > MAX_WORKERS) {
+            log(why + ": keeping " + targetWorkers + " workers (must stay between 1 and " + MAX_WORKERS + ")");
+            return "workers must stay between 1 and " + MAX_WORKERS;
         }
         log(why + ": " + targetWorkers + " -> " + n + " workers");
         targetWorkers = n;
@@ -738,18 +666,23 @@ public final class Supervisor {
             case STATUS -> peer.send(Message.of(MessageType.REPLY, "ok", "true", "json", status().toJson()));
             case SCALE -> {
                 int n = m.get("workers").map(Integer::parseInt).orElse(targetWorkers);
-                peer.send(Message.of(MessageType.REPLY, "ok", Boolean.toString(n >= 1 && n <= 1024), "message", scaleTo(n, "thaw scale")));
+                boolean ok = state == State.RUNNING && n >= 1 && n <= MAX_WORKERS;
+                peer.send(Message.of(MessageType.REPLY, "ok", Boolean.toString(ok), "message", scaleTo(n, "thaw scale")));
             }
             case RELOAD -> {
                 reload("thaw reload");
-                peer.send(Message.of(MessageType.REPLY, "ok", "true", "message", "rolling restart of " + rollPending.size() + " workers"));
+                boolean rolling = !rollPending.isEmpty();
+                peer.send(Message.of(MessageType.REPLY, "ok", Boolean.toString(rolling), "message", rolling
+                        ? "rolling restart of " + rollPending.size() + " workers"
+                        : "nothing to roll: no worker is ready" + (state == State.RUNNING ? "" : " (the pool is stopping)")));
             }
             default -> { }
         }
     }
 
     PoolStatus status() {
-        return PoolStatus.of(images.manifest().generation(), images.manifest().madeFrom(), reforksDone, targetWorkers, !rollPending.isEmpty(), workers.all(), restarts);
+        return PoolStatus.of(images.manifest().generation(), images.manifest().madeFrom(), reforker.done(), targetWorkers,
+                !rollPending.isEmpty(), workers.all(), workers.restarts(), clock.now());
     }
 
     private void log(String line) {

@@ -1,22 +1,36 @@
 package dev.thaw.supervisor;
 
 import dev.thaw.control.Peer;
-import dev.thaw.engine.Restorer;
-import dev.thaw.engine.WorkerProcess;
+import dev.thaw.engine.RestoreStats;
 import java.time.Instant;
+import java.util.Optional;
 
-/** The supervisor's record of one worker process. A slot may briefly hold two: the old and its replacement. */
+/**
+ * The supervisor's record of one worker process. A slot may briefly hold two: the old and its
+ * replacement. Its state changes only through the named transitions below; the figures a heartbeat
+ * or a sample brings are plain fields, written on the supervisor's thread only.
+ */
 final class Worker {
-    final WorkerProcess process;
-    /** The image it was restored from: kept until its restore has finished reading it. */
-    final Restorer restoredFrom;
-    final Instant startedAt = Instant.now();
+    /** Why a worker is being retired: decides what happens if its replacement fails, and the log line. */
+    enum Cause { ROLL, RECYCLE, TIMEOUT, SCALE_DOWN, SHUTDOWN }
+
+    record Retirement(Cause cause, String reason) {
+    }
+
+    final WorkerHandle process;
+    final Instant startedAt;
+    final long startedNanos;
     /** This worker's own --max-requests, jitter included; 0 = never. */
     final long maxRequests;
-    WorkerState state = WorkerState.RESTORING;
+    private WorkerState state = WorkerState.RESTORING;
     Peer peer;
-    long lastHeartbeatNanos = System.nanoTime();
+    long lastHeartbeatNanos;
     long requests;
+    /**
+     * Its request count when it began serving its generation: 0, or, for a refork's mold, what it had
+     * served before. --refork-after counts from here, or the mold would be reforked again at once.
+     */
+    long requestsBeforeGeneration;
     int inFlight;
     long oldestRequestMillis;
     ProcessMemory memory = ProcessMemory.NONE;
@@ -24,25 +38,73 @@ final class Worker {
     Worker replaces;
     /** Set when this worker is being replaced, so that it is not replaced twice. */
     Worker replacedBy;
-    String retireReason;
+    /** Why it is being replaced or stopped; null while nobody means to. */
+    Retirement retirement;
     long drainDeadlineNanos;
     /** Where its time to ready went: all of it, CRIU's restore (empty if unknown) and its afterRestore. */
     long readyMillis;
-    java.util.Optional<dev.thaw.engine.RestoreStats> criuStats = java.util.Optional.empty();
+    Optional<RestoreStats> criuStats = Optional.empty();
     long afterRestoreMillis;
     /** When its refork began; a refork not back to READY within the graceful and ready timeouts is killed. */
     long reforkStartedNanos;
     /** Why afterRestore failed, as the worker reported it (RESTORE_FAILED); null if it did not. */
     String restoreError;
 
-    Worker(WorkerProcess process, Restorer restoredFrom, long maxRequests) {
+    Worker(WorkerHandle process, Instant startedAt, long startedNanos, long maxRequests) {
         this.process = process;
-        this.restoredFrom = restoredFrom;
+        this.startedAt = startedAt;
+        this.startedNanos = startedNanos;
+        this.lastHeartbeatNanos = startedNanos;
         this.maxRequests = maxRequests;
     }
 
+    WorkerState state() {
+        return state;
+    }
+
+    boolean is(WorkerState s) {
+        return state == s;
+    }
+
+    // ---- transitions -------------------------------------------------------------------------------
+
+    /** afterRestore ran: it serves. */
+    void ready(long nowNanos) {
+        moveTo(WorkerState.READY);
+        lastHeartbeatNanos = nowNanos;
+        readyMillis = (nowNanos - startedNanos) / 1_000_000;
+    }
+
+    /** It got CHECKPOINT for a refork: it stops serving until its dump is done. */
+    void startRefork(long nowNanos) {
+        moveTo(WorkerState.REFORKING);
+        reforkStartedNanos = nowNanos;
+    }
+
+    /** Its refork ended (dumped, or refused): it serves again. */
+    void servesAgain(long nowNanos) {
+        moveTo(WorkerState.READY);
+        lastHeartbeatNanos = nowNanos;
+    }
+
+    /** TERM sent (or KILL, for a fast stop): it finishes what it serves and exits; KILL after {@code deadline}. */
+    void drain(Retirement why, long deadlineNanos) {
+        moveTo(WorkerState.DRAINING);
+        retirement = why;
+        drainDeadlineNanos = deadlineNanos;
+    }
+
+    private void moveTo(WorkerState next) {
+        if (!state.canBecome(next)) {
+            throw new IllegalStateException(describe() + " cannot go from " + state + " to " + next);
+        }
+        state = next;
+    }
+
+    // ---- what it is --------------------------------------------------------------------------------
+
     int slot() {
-        return process.workerId();
+        return process.slot();
     }
 
     long generation() {
@@ -52,6 +114,20 @@ final class Worker {
     /** Serving or about to: counts toward the slot being filled. */
     boolean isActive() {
         return state != WorkerState.DRAINING;
+    }
+
+    /** Being replaced by a rolling restart (reload or refork), rather than recycled or stopped. */
+    boolean isRolled() {
+        return retirement != null && retirement.cause() == Cause.ROLL;
+    }
+
+    /** Requests served as a worker of its current generation. */
+    long requestsInGeneration() {
+        return requests - requestsBeforeGeneration;
+    }
+
+    String retireReason() {
+        return retirement == null ? "" : retirement.reason();
     }
 
     PoolListener.WorkerRef ref() {
