@@ -1,6 +1,5 @@
 package dev.thaw.bench;
 
-import dev.thaw.bench.BenchResult.Memory;
 import dev.thaw.bench.BenchResult.Mode;
 import dev.thaw.bench.BenchResult.Startup;
 import dev.thaw.engine.Bytes;
@@ -16,7 +15,6 @@ import dev.thaw.engine.ThawException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -57,8 +55,11 @@ public final class Bench {
         this.progress = progress;
     }
 
+    /**
+     * Runs every scenario, each through the running report: bench.json and bench.md are written after each one, and one
+     * that fails is reported with its error while the run goes on ({@link BenchResult#failures()}).
+     */
     public BenchResult run() throws IOException, InterruptedException {
-        Instant startedAt = Instant.now();
         long t0 = System.nanoTime();
         probe.requireFree();
         Files.createDirectories(settings.workDir());
@@ -67,7 +68,9 @@ public final class Bench {
                     + "setups with page merging are merged.");
         }
         PageMerging.disableForChildren(); // inherited by the leaders too: a merged leader's VMAs would come back mergeable
+        RunningReport report = new RunningReport(settings, progress, notes);
         Machine machine = Machine.describe(appJdk(), criu);
+        report.machine = machine;
         progress.say("bench: " + machine.cpu() + ", " + machine.cores() + " cores, " + Bytes.human(machine.memoryBytes())
                 + ", " + machine.kernel() + ", app on " + machine.appJdk() + ", CRIU " + machine.criu());
         RestoreMode.Choice choice = RestoreMode.choose("auto", criu);
@@ -76,36 +79,63 @@ public final class Bench {
             notes.add("Restore by mapping was not measured: " + choice.announcement() + ". Every restore here copies the image, "
                     + "and the targets of restore by mapping are shown as not measured.");
         }
-        Path aotCache = settings.aot() ? trainAotCache() : null;
+        Path aotCache = settings.aot() ? report.measure(Scenario.AOT_TRAINING, this::trainAotCache, c -> { }).orElse(null) : null;
         Path imageDir = settings.workDir().resolve("image");
-        ImageManifest manifest = checkpoint(imageDir, settings.command());
-        BenchResult.Image image = new BenchResult.Image(manifest.imageBytes(), manifest.dumpMillis(), manifest.coldStartMillis());
+        Optional<ImageManifest> manifest = report.measure(Scenario.CHECKPOINT, () -> checkpoint(imageDir, settings.command()),
+                m -> report.image = new BenchResult.Image(m.imageBytes(), m.dumpMillis(), m.coldStartMillis()));
+        if (manifest.isPresent()) {
+            measureRestores(report, imageDir, manifest.get(), choice, aotCache);
+            if (settings.poolWorkers() > 0) {
+                new PoolScenarios(settings, imageDir, progress).run(settings.poolWorkers(), report);
+            }
+        } else {
+            for (Scenario s : List.of(Scenario.STARTUP, Scenario.MEMORY, Scenario.POOL_START)) {
+                report.skip(s, Scenario.CHECKPOINT);
+            }
+        }
+        if (settings.referenceCommand() != null) {
+            report.measure(Scenario.REFERENCE, () -> new PreforkReference(settings, progress).run(), r -> report.reference = r);
+        }
+        progress.say(String.format("bench: done in %.0f s", (System.nanoTime() - t0) / 1e9));
+        BenchResult result = report.result();
+        report.write();
+        return result;
+    }
+
+    /** Start-up, memory, the larger image and image economy: single restores timed in-process, next to cold JVMs. */
+    private void measureRestores(RunningReport report, Path imageDir, ImageManifest manifest, RestoreMode.Choice choice, Path aotCache)
+            throws IOException, InterruptedException {
         Path restores = Files.createDirectories(settings.workDir().resolve("restores"));
         Restorer copy = new Restorer(criu, imageDir, manifest, restores, RestoreMode.COPY);
         Restorer map = choice.mode() == RestoreMode.MAP ? new Restorer(criu, imageDir, manifest, restores, RestoreMode.MAP) : null;
         Restorer standard = map != null ? map : copy; // what thaw run does by default (--restore-mode auto)
-        List<Startup> startup;
-        List<Memory> memory;
-        BenchResult.Economy economy = null;
-        BenchResult.Scaling scaling = null;
         try (Jvms jvms = new Jvms(settings.workDir(), standard)) {
-            startup = measureStartup(jvms, aotCache, map, copy);
-            memory = new MemoryBench(settings, probe, progress, notes, map, copy).run(jvms);
+            report.measure(Scenario.STARTUP, () -> measureStartup(jvms, aotCache, map, copy), s -> report.startup = s);
+            stopAll(jvms);
+            report.measure(Scenario.MEMORY, () -> new MemoryBench(settings, probe, progress, notes, map, copy).run(jvms),
+                    m -> report.memory = m);
+            stopAll(jvms);
             if (settings.largeImageFlag() != null && settings.largeImageRuns() > 0) {
-                scaling = new ScalingBench(settings, criu, probe, progress, notes, this::checkpoint).run(jvms, manifest,
-                        map == null ? List.of(copy) : List.of(map, copy));
+                report.measure(Scenario.LARGER_IMAGE, () -> new ScalingBench(settings, criu, probe, progress, notes, this::checkpoint)
+                        .run(jvms, manifest, map == null ? List.of(copy) : List.of(map, copy)), s -> report.scaling = s);
+                stopAll(jvms);
             }
             if (settings.economyRuns() > 0) {
-                economy = new EconomyBench(settings, criu, probe, progress, notes, this::checkpoint).run(jvms, standard);
+                report.measure(Scenario.ECONOMY, () -> new EconomyBench(settings, criu, probe, progress, notes, this::checkpoint)
+                        .run(jvms, standard), e -> report.economy = e);
+                stopAll(jvms);
             }
         }
-        BenchResult.Reliability reliability = settings.poolWorkers() > 0
-                ? new PoolScenarios(settings, imageDir, progress).run(settings.poolWorkers()) : null;
-        BenchResult.Reference reference = settings.referenceCommand() != null ? new PreforkReference(settings, progress).run() : null;
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        progress.say(String.format("bench: done in %.0f s", seconds));
-        return new BenchResult(startedAt, seconds, machine, settings, image, startup, memory, reliability, reference, economy,
-                scaling, notes);
+    }
+
+    /** After a scenario, failed or not: none of its JVMs is left, and the app's port is free for the next. */
+    private void stopAll(Jvms jvms) throws InterruptedException {
+        jvms.killAll();
+        try {
+            probe.awaitFree();
+        } catch (RuntimeException e) {
+            progress.say("bench: " + e.getMessage()); // the next scenario will fail on it, and say so in the report
+        }
     }
 
     // ---- 1. AOT cache -------------------------------------------------------------------------

@@ -20,10 +20,16 @@ import picocli.CommandLine.Parameters;
                 "mapping the image (when CRIU has thaw's mmap-page-image patch) and copying it.",
                 "Time to first HTTP 200, the first second of traffic, N workers restored at once and their memory (with and without page merging),",
                 "and thaw run under load through HUP, kill -9 and TTIN; optionally next to a pre-fork server (gunicorn --preload).",
-                "Writes bench.json, bench.md and img/*.png into --out. Needs root (CRIU); takes minutes."},
+                "Writes bench.json, bench.md and img/*.png into --out after each scenario, so they grow as the run goes. A scenario that",
+                "fails is reported there with its error and the run goes on with the next. Needs root (CRIU); takes minutes."},
         footer = {"", "Example:", "  thaw bench --url http://127.0.0.1:8080/health --load-url http://127.0.0.1:8080/items/42 --workers 1,2,4,8 --runs 5 \\",
-                "      -- java -jar app.jar"})
+                "      -- java -jar app.jar",
+                "", "Exit codes: 0 every scenario measured; 6 some scenarios failed (bench.md and bench.json say which and why, and hold",
+                "every other figure; the work directory is kept); 2 bad arguments; 4 no CRIU or not root; 1 the bench itself failed."})
 public final class BenchCommand implements Callable<Integer> {
+    /** Some scenarios failed: bench.md and bench.json list each with its error, and hold every other scenario's figures. */
+    static final int EXIT_SCENARIOS_FAILED = 6;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -128,11 +134,9 @@ public final class BenchCommand implements Callable<Integer> {
         boolean ok = false;
         try {
             BenchResult result = new Bench(settings, criu, BenchMain.printer(spec.commandLine().getOut())).run();
-            for (Path file : Reports.write(result, settings.out())) {
-                spec.commandLine().getOut().println("thaw: wrote " + file);
-            }
-            ok = true;
-            return 0;
+            spec.commandLine().getOut().println("thaw: wrote bench.json, bench.md and img/*.png into " + settings.out());
+            ok = result.failures().isEmpty();
+            return exitCode(result);
         } finally {
             if (ok && !keepWork) {
                 ImageDirectory.deleteRecursively(work);
@@ -140,6 +144,14 @@ public final class BenchCommand implements Callable<Integer> {
                 spec.commandLine().getOut().println("thaw: work directory kept: " + work);
             }
         }
+    }
+
+    /** 0 when every scenario was measured; {@link #EXIT_SCENARIOS_FAILED} when some failed (the report has the rest). */
+    static int exitCode(BenchResult result) {
+        if (result.failures().isEmpty()) {
+            return 0;
+        }
+        return EXIT_SCENARIOS_FAILED;
     }
 
     private int renderAgain() throws java.io.IOException {

@@ -9,16 +9,26 @@ import java.util.List;
  * Everything one {@code thaw bench} measured; written as bench.json and rendered as Markdown and charts.
  *
  * @param scaling a larger image of the same app against the bench's own, restored in each mode (null when not measured)
+ * @param failures the scenarios that failed, in the order they ran: the run went on without their figures
  */
 public record BenchResult(Instant startedAt, double durationSeconds, Machine machine, BenchSettings settings, Image image,
                           List<Startup> startup, List<Memory> memory, Reliability reliability, Reference reference,
-                          Economy economy, Scaling scaling, List<String> notes) {
+                          Economy economy, Scaling scaling, List<String> notes, List<Failure> failures) {
 
     @JsonCreator
     public BenchResult {
         startup = List.copyOf(startup);
         memory = List.copyOf(memory);
         notes = List.copyOf(notes);
+        failures = failures == null ? List.of() : List.copyOf(failures); // bench.json of runs before failures were kept
+    }
+
+    /** A result in which every scenario that ran succeeded. */
+    public BenchResult(Instant startedAt, double durationSeconds, Machine machine, BenchSettings settings, Image image,
+                       List<Startup> startup, List<Memory> memory, Reliability reliability, Reference reference,
+                       Economy economy, Scaling scaling, List<String> notes) {
+        this(startedAt, durationSeconds, machine, settings, image, startup, memory, reliability, reference, economy, scaling, notes,
+                List.of());
     }
 
     /** A result without the image-size comparison. */
@@ -26,6 +36,15 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
                        List<Startup> startup, List<Memory> memory, Reliability reliability, Reference reference,
                        Economy economy, List<String> notes) {
         this(startedAt, durationSeconds, machine, settings, image, startup, memory, reliability, reference, economy, null, notes);
+    }
+
+    /** A scenario that failed, and its error as the report shows it. */
+    public record Failure(String scenario, String error) {
+    }
+
+    /** Why {@code scenario} has no figures, when it failed. */
+    public java.util.Optional<Failure> failure(String scenario) {
+        return failures.stream().filter(f -> f.scenario().equals(scenario)).findFirst();
     }
 
     /**
@@ -144,6 +163,8 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
      * @param killed SIGKILL of one worker to its replacement's ready line
      * @param added TTIN to the new worker's ready line
      * @param restoreMode the mode thaw run said it restores in ("map", "copy"; null when it did not say)
+     *
+     * rolling, killed and added are each null when that scenario failed ({@link BenchResult#failures()} says why).
      */
     public record Reliability(int workers, RollingRestart rolling, Replacements killed, Replacements added, String restoreMode) {
         @JsonCreator

@@ -42,18 +42,25 @@ public final class MarkdownReport {
                 .append("All figures come from this one run: the modes are measured side by side, interleaved, on the same ")
                 .append("machine. On a shared machine the absolute figures are noisy; the ratios between modes measured ")
                 .append("together are what to read.\n\n");
+        if (!r.failures().isEmpty()) {
+            md.append(failuresSection(r));
+        }
         md.append("### Targets\n\n").append("Restore by mapping (issue 12):\n\n").append(mappingTargets(r)).append('\n')
                 .append("Kept from issue 9:\n\n").append(targets(r)).append('\n');
-        md.append("### Time to first HTTP 200\n\n")
-                .append("From process start (of `java`, or of the `criu restore` helpers) to the first 200 from `").append(r.settings().probe())
-                .append("`, ").append(r.settings().runs()).append(" runs, modes interleaved. ").append(RESTORE_MODES)
-                .append(" For restores, where the time went (medians): to READY, from the start of the restore's helpers until the ")
-                .append("worker's READY arrived on its control connection; of which CRIU restore, CRIU's own restore time (`restore_time` ")
-                .append("of the `stats-restore` it writes into the worker's work directory); of which afterRestore, the app's ")
-                .append("afterRestore callbacks as the worker timed them; the rest is starting the helpers and CRIU, CRIU reading the ")
-                .append("image's metadata, and the worker reconnecting to thaw. Then what CRIU mapped from the image and what it copied, per worker.\n\n")
-                .append(startupTable(r)).append('\n')
-                .append("![time to first 200](").append(images).append("/startup.png)\n\n");
+        if (r.startup().isEmpty()) {
+            md.append("### Time to first HTTP 200\n\n").append(notMeasured(r, Scenario.STARTUP)).append("\n\n");
+        } else {
+            md.append("### Time to first HTTP 200\n\n")
+                    .append("From process start (of `java`, or of the `criu restore` helpers) to the first 200 from `").append(r.settings().probe())
+                    .append("`, ").append(r.settings().runs()).append(" runs, modes interleaved. ").append(RESTORE_MODES)
+                    .append(" For restores, where the time went (medians): to READY, from the start of the restore's helpers until the ")
+                    .append("worker's READY arrived on its control connection; of which CRIU restore, CRIU's own restore time (`restore_time` ")
+                    .append("of the `stats-restore` it writes into the worker's work directory); of which afterRestore, the app's ")
+                    .append("afterRestore callbacks as the worker timed them; the rest is starting the helpers and CRIU, CRIU reading the ")
+                    .append("image's metadata, and the worker reconnecting to thaw. Then what CRIU mapped from the image and what it copied, per worker.\n\n")
+                    .append(startupTable(r)).append('\n')
+                    .append("![time to first 200](").append(images).append("/startup.png)\n\n");
+        }
         if (r.scaling() != null) {
             md.append(scalingSection(r));
         }
@@ -64,38 +71,47 @@ public final class MarkdownReport {
                     .append("what it copied.\n\n")
                     .append(concurrentTable(r)).append('\n');
         }
-        md.append("### First second of traffic\n\n")
-                .append("A fresh JVM under load right after its first 200: ").append(r.settings().connections())
-                .append(" keep-alive connections, closed loop, ").append(r.settings().load().size())
-                .append(" URL(s) round robin; the first second of every run pooled. Steady state: a ")
-                .append(BenchSettings.STEADY_WINDOW_MILLIS / 1000).append(" s window after ")
-                .append(BenchSettings.FRESH_LOAD_MILLIS / 1000 + r.settings().steadySeconds())
-                .append(" s of load, in the last run. The load generator runs in thaw's own JVM, on the same cores as the app.\n\n")
-                .append(trafficTable(r)).append('\n')
-                .append("![first second of traffic](").append(images).append("/latency.png)\n\n")
-                .append("p99 of each ").append(BenchSettings.SLICE_MILLIS).append(" ms of the first ")
-                .append(BenchSettings.FRESH_LOAD_MILLIS / 1000).append(" s of load, all runs pooled per slice:\n\n")
-                .append("![p99 over the first seconds](").append(images).append("/timeline.png)\n\n");
-        md.append("### Memory of N workers\n\n")
-                .append("PSS and RSS summed over every process from `/proc/PID/smaps_rollup`, after ")
-                .append(BenchSettings.MEMORY_LOAD_MILLIS / 1000).append(" s of load on all of them (restored workers: started ")
-                .append("once all were ready). Restored workers include ")
-                .append("their `criu` and `unshare` helpers; a mapped worker's PSS counts its share of the image's pages in the page ")
-                .append("cache. Without page merging, KSM is checked to be off for every process of theirs (`/proc/PID/ksm_stat`: ")
-                .append("not merge-any, no mergeable area, no merged page; a note says so otherwise). ")
-                .append("Page merging: KSM via `PR_SET_MEMORY_MERGE`, measured once merging ")
-                .append("settled: ").append(MemoryBench.SETTLE_SCANS).append(" full scans of ksmd and the workers' merged pages ")
-                .append("(`/proc/PID/ksm_stat`) steady for ").append(MemoryBench.STABLE_SECONDS).append(" s, at most ")
-                .append(r.settings().ksmWaitSeconds()).append(" s. 'N cold JVMs' are grown from one N to the ")
-                .append("next and measured at each. '1 JVM' is one cold JVM serving the load of 1, then 2, ... N workers (N times ")
-                .append("the connections; its thread pool grows to serve them), measured after each.\n\n")
-                .append(memorySummaryTable(r)).append('\n')
-                .append("![memory of N workers](").append(images).append("/memory.png)\n\n")
-                .append(memoryDetailTable(r)).append('\n')
-                .append("![memory per worker](").append(images).append("/memory-per-worker.png)\n\n");
+        if (!r.startup().isEmpty()) {
+            md.append("### First second of traffic\n\n")
+                    .append("A fresh JVM under load right after its first 200: ").append(r.settings().connections())
+                    .append(" keep-alive connections, closed loop, ").append(r.settings().load().size())
+                    .append(" URL(s) round robin; the first second of every run pooled. Steady state: a ")
+                    .append(BenchSettings.STEADY_WINDOW_MILLIS / 1000).append(" s window after ")
+                    .append(BenchSettings.FRESH_LOAD_MILLIS / 1000 + r.settings().steadySeconds())
+                    .append(" s of load, in the last run. The load generator runs in thaw's own JVM, on the same cores as the app.\n\n")
+                    .append(trafficTable(r)).append('\n')
+                    .append("![first second of traffic](").append(images).append("/latency.png)\n\n")
+                    .append("p99 of each ").append(BenchSettings.SLICE_MILLIS).append(" ms of the first ")
+                    .append(BenchSettings.FRESH_LOAD_MILLIS / 1000).append(" s of load, all runs pooled per slice:\n\n")
+                    .append("![p99 over the first seconds](").append(images).append("/timeline.png)\n\n");
+        }
+        if (r.memory().isEmpty()) {
+            md.append("### Memory of N workers\n\n").append(notMeasured(r, Scenario.MEMORY)).append("\n\n");
+        } else {
+            md.append("### Memory of N workers\n\n")
+                    .append("PSS and RSS summed over every process from `/proc/PID/smaps_rollup`, after ")
+                    .append(BenchSettings.MEMORY_LOAD_MILLIS / 1000).append(" s of load on all of them (restored workers: started ")
+                    .append("once all were ready). Restored workers include ")
+                    .append("their `criu` and `unshare` helpers; a mapped worker's PSS counts its share of the image's pages in the page ")
+                    .append("cache. Without page merging, KSM is checked to be off for every process of theirs (`/proc/PID/ksm_stat`: ")
+                    .append("not merge-any, no mergeable area, no merged page; a note says so otherwise). ")
+                    .append("Page merging: KSM via `PR_SET_MEMORY_MERGE`, measured once merging ")
+                    .append("settled: ").append(MemoryBench.SETTLE_SCANS).append(" full scans of ksmd and the workers' merged pages ")
+                    .append("(`/proc/PID/ksm_stat`) steady for ").append(MemoryBench.STABLE_SECONDS).append(" s, at most ")
+                    .append(r.settings().ksmWaitSeconds()).append(" s. 'N cold JVMs' are grown from one N to the ")
+                    .append("next and measured at each. '1 JVM' is one cold JVM serving the load of 1, then 2, ... N workers (N times ")
+                    .append("the connections; its thread pool grows to serve them), measured after each.\n\n")
+                    .append(memorySummaryTable(r)).append('\n')
+                    .append("![memory of N workers](").append(images).append("/memory.png)\n\n")
+                    .append(memoryDetailTable(r)).append('\n')
+                    .append("![memory per worker](").append(images).append("/memory-per-worker.png)\n\n");
+        }
+        if (r.reliability() == null && r.failure(Scenario.POOL_START.label).isPresent()) {
+            md.append("### thaw run under signals\n\n").append(notMeasured(r, Scenario.POOL_START)).append("\n\n");
+        }
         if (r.reliability() != null) {
             md.append("### thaw run under signals\n\n").append(reliabilityText(r.reliability())).append('\n')
-                    .append(reliabilityTable(r.reliability())).append('\n');
+                    .append(reliabilityTable(r)).append('\n');
         }
         if (r.economy() != null) {
             md.append(economySection(r.economy()));
@@ -122,7 +138,8 @@ public final class MarkdownReport {
                 List.of("thaw's JDK", m.orchestratorJdk()),
                 List.of("CRIU", m.criu()),
                 List.of("app", "`" + String.join(" ", r.settings().command()) + "`"),
-                List.of("thaw image", Bytes.human(r.image().bytes()) + ", dumped in " + r.image().dumpMillis() + " ms"),
+                List.of("thaw image", r.image() == null ? notMeasured(r, Scenario.CHECKPOINT)
+                        : Bytes.human(r.image().bytes()) + ", dumped in " + r.image().dumpMillis() + " ms"),
                 List.of("run", r.startedAt() + ", " + fmt(r.durationSeconds(), 0) + " s")));
     }
 
@@ -164,8 +181,9 @@ public final class MarkdownReport {
                 !pss ? noMap : "1/" + fmt(1 / share, 1) + " (" + Bytes.human(mapN.totalPssBytes()) + " vs " + Bytes.human(coldN.totalPssBytes()) + ")",
                 verdict(!pss ? null : share <= MAP_PSS_SHARE)));
         Reliability rel = r.reliability();
-        if (rel == null) {
-            rows.add(List.of("kill -9 to a ready replacement: median at most " + ms(KILL_TO_READY_MILLIS), "not measured", verdict(null)));
+        if (rel == null || rel.killed() == null) {
+            rows.add(List.of("kill -9 to a ready replacement: median at most " + ms(KILL_TO_READY_MILLIS),
+                    notMeasured(r, Scenario.KILL), verdict(null)));
         } else {
             Summary k = rel.killed().observedMillis();
             rows.add(List.of("kill -9 to a ready replacement: median at most " + ms(KILL_TO_READY_MILLIS) + " (thaw run, "
@@ -226,15 +244,39 @@ public final class MarkdownReport {
                     verdict(x <= 1.2)));
         }
         Reliability rel = r.reliability();
-        if (rel != null) {
+        if (rel != null && rel.rolling() != null) {
             RollingRestart roll = rel.rolling();
             rows.add(List.of("0 failed requests during a rolling restart", roll.failedRequests() + " of "
                     + (roll.okRequests() + roll.failedRequests()), verdict(roll.failedRequests() == 0)));
+        }
+        if (rel != null && rel.killed() != null) {
             Summary k = rel.killed().observedMillis();
             rows.add(List.of("kill -9 to a ready replacement under 500 ms (median of " + k.count() + " kills)",
                     ms(k.median()) + " (max " + ms(k.max()) + ")", verdict(k.median() < 500)));
         }
         return table(List.of("target", "measured", "met"), rows);
+    }
+
+    /** Every scenario that failed, with its error: the run went on without its figures. */
+    static String failuresSection(BenchResult r) {
+        List<List<String>> rows = r.failures().stream().map(f -> List.of(f.scenario(), "**FAILED**: " + oneLine(f.error()))).toList();
+        return "### Scenarios that failed\n\n" + "The run went on after each; every other figure below was measured. "
+                + "Figures of these scenarios are missing from their sections and marked FAILED.\n\n"
+                + table(List.of("scenario", "error"), rows) + '\n';
+    }
+
+    /** A table row for a scenario with no figures: FAILED and its error, or "not measured". */
+    private static List<String> failedRow(String what, BenchResult r, Scenario scenario) {
+        return List.of(what, notMeasured(r, scenario), "");
+    }
+
+    private static String notMeasured(BenchResult r, Scenario scenario) {
+        return r.failure(scenario.label).map(f -> "**FAILED**: " + oneLine(f.error())).orElse("not measured");
+    }
+
+    /** An error as one table cell: no line breaks or pipes. */
+    private static String oneLine(String error) {
+        return error.replace("|", "\\|").replaceAll("\\s*\\n\\s*", " / ");
     }
 
     static String reliabilityText(Reliability rel) {
@@ -246,15 +288,20 @@ public final class MarkdownReport {
                 + "`worker=N gen=G pid=P ready in X ms`, and X itself (restore start to ready).\n";
     }
 
-    static String reliabilityTable(Reliability rel) {
+    /** One row per scenario; a failed one says so with its error in place of its figures. */
+    static String reliabilityTable(BenchResult r) {
+        Reliability rel = r.reliability();
         RollingRestart roll = rel.rolling();
         List<List<String>> rows = new ArrayList<>();
-        rows.add(List.of("rolling restart (HUP) of " + rel.workers() + " workers under load",
+        String rolling = "rolling restart (HUP) of " + rel.workers() + " workers under load";
+        rows.add(roll == null ? failedRow(rolling, r, Scenario.ROLLING_RESTART) : List.of(rolling,
                 fmt(roll.seconds(), 1) + " s from HUP to the last old worker's exit; each replacement ready in " + ms(roll.readyMillis().median())
                         + " (max " + ms(roll.readyMillis().max()) + ")",
                 roll.failedRequests() + " failed of " + (roll.okRequests() + roll.failedRequests())));
-        rows.add(replacementRow("kill -9 of one worker, " + rel.killed().count() + " times, under load", rel.killed()));
-        rows.add(replacementRow("TTIN (one more worker), " + rel.added().count() + " times", rel.added()));
+        String kill = "kill -9 of one worker, " + PoolScenarios.KILLS + " times, under load";
+        rows.add(rel.killed() == null ? failedRow(kill, r, Scenario.KILL) : replacementRow(kill, rel.killed()));
+        String ttin = "TTIN (one more worker), " + PoolScenarios.ADDS + " times";
+        rows.add(rel.added() == null ? failedRow(ttin, r, Scenario.TTIN) : replacementRow(ttin, rel.added()));
         return table(List.of("scenario", "signal to ready line: median (min-max)", "restore to ready (logged) / requests"), rows);
     }
 
@@ -278,9 +325,9 @@ public final class MarkdownReport {
         Reliability rel = r.reliability();
         List<List<String>> rows = new ArrayList<>();
         rows.add(List.of("new worker ready after TTIN (median)", ms(ref.spawnMillis().median()),
-                rel == null ? "-" : ms(rel.added().observedMillis().median())));
+                rel == null || rel.added() == null ? "-" : ms(rel.added().observedMillis().median())));
         rows.add(List.of("kill -9 to a ready replacement (median)", ms(ref.killToReadyMillis().median()),
-                rel == null ? "-" : ms(rel.killed().observedMillis().median())));
+                rel == null || rel.killed() == null ? "-" : ms(rel.killed().observedMillis().median())));
         for (int n : r.settings().workers()) {
             ReferenceMemory m = ref.memory(n);
             Memory thaw = java.util.stream.Stream.of(Setup.RESTORED_MAP, Setup.RESTORED_KSM, Setup.RESTORED).map(s -> r.memory(n, s))

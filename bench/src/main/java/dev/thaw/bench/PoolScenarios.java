@@ -41,81 +41,149 @@ final class PoolScenarios {
         this.progress = progress;
     }
 
-    Reliability run(int workers) throws IOException, InterruptedException {
+    /**
+     * Starts the pool, then measures a rolling restart, kill -9 and TTIN on it, each a scenario of its own: one that fails
+     * is reported and the next still runs on the same pool. The figures go into {@code report} as each one is done.
+     */
+    void run(int workers, RunningReport report) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(settings.thawCommand());
         command.addAll(List.of("run", "--image", image.toString(), "--workers", Integer.toString(workers),
                 "--socket", settings.workDir().resolve("pool.sock").toString(),
                 "--http-address", "off")); // its default port may be taken by another pool on this machine; the bench reads log lines
         try (LoggedProcess pool = LoggedProcess.start(command, settings.workDir().resolve("thaw-run.log"))) {
-            require(pool.await(Pattern.compile("thaw: all " + workers + " workers ready"), 0,
-                    TimeUnit.SECONDS.toMillis(settings.readyTimeoutSeconds())), pool, "all " + workers + " workers ready");
-            String mode = pool.await(RESTORE_MODE, 0, 0).map(f -> f.group(1)).orElse(null);
-            progress.say("bench: thaw run --workers " + workers + ": restore mode " + (mode == null ? "not said" : mode));
-            RollingRestart rolling = rollingRestart(pool, workers);
-            Replacements killed = killWorkers(pool);
-            Replacements added = addWorkers(pool);
+            Optional<String> mode = report.measure(Scenario.POOL_START, () -> awaitStarted(pool, workers), m -> { });
+            if (mode.isEmpty()) {
+                List.of(Scenario.ROLLING_RESTART, Scenario.KILL, Scenario.TTIN).forEach(s -> report.skip(s, Scenario.POOL_START));
+                return;
+            }
+            String restoreMode = mode.get().isEmpty() ? null : mode.get();
+            report.reliability = new Reliability(workers, null, null, null, restoreMode);
+            measure(workers, report, new ThawRunPool(pool));
             pool.stop(30);
-            return new Reliability(workers, rolling, killed, added, mode);
         }
+    }
+
+    /** The pool's three scenarios, in order, on any {@link Pool}: the seam that lets a test make one of them fail. */
+    static void measure(int workers, RunningReport report, Pool pool) throws InterruptedException {
+        report.measure(Scenario.ROLLING_RESTART, () -> pool.rollingRestart(workers),
+                r -> report.reliability = with(report.reliability, r, null, null));
+        report.measure(Scenario.KILL, pool::killWorkers, k -> report.reliability = with(report.reliability, null, k, null));
+        report.measure(Scenario.TTIN, pool::addWorkers, a -> report.reliability = with(report.reliability, null, null, a));
+    }
+
+    /** The pool's figures so far, with the ones given (non-null) added. */
+    private static Reliability with(Reliability r, RollingRestart rolling, Replacements killed, Replacements added) {
+        return new Reliability(r.workers(), rolling != null ? rolling : r.rolling(), killed != null ? killed : r.killed(),
+                added != null ? added : r.added(), r.restoreMode());
+    }
+
+    /** What the pool scenarios do to a running pool, each returning its figures. */
+    interface Pool {
+        RollingRestart rollingRestart(int workers) throws Exception;
+
+        Replacements killWorkers() throws Exception;
+
+        Replacements addWorkers() throws Exception;
+    }
+
+    /** The real pool: thaw run driven through its signals, timed from its log lines. */
+    private final class ThawRunPool implements Pool {
+        private final LoggedProcess pool;
+
+        ThawRunPool(LoggedProcess pool) {
+            this.pool = pool;
+        }
+
+        @Override
+        public RollingRestart rollingRestart(int workers) throws IOException, InterruptedException {
+            return PoolScenarios.this.rollingRestart(pool, workers);
+        }
+
+        @Override
+        public Replacements killWorkers() throws IOException, InterruptedException {
+            return PoolScenarios.this.killWorkers(pool);
+        }
+
+        @Override
+        public Replacements addWorkers() throws IOException, InterruptedException {
+            return PoolScenarios.this.addWorkers(pool);
+        }
+    }
+
+    /** Waits for thaw run's "all N workers ready"; returns the restore mode it said at start ("" when it did not). */
+    private String awaitStarted(LoggedProcess pool, int workers) throws InterruptedException {
+        require(pool.await(Pattern.compile("thaw: all " + workers + " workers ready"), 0,
+                TimeUnit.SECONDS.toMillis(settings.readyTimeoutSeconds())), pool, "all " + workers + " workers ready");
+        String mode = pool.await(RESTORE_MODE, 0, 0).map(f -> f.group(1)).orElse(null);
+        progress.say("bench: thaw run --workers " + workers + ": restore mode " + (mode == null ? "not said" : mode));
+        return mode == null ? "" : mode;
     }
 
     /** HUP under load: every worker replaced by a fresh restore, the old one drained only once its replacement is ready. */
     private RollingRestart rollingRestart(LoggedProcess pool, int workers) throws IOException, InterruptedException {
         LoadGenerator.Running load = LoadGenerator.start(settings.load(), LOAD_CONNECTIONS, 120_000,
                 LoadGenerator.Reuse.NEW_CONNECTION_PER_REQUEST);
-        Thread.sleep(1000);
-        int mark = pool.mark();
-        long hup = System.nanoTime();
-        pool.signal("HUP");
-        List<Long> readyMillis = new ArrayList<>();
-        long lastExit = hup;
-        int from = mark;
-        for (int i = 0; i < workers; i++) {
-            LoggedProcess.Found f = require(pool.await(Pattern.compile("ready in (\\d+) ms \\(replacing pid"), from, STEP_TIMEOUT_MILLIS),
-                    pool, "replacement " + (i + 1) + "/" + workers + " of the rolling restart");
-            readyMillis.add(Long.parseLong(f.group(1)));
-            from = f.index() + 1;
+        try { // a step that fails must not leave its load running into the next scenario
+            Thread.sleep(1000);
+            int mark = pool.mark();
+            long hup = System.nanoTime();
+            pool.signal("HUP");
+            List<Long> readyMillis = new ArrayList<>();
+            long lastExit = hup;
+            int from = mark;
+            for (int i = 0; i < workers; i++) {
+                LoggedProcess.Found f = require(pool.await(Pattern.compile("ready in (\\d+) ms \\(replacing pid"), from, STEP_TIMEOUT_MILLIS),
+                        pool, "replacement " + (i + 1) + "/" + workers + " of the rolling restart");
+                readyMillis.add(Long.parseLong(f.group(1)));
+                from = f.index() + 1;
+            }
+            from = mark;
+            for (int i = 0; i < workers; i++) {
+                LoggedProcess.Found f = require(pool.await(Pattern.compile("exited \\(rolling restart\\)"), from, STEP_TIMEOUT_MILLIS),
+                        pool, "old worker " + (i + 1) + "/" + workers + " exiting after the rolling restart");
+                lastExit = f.nanos();
+                from = f.index() + 1;
+            }
+            Thread.sleep(1000);
+            LoadGenerator.Recording r = load.stop();
+            RollingRestart result = new RollingRestart(r.successes(), r.failures(), (lastExit - hup) / 1e9, Summary.of(readyMillis));
+            progress.say(String.format("bench: rolling restart (HUP) of %d workers under load: %d requests, %d failed, done in %.1f s",
+                    workers, result.okRequests() + result.failedRequests(), result.failedRequests(), result.seconds()));
+            return result;
+        } finally {
+            load.stop();
         }
-        from = mark;
-        for (int i = 0; i < workers; i++) {
-            LoggedProcess.Found f = require(pool.await(Pattern.compile("exited \\(rolling restart\\)"), from, STEP_TIMEOUT_MILLIS),
-                    pool, "old worker " + (i + 1) + "/" + workers + " exiting after the rolling restart");
-            lastExit = f.nanos();
-            from = f.index() + 1;
-        }
-        Thread.sleep(1000);
-        LoadGenerator.Recording r = load.stop();
-        RollingRestart result = new RollingRestart(r.successes(), r.failures(), (lastExit - hup) / 1e9, Summary.of(readyMillis));
-        progress.say(String.format("bench: rolling restart (HUP) of %d workers under load: %d requests, %d failed, done in %.1f s",
-                workers, result.okRequests() + result.failedRequests(), result.failedRequests(), result.seconds()));
-        return result;
     }
 
     /** SIGKILL to one worker at a time, under load: how long until thaw run logs its replacement ready. */
     private Replacements killWorkers(LoggedProcess pool) throws IOException, InterruptedException {
         LoadGenerator.Running load = LoadGenerator.start(settings.load(), LOAD_CONNECTIONS, 120_000,
                 LoadGenerator.Reuse.NEW_CONNECTION_PER_REQUEST);
-        List<Long> observed = new ArrayList<>();
-        List<Long> reported = new ArrayList<>();
-        for (int i = 0; i < KILLS; i++) {
-            Map<Integer, Long> ready = readyPids(pool);
-            int slot = new ArrayList<>(ready.keySet()).get(i % ready.size());
-            long victim = ready.get(slot);
-            int mark = pool.mark();
-            long killed = System.nanoTime();
-            LoggedProcess.signal("KILL", victim);
-            LoggedProcess.Found f = require(pool.await(Pattern.compile("^thaw: worker=" + slot + " gen=\\d+ pid=(\\d+) ready in (\\d+) ms"),
-                    mark, STEP_TIMEOUT_MILLIS), pool, "a replacement for worker " + slot + " killed with SIGKILL");
-            observed.add(TimeUnit.NANOSECONDS.toMillis(f.nanos() - killed));
-            reported.add(Long.parseLong(f.group(2)));
-            Thread.sleep(500);
+        try { // a step that fails must not leave its load running into the next scenario
+            List<Long> observed = new ArrayList<>();
+            List<Long> reported = new ArrayList<>();
+            for (int i = 0; i < KILLS; i++) {
+                Map<Integer, Long> ready = readyPids(pool);
+                int slot = new ArrayList<>(ready.keySet()).get(i % ready.size());
+                long victim = ready.get(slot);
+                int mark = pool.mark();
+                long killed = System.nanoTime();
+                LoggedProcess.signal("KILL", victim);
+                LoggedProcess.Found f = require(pool.await(Pattern.compile("^thaw: worker=" + slot + " gen=\\d+ pid=(\\d+) ready in (\\d+) ms"),
+                        mark, STEP_TIMEOUT_MILLIS), pool, "a replacement for worker " + slot + " killed with SIGKILL");
+                observed.add(TimeUnit.NANOSECONDS.toMillis(f.nanos() - killed));
+                reported.add(Long.parseLong(f.group(2)));
+                Thread.sleep(500);
+            }
+            LoadGenerator.Recording r = load.stop();
+            Replacements result = new Replacements(KILLS, Summary.of(observed), Summary.of(reported), r.successes(), r.failures());
+            progress.say(String.format("bench: kill -9 of a worker to a ready replacement: median %.0f ms (max %.0f ms) over %d kills; "
+                            + "%d of %d requests failed", result.observedMillis().median(), result.observedMillis().max(), KILLS,
+                    result.failedRequests(), result.okRequests() + result.failedRequests()));
+            return result;
+        } finally {
+            load.stop();
         }
-        LoadGenerator.Recording r = load.stop();
-        Replacements result = new Replacements(KILLS, Summary.of(observed), Summary.of(reported), r.successes(), r.failures());
-        progress.say(String.format("bench: kill -9 of a worker to a ready replacement: median %.0f ms (max %.0f ms) over %d kills; "
-                        + "%d of %d requests failed", result.observedMillis().median(), result.observedMillis().max(), KILLS,
-                result.failedRequests(), result.okRequests() + result.failedRequests()));
-        return result;
     }
 
     /** TTIN: one more worker each time, timed from the signal to its ready line. */
