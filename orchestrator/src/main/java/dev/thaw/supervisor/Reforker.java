@@ -68,14 +68,13 @@ final class Reforker {
             return;
         }
         long newest = images.manifest().generation();
-        ready.stream().filter(w -> w.generation() == newest && w.replacedBy == null && w.peer != null
-                        && w.requestsInGeneration() >= threshold)
-                .max(Comparator.comparingLong(Worker::requestsInGeneration))
+        ready.stream().filter(w -> w.generation() == newest && w.replacedBy == null && w.peer != null && w.requests >= threshold)
+                .max(Comparator.comparingLong(w -> w.requests))
                 .ifPresent(this::start);
     }
 
     private void start(Worker w) {
-        refork = new Refork(w, images.manifest().generation() + 1, w.requestsInGeneration());
+        refork = new Refork(w, images.manifest().generation() + 1, w.requests);
         w.startRefork(clock.nanoTime());
         listener.reforkStarted(w.ref(), refork.generation);
         log.accept(w.describe() + " served " + w.requests + " requests: reforking it into generation " + refork.generation
@@ -155,7 +154,6 @@ final class Reforker {
                 + (next.memoryAtDump() == null ? "" : "; " + next.memoryAtDump().describe(next.imageBytes())) + ")");
         if (moldWaits) {
             r.mold.process.nowServes(next.generation());
-            r.mold.requestsBeforeGeneration = r.mold.requests;
         }
         resume(r.mold, next.generation(), moldWaits);
         return Optional.of(next);

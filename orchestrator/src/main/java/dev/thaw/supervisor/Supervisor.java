@@ -251,7 +251,7 @@ public final class Supervisor {
 
     private void markReady(Worker w) {
         if (w.is(WorkerState.REFORKING)) {
-            w.servesAgain(clock.nanoTime());
+            w.resumedAfterDump(clock.nanoTime());
             log(w.describe() + " serves again, " + TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - w.reforkStartedNanos)
                     + " ms after its refork began");
             return;

@@ -26,11 +26,6 @@ final class Worker {
     Peer peer;
     long lastHeartbeatNanos;
     long requests;
-    /**
-     * Its request count when it began serving its generation: 0, or, for a refork's mold, what it had
-     * served before. --refork-after counts from here, or the mold would be reforked again at once.
-     */
-    long requestsBeforeGeneration;
     int inFlight;
     long oldestRequestMillis;
     ProcessMemory memory = ProcessMemory.NONE;
@@ -87,6 +82,18 @@ final class Worker {
         lastHeartbeatNanos = nowNanos;
     }
 
+    /**
+     * It ran afterRestore in place after its refork's dump: like a restored worker, its JVM counts
+     * requests from 0 again (the agent resets them), so --refork-after and --max-requests count anew
+     * from here, not from its next heartbeat.
+     */
+    void resumedAfterDump(long nowNanos) {
+        servesAgain(nowNanos);
+        requests = 0;
+        inFlight = 0;
+        oldestRequestMillis = 0;
+    }
+
     /** TERM sent (or KILL, for a fast stop): it finishes what it serves and exits; KILL after {@code deadline}. */
     void drain(Retirement why, long deadlineNanos) {
         moveTo(WorkerState.DRAINING);
@@ -119,11 +126,6 @@ final class Worker {
     /** Being replaced by a rolling restart (reload or refork), rather than recycled or stopped. */
     boolean isRolled() {
         return retirement != null && retirement.cause() == Cause.ROLL;
-    }
-
-    /** Requests served as a worker of its current generation. */
-    long requestsInGeneration() {
-        return requests - requestsBeforeGeneration;
     }
 
     String retireReason() {

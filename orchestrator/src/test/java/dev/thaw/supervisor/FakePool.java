@@ -273,9 +273,11 @@ final class FakePool {
             return pid;
         }
 
+        /** Its identity after a refork's dump: like the agent, it runs afterRestore and counts requests from 0. */
         @Override
         public void writeLine(String line) {
             stdin.add(line);
+            requests = 0;
         }
 
         @Override

@@ -376,9 +376,11 @@ class SupervisorTest {
             assertEquals(Set.of(2L), pool.ready().stream().map(FakeWorker::generation).collect(Collectors.toSet()));
             assertTrue(pool.ready().contains(mold), "the mold itself serves on as generation 2");
             assertEquals(1, pool.status().reforks());
-            mold.served(399);
-            assertEquals(1, checkpoints(), "its 300 requests of generation 1 do not count toward the next refork");
-            mold.served(400);
+            assertEquals(0, pool.status().workers().stream().filter(s -> s.pid() == mold.pid).findFirst().orElseThrow().requests(),
+                    "its JVM counts from 0 after afterRestore, so thaw does too, before its next heartbeat");
+            mold.served(99);
+            assertEquals(1, checkpoints(), "its requests of generation 1 do not count toward the next refork");
+            mold.served(100);
             assertEquals(2, checkpoints(), "100 requests as a worker of generation 2 do");
         }
 
