@@ -32,11 +32,16 @@ public final class Charts {
         System.setProperty("java.awt.headless", "true");
         Files.createDirectories(dir);
         List<Path> files = new ArrayList<>();
-        files.add(save(startup(r), dir.resolve("startup.png")));
-        files.add(save(latency(r), dir.resolve("latency.png")));
-        files.add(save(memory(r), dir.resolve("memory.png")));
-        files.add(save(timeline(r), dir.resolve("timeline.png")));
-        files.add(save(memoryPerWorker(r), dir.resolve("memory-per-worker.png")));
+        // A run in progress (or one whose scenario failed) has no figures for some charts yet: those are not drawn.
+        if (!r.startup().isEmpty()) {
+            files.add(save(startup(r), dir.resolve("startup.png")));
+            files.add(save(latency(r), dir.resolve("latency.png")));
+            files.add(save(timeline(r), dir.resolve("timeline.png")));
+        }
+        if (!r.memory().isEmpty()) {
+            files.add(save(memory(r), dir.resolve("memory.png")));
+            files.add(save(memoryPerWorker(r), dir.resolve("memory-per-worker.png")));
+        }
         return files;
     }
 

@@ -77,6 +77,7 @@ class FailedScenarioReportTest {
         assertEquals(2996, json.reliability().rolling().okRequests());
         assertEquals(BenchCommand.EXIT_SCENARIOS_FAILED, BenchCommand.exitCode(report.result()));
         assertTrue(progress.stream().anyMatch(l -> l.contains("kill -9 of a worker under load FAILED")), progress.toString());
+        assertTrue(progress.stream().noneMatch(l -> l.contains("could not write")), progress.toString());
     }
 
     @Test
@@ -90,7 +91,9 @@ class FailedScenarioReportTest {
 
         report.measure(Scenario.REFERENCE, figures::reference, r -> report.reference = r);
         assertTrue(Files.readString(out.resolve("bench.md")).contains("### Next to gunicorn"));
+        assertTrue(Files.isRegularFile(out.resolve("img/startup.png")));
         assertEquals(0, BenchCommand.exitCode(report.result()));
+        assertTrue(progress.stream().noneMatch(l -> l.contains("could not write")), progress.toString());
     }
 
     @Test
@@ -108,5 +111,6 @@ class FailedScenarioReportTest {
         assertTrue(md.contains("| TTIN to a new worker | **FAILED**: not run: thaw run: all workers ready failed |"), md);
         assertTrue(md.contains("### Next to gunicorn"), md);
         assertEquals(4, report.result().failures().size());
+        assertTrue(progress.stream().noneMatch(l -> l.contains("could not write")), progress.toString());
     }
 }
