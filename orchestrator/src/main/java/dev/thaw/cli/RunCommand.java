@@ -11,6 +11,7 @@ import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.Privileges;
 import dev.thaw.engine.RestoreMode;
 import dev.thaw.engine.ThawException;
+import dev.thaw.host.HostFiles;
 import dev.thaw.metrics.EndpointSettings;
 import dev.thaw.metrics.MetricsEndpoint;
 import dev.thaw.metrics.PoolMetrics;
@@ -91,13 +92,14 @@ public final class RunCommand implements Callable<Integer> {
                     + Bytes.human(manifest.imageBytes()) + ", " + manifest.jdk().vendor() + " " + manifest.jdk().version()
                     + ", made " + manifest.createdAt());
             out.println("thaw: " + restoreMode.announcement());
-            SystemTuning.apply(out, settings.ksm());
             PoolMetrics metrics = new PoolMetrics(manifest, endpoint.minReadyWorkers());
             Path socket = claimSocket(settings.socket());
             Supervisor supervisor = new Supervisor(images, Supervisor.checkpointWith(SelfCommand.get()), Clock.SYSTEM, settings, socket,
                     out, metrics);
             // The endpoint binds before anything is restored: a taken --http-address fails the run at once.
-            try (MetricsEndpoint http = MetricsEndpoint.start(endpoint, metrics, out);
+            // Host settings are closed last: the workers are gone before the host gets its values back.
+            try (SystemTuning tuning = SystemTuning.apply(out, settings.ksm(), HostFiles.real());
+                 MetricsEndpoint http = MetricsEndpoint.start(endpoint, metrics, out);
                  ControlServer ignored = ControlServer.open(socket, supervisor::post)) {
                 installSignalHandlers(supervisor);
                 restoring = true;

@@ -134,6 +134,14 @@ public final class PageMerging {
         return new Status(true, memoryMerge(), Tuning.read(), before, problems);
     }
 
+    /**
+     * Sets {@code PR_SET_MEMORY_MERGE} on this process alone, touching no machine-wide setting (thaw run
+     * tunes ksmd through {@code dev.thaw.host.KsmTuning}, which gives the host its values back).
+     */
+    public static boolean enableForChildrenOnly() {
+        return setMemoryMerge(true);
+    }
+
     /** Clears {@code PR_SET_MEMORY_MERGE} on this process: processes started from now on are not merged. */
     public static boolean disableForChildren() {
         return setMemoryMerge(false);
