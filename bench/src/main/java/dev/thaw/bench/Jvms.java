@@ -7,7 +7,7 @@ import dev.thaw.engine.RestoreStats;
 import dev.thaw.engine.Restorer;
 import dev.thaw.engine.WorkerProcess;
 import dev.thaw.lifecycle.WorkerIdentity;
-import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.control.ControlMessage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -174,12 +174,11 @@ final class Jvms implements AutoCloseable {
         if (worker == null) {
             return;
         }
-        if (r.message().type() == MessageType.HELLO && worker.adopt(r.peer().credentials().pid()).isEmpty()) {
+        if (r.message() instanceof ControlMessage.Hello && worker.adopt(r.peer().credentials().pid()).isEmpty()) {
             return;
         }
-        if (r.message().type() == MessageType.READY && worker.jvm().isPresent()) {
-            readyAt.put(r.peer().workerId(), new long[] {System.nanoTime(),
-                    r.message().get("after-restore-ms").map(Long::parseLong).orElse(-1L)});
+        if (r.message() instanceof ControlMessage.Ready said && worker.jvm().isPresent()) {
+            readyAt.put(r.peer().workerId(), new long[] {System.nanoTime(), said.afterRestoreMillis()});
             ready.add(r.peer().workerId());
         }
     }

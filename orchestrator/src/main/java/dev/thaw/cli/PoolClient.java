@@ -3,7 +3,7 @@ package dev.thaw.cli;
 import dev.thaw.engine.ThawException;
 import dev.thaw.lifecycle.control.ControlConnection;
 import dev.thaw.lifecycle.control.Message;
-import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.control.ControlMessage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,20 +20,19 @@ final class PoolClient {
     private PoolClient() {
     }
 
-    static Message request(Path socket, Message request) {
+    /** Sends one request and returns the pool's answer; throws when it refused, with its reason. */
+    static ControlMessage.Reply request(Path socket, ControlMessage request) {
         if (!Files.exists(socket)) {
             throw new ThawException("no thaw pool at " + socket + ": is 'thaw run' running? (pass its --socket if it uses another)");
         }
         try (ControlConnection c = ControlConnection.connect(socket, MAX_REPLY)) {
-            c.send(Message.of(MessageType.HELLO, "role", "cli", "pid", Long.toString(ProcessHandle.current().pid()),
-                    "protocol", Integer.toString(Message.PROTOCOL_VERSION)));
-            c.send(request);
-            Message reply = receiveWithin(c, socket);
-            if (reply.type() != MessageType.REPLY) {
-                throw new ThawException("unexpected answer from the pool at " + socket + ": " + reply.type());
+            c.send(ControlMessage.Hello.cli().encode());
+            c.send(request.encode());
+            if (!(ControlMessage.decode(receiveWithin(c, socket)) instanceof ControlMessage.Reply reply)) {
+                throw new ThawException("unexpected answer from the pool at " + socket + ": not a REPLY");
             }
-            if (!"true".equals(reply.get("ok").orElse("false"))) {
-                throw new ThawException(ThawException.EXIT_USAGE, "the pool refused: " + reply.get("message").orElse("no reason"));
+            if (!reply.ok()) {
+                throw new ThawException(ThawException.EXIT_USAGE, "the pool refused: " + reply.message());
             }
             return reply;
         } catch (IOException e) {

@@ -1,7 +1,6 @@
 package dev.thaw.cli;
 
-import dev.thaw.lifecycle.control.Message;
-import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.control.ControlMessage;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -19,8 +18,8 @@ public final class ReloadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Message reply = PoolClient.request(socket, Message.of(MessageType.RELOAD));
-        spec.commandLine().getOut().println("thaw: " + reply.get("message").orElse("ok"));
+        ControlMessage.Reply reply = PoolClient.request(socket, new ControlMessage.Reload());
+        spec.commandLine().getOut().println("thaw: " + (reply.message().isEmpty() ? "ok" : reply.message()));
         return 0;
     }
 }

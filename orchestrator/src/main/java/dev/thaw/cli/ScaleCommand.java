@@ -1,7 +1,6 @@
 package dev.thaw.cli;
 
-import dev.thaw.lifecycle.control.Message;
-import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.control.ControlMessage;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -23,8 +22,8 @@ public final class ScaleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Message reply = PoolClient.request(socket, Message.of(MessageType.SCALE, "workers", Integer.toString(workers)));
-        spec.commandLine().getOut().println("thaw: " + reply.get("message").orElse("ok"));
+        ControlMessage.Reply reply = PoolClient.request(socket, new ControlMessage.Scale(workers));
+        spec.commandLine().getOut().println("thaw: " + (reply.message().isEmpty() ? "ok" : reply.message()));
         return 0;
     }
 }

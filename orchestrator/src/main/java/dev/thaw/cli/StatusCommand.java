@@ -1,8 +1,7 @@
 package dev.thaw.cli;
 
 import dev.thaw.engine.Bytes;
-import dev.thaw.lifecycle.control.Message;
-import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.supervisor.PoolStatus;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -36,7 +35,7 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        String body = PoolClient.request(socket, Message.of(MessageType.STATUS)).require("json");
+        String body = PoolClient.request(socket, new ControlMessage.Status()).json();
         if (json) {
             out.println(body);
             return 0;

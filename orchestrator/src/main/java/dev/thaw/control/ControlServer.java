@@ -1,8 +1,7 @@
 package dev.thaw.control;
 
 import dev.thaw.lifecycle.control.ControlConnection;
-import dev.thaw.lifecycle.control.Message;
-import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.lifecycle.control.ProtocolException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -73,16 +72,18 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
+    /**
+     * One connection: HELLO first, then messages until it closes. Lines are decoded here, on the
+     * connection's own thread: a line that does not decode closes this connection only, and its owner
+     * learns why ({@link ControlEvent.Rejected}) without ever parsing it.
+     */
     private void serve(ControlConnection connection, PeerCredentials credentials) {
         Peer peer;
         try {
-            Message hello = connection.receive();
-            if (hello.type() != MessageType.HELLO) {
-                throw new ProtocolException("expected HELLO, got " + hello.type());
+            if (!(ControlMessage.decode(connection.receive()) instanceof ControlMessage.Hello hello)) {
+                throw new ProtocolException("expected HELLO first");
             }
-            String role = hello.require("role");
-            int workerId = "worker".equals(role) ? Integer.parseInt(hello.require("worker")) : -1;
-            peer = new Peer(ids.incrementAndGet(), role, workerId, credentials, PeerChannel.of(connection));
+            peer = new Peer(ids.incrementAndGet(), hello.role(), hello.worker(), credentials, PeerChannel.of(connection));
             sink.accept(new ControlEvent.Received(peer, hello));
         } catch (IOException | RuntimeException e) {
             closeQuietly(connection);
@@ -90,12 +91,15 @@ public final class ControlServer implements AutoCloseable {
         }
         try {
             while (true) {
-                sink.accept(new ControlEvent.Received(peer, connection.receive()));
+                sink.accept(new ControlEvent.Received(peer, ControlMessage.decode(connection.receive())));
             }
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(connection);
-            sink.accept(new ControlEvent.Closed(peer));
+        } catch (ProtocolException malformed) {
+            sink.accept(new ControlEvent.Rejected(peer, malformed.getMessage()));
+        } catch (IOException | RuntimeException gone) {
+            // closed by the peer, or by us
         }
+        closeQuietly(connection);
+        sink.accept(new ControlEvent.Closed(peer));
     }
 
     private static void closeQuietly(ControlConnection c) {

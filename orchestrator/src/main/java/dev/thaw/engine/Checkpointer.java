@@ -3,8 +3,7 @@ package dev.thaw.engine;
 import dev.thaw.control.ControlEvent;
 import dev.thaw.control.ControlServer;
 import dev.thaw.control.Peer;
-import dev.thaw.lifecycle.control.Message;
-import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.control.ControlMessage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,12 +46,12 @@ public final class Checkpointer {
             List<String> command = LeaderCommand.build(request.command(), request.agentJar(), server.socket(), request.leaderProperties());
             long started = System.nanoTime();
             leader = startLeader(command, request.workingDirectory());
-            Message hello = awaitLeaderHello(leader, request.readyTimeout());
-            JdkInfo jdk = JdkInfo.of(Path.of(hello.require("java-home")));
+            ControlMessage.Hello hello = awaitLeaderHello(leader, request.readyTimeout());
+            JdkInfo jdk = JdkInfo.of(Path.of(hello.javaHome()));
             progress.say("leader pid " + leader.pid() + " connected (" + jdk.vendor() + " " + jdk.version() + ")");
             ImageManifest.PipeInodes pipes = pipeInodes(leader.pid());
             long coldStartMillis;
-            Message ready;
+            ControlMessage.ReadyToDump ready;
             if (request.appCheckpoint()) {
                 coldStartMillis = 0;
                 ready = awaitAppCheckpoint(leader, request.readyTimeout().plus(request.checkpointTimeout()));
@@ -61,7 +60,7 @@ public final class Checkpointer {
                 ready = requestCheckpoint(leader, request.checkpointTimeout());
             }
             guardrailReport(ready).lines().forEach(progress::say);
-            ImageManifest.MemoryAtDump memory = ImageManifest.MemoryAtDump.of(ready);
+            ImageManifest.MemoryAtDump memory = ImageManifest.MemoryAtDump.of(ready.memory());
             staging = image.createStaging();
             DiskSpace.requireRoomFor(leader.pid(), staging);
             long dumpMillis = dump(leader, staging, runDir);
@@ -136,7 +135,7 @@ public final class Checkpointer {
     /** Lets a leader waiting for the dump go on as a leader (it runs its afterRestore callbacks). */
     private static void abort(Process leader, String reason) {
         try {
-            leader.getOutputStream().write((Message.of(MessageType.ABORT, "reason", reason).encode() + "\n")
+            leader.getOutputStream().write((new ControlMessage.Abort(reason).encode().encode() + "\n")
                     .getBytes(java.nio.charset.StandardCharsets.UTF_8));
             leader.getOutputStream().flush();
         } catch (IOException e) {
@@ -152,13 +151,14 @@ public final class Checkpointer {
         return p;
     }
 
-    private Message awaitLeaderHello(Process leader, Duration timeout) throws InterruptedException {
+    private ControlMessage.Hello awaitLeaderHello(Process leader, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             ControlEvent e = events.poll(100, TimeUnit.MILLISECONDS);
-            if (e instanceof ControlEvent.Received r && r.peer().isLeader() && r.message().type() == MessageType.HELLO) {
+            if (e instanceof ControlEvent.Received r && r.peer().is(ControlMessage.Role.LEADER)
+                    && r.message() instanceof ControlMessage.Hello hello) {
                 leaderPeer = r.peer();
-                return r.message();
+                return hello;
             }
             failIfExited(leader, "before connecting to thaw");
         }
@@ -194,14 +194,14 @@ public final class Checkpointer {
      * Returns the leader's READY_TO_DUMP (its guardrail report, what it holds after its full GC); throws
      * {@link GuardrailRefusal} when the guardrail refused.
      */
-    private Message requestCheckpoint(Process leader, Duration timeout) throws InterruptedException {
+    private ControlMessage.ReadyToDump requestCheckpoint(Process leader, Duration timeout) throws InterruptedException {
         progress.say("checkpoint requested: running beforeCheckpoint in the leader");
-        if (!sendToLeader(Message.of(MessageType.CHECKPOINT))) {
+        if (!sendToLeader(new ControlMessage.Checkpoint())) {
             leader.waitFor(2, TimeUnit.SECONDS);
             failIfExited(leader, "before the checkpoint");
             throw new ThawException("lost the leader's control connection before the checkpoint: check its output above");
         }
-        Message ready = awaitReadyToDump(leader, timeout);
+        ControlMessage.ReadyToDump ready = awaitReadyToDump(leader, timeout);
         if (ready == null) {
             throw new ThawException("beforeCheckpoint did not finish within " + timeout.toSeconds()
                     + " s: a resource is stuck (see the leader's output), or raise --checkpoint-timeout");
@@ -210,9 +210,9 @@ public final class Checkpointer {
     }
 
     /** --app-checkpoint: the app calls org.crac's Core.checkpointRestore() itself when it is ready. */
-    private Message awaitAppCheckpoint(Process leader, Duration timeout) throws InterruptedException {
+    private ControlMessage.ReadyToDump awaitAppCheckpoint(Process leader, Duration timeout) throws InterruptedException {
         progress.say("waiting for the app to ask for its checkpoint (org.crac Core.checkpointRestore())");
-        Message ready = awaitReadyToDump(leader, timeout);
+        ControlMessage.ReadyToDump ready = awaitReadyToDump(leader, timeout);
         if (ready == null) {
             throw new ThawException("the app did not ask for its checkpoint within " + timeout.toSeconds()
                     + " s: --app-checkpoint needs an app that calls org.crac.Core.checkpointRestore()"
@@ -223,29 +223,31 @@ public final class Checkpointer {
     }
 
     /** The guardrail's report in a READY_TO_DUMP. */
-    private static String guardrailReport(Message readyToDump) {
-        return readyToDump.get("guardrail").orElse("guardrail: not run (the leader's agent is older than this thaw)");
+    private static String guardrailReport(ControlMessage.ReadyToDump readyToDump) {
+        return readyToDump.guardrailReport() != null ? readyToDump.guardrailReport() : "guardrail: not run";
     }
 
     /**
      * The leader's READY_TO_DUMP (guardrail report, memory after its full GC) once it also closed its
      * connection; null at the timeout. Throws {@link GuardrailRefusal} when the guardrail refused.
      */
-    private Message awaitReadyToDump(Process leader, Duration timeout) throws InterruptedException {
+    private ControlMessage.ReadyToDump awaitReadyToDump(Process leader, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Message ready = null;
+        ControlMessage.ReadyToDump ready = null;
         while (System.nanoTime() < deadline) {
             ControlEvent e = events.poll(100, TimeUnit.MILLISECONDS);
-            if (e instanceof ControlEvent.Received r && r.message().type() == MessageType.CHECKPOINT_FAILED
-                    && r.message().get("kind").orElse("").equals("guardrail")) {
-                throw new GuardrailRefusal(r.message().get("error").orElse("guardrail: no report"));
+            if (e instanceof ControlEvent.Received r && r.message() instanceof ControlMessage.CheckpointFailed failed) {
+                if (failed.byGuardrail()) {
+                    throw new GuardrailRefusal(failed.error());
+                }
+                throw new ThawException("the leader refused the checkpoint: " + failed.error().replace("\n", " ")
+                        + ": fix the resources named, then run thaw checkpoint again");
             }
-            if (e instanceof ControlEvent.Received r && r.message().type() == MessageType.CHECKPOINT_FAILED) {
-                throw new ThawException("the leader refused the checkpoint: " + r.message().get("error").orElse("no reason")
-                        .replace("\n", " ") + ": fix the resources named, then run thaw checkpoint again");
+            if (e instanceof ControlEvent.Received r && r.message() instanceof ControlMessage.ReadyToDump readyToDump) {
+                ready = readyToDump;
             }
-            if (e instanceof ControlEvent.Received r && r.message().type() == MessageType.READY_TO_DUMP) {
-                ready = r.message();
+            if (e instanceof ControlEvent.Rejected r) {
+                progress.say("the leader's control connection sent a malformed line: " + r.why());
             }
             if (e instanceof ControlEvent.Closed && ready != null) {
                 return ready; // the leader closed its control connection: nothing of thaw's is open in it
@@ -260,7 +262,7 @@ public final class Checkpointer {
         return null;
     }
 
-    private boolean sendToLeader(Message message) {
+    private boolean sendToLeader(ControlMessage message) {
         return leaderPeer != null && leaderPeer.send(message);
     }
 

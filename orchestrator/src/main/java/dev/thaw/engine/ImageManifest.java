@@ -73,17 +73,9 @@ public record ImageManifest(int format, String thawVersion, Instant createdAt, l
      * (card table, remembered sets, marking bitmaps), malloc arenas and the native libraries' data.
      */
     public record MemoryAtDump(long heapUsed, long heapCommitted, long metaspace, long codeCache) {
-        /** Reads the fields of READY_TO_DUMP; null when the JVM did not send them (an older agent). */
-        public static MemoryAtDump of(dev.thaw.lifecycle.control.Message readyToDump) {
-            if (readyToDump == null || readyToDump.get("heap-committed").isEmpty()) {
-                return null;
-            }
-            return new MemoryAtDump(bytes(readyToDump, "heap-used"), bytes(readyToDump, "heap-committed"),
-                    bytes(readyToDump, "metaspace"), bytes(readyToDump, "code-cache"));
-        }
-
-        private static long bytes(dev.thaw.lifecycle.control.Message m, String key) {
-            return m.get(key).map(Long::parseLong).orElse(0L);
+        /** What READY_TO_DUMP said. */
+        public static MemoryAtDump of(dev.thaw.lifecycle.control.ControlMessage.MemoryAfterGc m) {
+            return new MemoryAtDump(m.heapUsed(), m.heapCommitted(), m.metaspace(), m.codeCache());
         }
 
         /** "live heap 18 MiB (20 MiB committed), metaspace 40 MiB, code cache 12 MiB, everything else 9 MiB" of an image. */

@@ -1,14 +1,13 @@
 package dev.thaw.metrics;
 
-import dev.thaw.lifecycle.control.Message;
+import dev.thaw.lifecycle.control.ControlMessage;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * What one heartbeat says about its worker (docs/control-protocol.md). Every field is optional: an
- * agent older than the orchestrator sends fewer, and a field that does not parse is treated as absent
- * rather than allowed to stop the supervisor's thread.
+ * What one heartbeat says about its worker (docs/control-protocol.md), as metrics see it: empty until
+ * the worker's first heartbeat. The heartbeat was decoded and checked by the control server already.
  */
 record HeartbeatReport(OptionalLong requests, OptionalLong inFlight, Optional<Latency> latency, OptionalLong heapUsedBytes,
                        OptionalLong heapCommittedBytes, OptionalLong gcPauseMillis, OptionalLong gcCount) {
@@ -26,51 +25,12 @@ record HeartbeatReport(OptionalLong requests, OptionalLong inFlight, Optional<La
     record Latency(double[] boundsSeconds, long[] cumulative, long count, double sumSeconds) {
     }
 
-    static HeartbeatReport from(Message m) {
-        return new HeartbeatReport(number(m, "requests"), number(m, "inflight"), latency(m), number(m, "heap-used"),
-                number(m, "heap-committed"), number(m, "gc-pause-ms"), number(m, "gc-count"));
-    }
-
-    private static OptionalLong number(Message m, String key) {
-        try {
-            return m.get(key).map(v -> OptionalLong.of(Long.parseLong(v))).orElse(OptionalLong.empty());
-        } catch (NumberFormatException e) {
-            return OptionalLong.empty();
-        }
-    }
-
-    private static Optional<Latency> latency(Message m) {
-        try {
-            double[] bounds = Arrays.stream(m.require("latency-bounds-ms").split(",")).mapToDouble(s -> Long.parseLong(s) / 1000.0).toArray();
-            long[] cumulative = Arrays.stream(m.require("latency-cumulative").split(",")).mapToLong(Long::parseLong).toArray();
-            long count = Long.parseLong(m.require("latency-count"));
-            double sum = Long.parseLong(m.require("latency-sum-us")) / 1_000_000.0;
-            if (bounds.length != cumulative.length || !ascending(bounds) || !ascending(cumulative, count)) {
-                return Optional.empty();
-            }
-            return Optional.of(new Latency(bounds, cumulative, count, sum));
-        } catch (RuntimeException missingOrMalformed) {
-            return Optional.empty();
-        }
-    }
-
-    private static boolean ascending(double[] bounds) {
-        for (int i = 1; i < bounds.length; i++) {
-            if (bounds[i] <= bounds[i - 1]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean ascending(long[] cumulative, long count) {
-        long previous = 0;
-        for (long c : cumulative) {
-            if (c < previous) {
-                return false;
-            }
-            previous = c;
-        }
-        return previous <= count;
+    static HeartbeatReport from(ControlMessage.Heartbeat h) {
+        ControlMessage.Latency l = h.latency();
+        double[] bounds = Arrays.stream(l.boundsMillis()).mapToDouble(ms -> ms / 1000.0).toArray();
+        Latency latency = new Latency(bounds, l.cumulative(), l.count(), l.sumMicros() / 1_000_000.0);
+        return new HeartbeatReport(OptionalLong.of(h.requests()), OptionalLong.of(h.inFlight()), Optional.of(latency),
+                OptionalLong.of(h.heapUsed()), OptionalLong.of(h.heapCommitted()), OptionalLong.of(h.gcPauseMillis()),
+                OptionalLong.of(h.gcCount()));
     }
 }

@@ -1,8 +1,7 @@
 package dev.thaw.metrics;
 
 import dev.thaw.engine.ImageManifest;
-import dev.thaw.lifecycle.control.Message;
-import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.supervisor.PoolListener;
 import dev.thaw.supervisor.PoolStatus;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -108,9 +107,8 @@ public final class MetricsDoc {
         metrics.checkpointFinished(true);
         metrics.restoreStarted(0, 1);
         metrics.restoreFinished(w, Duration.ofMillis(200));
-        metrics.heartbeat(w, Message.of(MessageType.HEARTBEAT, "worker", "0", "requests", "1", "inflight", "0", "oldest-ms", "0",
-                "latency-bounds-ms", "1,5", "latency-cumulative", "1,1", "latency-count", "1", "latency-sum-us", "800",
-                "heap-used", "1", "heap-committed", "2", "gc-pause-ms", "1", "gc-count", "1"));
+        metrics.heartbeat(w, new ControlMessage.Heartbeat(0, 1, 0, 0, new ControlMessage.Latency(new long[] {1, 5}, new long[] {1, 1}, 1, 800),
+                1, 2, 1, 1));
         metrics.reforkStarted(w, 2);
         metrics.reforkFinished(false);
         metrics.poolChanged(new PoolStatus(1, "leader", 0, 1, false, List.of(new PoolStatus.WorkerStatus(0, pid, 1, "ready", 1, 1, 0,

@@ -2,7 +2,7 @@ package dev.thaw.metrics;
 
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.PageMerging;
-import dev.thaw.lifecycle.control.Message;
+import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.supervisor.PoolListener;
 import dev.thaw.supervisor.PoolStatus;
 import dev.thaw.supervisor.WorkerState;
@@ -188,7 +188,7 @@ public final class PoolMetrics implements PoolListener {
     }
 
     @Override
-    public void heartbeat(WorkerRef w, Message heartbeat) {
+    public void heartbeat(WorkerRef w, ControlMessage.Heartbeat heartbeat) {
         workers.heartbeat(w.pid(), HeartbeatReport.from(heartbeat));
     }
 

@@ -1,7 +1,7 @@
 package dev.thaw.supervisor;
 
 import dev.thaw.engine.ImageManifest;
-import dev.thaw.lifecycle.control.Message;
+import dev.thaw.lifecycle.control.ControlMessage;
 import java.time.Duration;
 
 /**
@@ -67,7 +67,7 @@ public interface PoolListener {
     }
 
     /** A heartbeat, as the worker sent it (see docs/control-protocol.md for its fields). */
-    default void heartbeat(WorkerRef w, Message heartbeat) {
+    default void heartbeat(WorkerRef w, ControlMessage.Heartbeat heartbeat) {
     }
 
     /** The worker's process is gone, for whatever reason. */

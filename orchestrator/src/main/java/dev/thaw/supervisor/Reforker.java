@@ -4,8 +4,7 @@ import dev.thaw.control.Peer;
 import dev.thaw.engine.Bytes;
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.lifecycle.WorkerIdentity;
-import dev.thaw.lifecycle.control.Message;
-import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.control.ControlMessage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -79,7 +78,7 @@ final class Reforker {
         listener.reforkStarted(w.ref(), refork.generation);
         log.accept(w.describe() + " served " + w.requests + " requests: reforking it into generation " + refork.generation
                 + " (beforeCheckpoint, then criu dump --leave-running; the other workers serve meanwhile)");
-        if (!w.peer.send(Message.of(MessageType.CHECKPOINT))) {
+        if (!w.peer.send(new ControlMessage.Checkpoint())) {
             w.servesAgain(clock.nanoTime());
             failed("its control connection is gone");
         }

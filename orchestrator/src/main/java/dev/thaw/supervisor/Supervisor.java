@@ -5,8 +5,8 @@ import dev.thaw.control.Peer;
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.ThawException;
 import dev.thaw.lifecycle.WorkerIdentity;
-import dev.thaw.lifecycle.control.Message;
-import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.control.ControlMessage;
+import dev.thaw.lifecycle.control.ControlMessage.Role;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -173,48 +173,32 @@ public final class Supervisor {
     // ---- events -------------------------------------------------------------------------------
 
     private void handleControl(ControlEvent e) {
-        if (e instanceof ControlEvent.Closed c) {
-            reforker.connectionClosed(c.peer());
-            return;
-        }
-        if (!(e instanceof ControlEvent.Received r)) {
-            return;
-        }
-        try {
-            handleMessage(r.peer(), r.message());
-        } catch (RuntimeException malformed) {
-            // A worker's bad line (a number that is not one) costs it its connection, never the supervisor.
-            log("closing the control connection of " + r.peer().role() + " " + r.peer().workerId() + " (pid "
-                    + r.peer().credentials().pid() + "): malformed " + r.message().type() + ": " + malformed.getMessage());
-            r.peer().close();
+        switch (e) {
+            case ControlEvent.Closed c -> reforker.connectionClosed(c.peer());
+            // A peer's bad line costs it its connection (the server closed it), never the supervisor.
+            case ControlEvent.Rejected r -> log("closed the control connection of " + r.peer().describe() + ": " + r.why());
+            case ControlEvent.Received r when r.peer().is(Role.CLI) -> answerCli(r.peer(), r.message());
+            case ControlEvent.Received r when r.message() instanceof ControlMessage.Hello && r.peer().is(Role.WORKER) ->
+                    acceptWorker(r.peer());
+            case ControlEvent.Received r -> workers.byPeer(r.peer().connectionId()).ifPresent(w -> fromWorker(w, r.message()));
         }
     }
 
-    private void handleMessage(Peer peer, Message m) {
-        if ("cli".equals(peer.role())) {
-            answerCli(peer, m);
-            return;
-        }
-        if (m.type() == MessageType.HELLO && "worker".equals(peer.role())) {
-            acceptWorker(peer);
-            return;
-        }
-        workers.byPeer(peer.connectionId()).ifPresent(w -> {
-            switch (m.type()) {
-                case READY -> {
-                    w.afterRestoreMillis = m.get("after-restore-ms").map(Long::parseLong).orElse(0L);
-                    markReady(w);
-                }
-                case HEARTBEAT -> recordHeartbeat(w, m);
-                case READY_TO_DUMP -> reforker.readyToDump(w, ImageManifest.MemoryAtDump.of(m));
-                case CHECKPOINT_FAILED -> reforker.checkpointFailed(w, oneLine(m.get("error").orElse("no reason")));
-                case RESTORE_FAILED -> {
-                    w.restoreError = oneLine(m.get("error").orElse("no reason given"));
-                    log(w.describe() + " afterRestore failed: " + w.restoreError);
-                }
-                default -> { }
+    private void fromWorker(Worker w, ControlMessage m) {
+        switch (m) {
+            case ControlMessage.Ready ready -> {
+                w.afterRestoreMillis = ready.afterRestoreMillis();
+                markReady(w);
             }
-        });
+            case ControlMessage.Heartbeat beat -> recordHeartbeat(w, beat);
+            case ControlMessage.ReadyToDump ready -> reforker.readyToDump(w, ImageManifest.MemoryAtDump.of(ready.memory()));
+            case ControlMessage.CheckpointFailed failed -> reforker.checkpointFailed(w, oneLine(failed.error()));
+            case ControlMessage.RestoreFailed failed -> {
+                w.restoreError = oneLine(failed.error());
+                log(w.describe() + " afterRestore failed: " + w.restoreError);
+            }
+            default -> { } // a worker sends nothing else; anything else is ignored, as the protocol says
+        }
     }
 
     private static String oneLine(String s) {
@@ -241,12 +225,12 @@ public final class Supervisor {
         peer.close();
     }
 
-    private void recordHeartbeat(Worker w, Message m) {
+    private void recordHeartbeat(Worker w, ControlMessage.Heartbeat beat) {
         w.lastHeartbeatNanos = clock.nanoTime();
-        w.requests = m.get("requests").map(Long::parseLong).orElse(w.requests);
-        w.inFlight = m.get("inflight").map(Integer::parseInt).orElse(0);
-        w.oldestRequestMillis = m.get("oldest-ms").map(Long::parseLong).orElse(0L);
-        listener.heartbeat(w.ref(), m);
+        w.requests = beat.requests();
+        w.inFlight = beat.inFlight();
+        w.oldestRequestMillis = beat.oldestMillis();
+        listener.heartbeat(w.ref(), beat);
     }
 
     private void markReady(Worker w) {
@@ -654,29 +638,28 @@ public final class Supervisor {
         log("received SIGUSR1: asking " + workers.inState(WorkerState.READY).size() + " workers to reopen their logs");
         for (Worker w : workers.inState(WorkerState.READY)) {
             if (w.peer != null) {
-                w.peer.send(Message.of(MessageType.REOPEN_LOGS));
+                w.peer.send(new ControlMessage.ReopenLogs());
             }
         }
     }
 
     // ---- thaw status / scale / reload ------------------------------------------------------------
 
-    private void answerCli(Peer peer, Message m) {
-        switch (m.type()) {
-            case STATUS -> peer.send(Message.of(MessageType.REPLY, "ok", "true", "json", status().toJson()));
-            case SCALE -> {
-                int n = m.get("workers").map(Integer::parseInt).orElse(targetWorkers);
+    private void answerCli(Peer peer, ControlMessage m) {
+        switch (m) {
+            case ControlMessage.Status s -> peer.send(new ControlMessage.Reply(true, "", status().toJson()));
+            case ControlMessage.Scale scale -> {
+                int n = scale.workers();
                 boolean ok = state == State.RUNNING && n >= 1 && n <= MAX_WORKERS;
-                peer.send(Message.of(MessageType.REPLY, "ok", Boolean.toString(ok), "message", scaleTo(n, "thaw scale")));
+                peer.send(new ControlMessage.Reply(ok, scaleTo(n, "thaw scale"), null));
             }
-            case RELOAD -> {
+            case ControlMessage.Reload r -> {
                 reload("thaw reload");
                 boolean rolling = !rollPending.isEmpty();
-                peer.send(Message.of(MessageType.REPLY, "ok", Boolean.toString(rolling), "message", rolling
-                        ? "rolling restart of " + rollPending.size() + " workers"
-                        : "nothing to roll: no worker is ready" + (state == State.RUNNING ? "" : " (the pool is stopping)")));
+                peer.send(new ControlMessage.Reply(rolling, rolling ? "rolling restart of " + rollPending.size() + " workers"
+                        : "nothing to roll: no worker is ready" + (state == State.RUNNING ? "" : " (the pool is stopping)"), null));
             }
-            default -> { }
+            default -> { } // HELLO
         }
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.lifecycle.control.ControlConnection;
+import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.lifecycle.control.Message;
 import dev.thaw.lifecycle.control.MessageType;
 import dev.thaw.supervisor.PoolStatus;
@@ -41,8 +42,8 @@ class PoolClientTest {
                     throw new IllegalStateException(e);
                 }
             });
-            Message reply = PoolClient.request(socket, Message.of(MessageType.STATUS));
-            assertEquals(500, PoolStatus.fromJson(reply.require("json")).workers().size());
+            ControlMessage.Reply reply = PoolClient.request(socket, new ControlMessage.Status());
+            assertEquals(500, PoolStatus.fromJson(reply.json()).workers().size());
             pool.join(5000);
         }
     }

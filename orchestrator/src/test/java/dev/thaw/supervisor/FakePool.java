@@ -8,7 +8,10 @@ import dev.thaw.control.PeerCredentials;
 import dev.thaw.engine.ImageManifest;
 import dev.thaw.engine.RestoreStats;
 import dev.thaw.lifecycle.WorkerIdentity;
+import dev.thaw.lifecycle.control.ControlMessage;
+import dev.thaw.lifecycle.control.ControlMessage.Role;
 import dev.thaw.lifecycle.control.Message;
+import dev.thaw.lifecycle.control.ProtocolException;
 import dev.thaw.lifecycle.control.MessageType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -103,21 +106,21 @@ final class FakePool {
     // ---- the workers' side of the protocol -------------------------------------------------------
 
     void hello(FakeWorker w) {
-        w.peer = new Peer(connectionIds.incrementAndGet(), "worker", w.slot(), new PeerCredentials(w.pid, 0, 0), w.channel);
-        send(w, Message.of(MessageType.HELLO, "role", "worker", "worker", Integer.toString(w.slot())));
+        w.peer = new Peer(connectionIds.incrementAndGet(), Role.WORKER, w.slot(), new PeerCredentials(w.pid, 0, 0), w.channel);
+        send(w, new ControlMessage.Hello(Role.WORKER, w.slot(), w.pid, Message.PROTOCOL_VERSION, null).encode());
     }
 
     void ready(FakeWorker w) {
         if (w.peer == null) {
             hello(w);
         }
-        send(w, Message.of(MessageType.READY, "after-restore-ms", "3"));
+        send(w, new ControlMessage.Ready(w.slot, 3).encode());
         step();
     }
 
     void heartbeat(FakeWorker w, long requests, int inFlight, long oldestMillis) {
-        send(w, Message.of(MessageType.HEARTBEAT, "requests", Long.toString(requests), "inflight", Integer.toString(inFlight),
-                "oldest-ms", Long.toString(oldestMillis)));
+        send(w, new ControlMessage.Heartbeat(w.slot, requests, inFlight, oldestMillis,
+                new ControlMessage.Latency(new long[] {5}, new long[] {requests}, requests, requests), 1, 2, 0, 0).encode());
         step();
     }
 
@@ -126,8 +129,15 @@ final class FakePool {
         images.live().stream().filter(w -> w.peer != null).forEach(w -> heartbeat(w, w.requests, 0, 0));
     }
 
-    void send(FakeWorker w, Message m) {
-        supervisor.post(new ControlEvent.Received(w.peer, m));
+    /** A line from the worker, decoded as the control server does: one that does not decode ends its connection. */
+    void send(FakeWorker w, Message line) {
+        try {
+            supervisor.post(new ControlEvent.Received(w.peer, ControlMessage.decode(line)));
+        } catch (ProtocolException malformed) {
+            supervisor.post(new ControlEvent.Rejected(w.peer, malformed.getMessage()));
+            w.channel.close();
+            disconnect(w);
+        }
     }
 
     /** The worker closes its control connection (a refork's mold does, before its dump). */
@@ -138,9 +148,9 @@ final class FakePool {
     }
 
     /** thaw status / scale / reload, as the CLI sends them; returns the reply. */
-    Message cli(Message request) {
+    Message cli(ControlMessage request) {
         RecordingChannel channel = new RecordingChannel();
-        Peer cli = new Peer(connectionIds.incrementAndGet(), "cli", -1, new PeerCredentials(1, 0, 0), channel);
+        Peer cli = new Peer(connectionIds.incrementAndGet(), Role.CLI, -1, new PeerCredentials(1, 0, 0), channel);
         supervisor.post(new ControlEvent.Received(cli, request));
         step();
         return channel.sent.getLast();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.lifecycle.control.Message;
 import dev.thaw.lifecycle.control.MessageType;
 import dev.thaw.supervisor.FakePool.FakeWorker;
@@ -43,7 +44,7 @@ class SupervisorSignalsTest {
             pool.settle();
             FakeWorker mold = pool.ready().getFirst();
             mold.served(1_000);
-            pool.send(mold, Message.of(MessageType.READY_TO_DUMP));
+            pool.send(mold, readyToDump(mold));
             pool.disconnect(mold);
         }),
         MAKING_AN_IMAGE(pool -> {
@@ -104,6 +105,10 @@ class SupervisorSignalsTest {
         assertEquals(0, assertDoesNotThrow(pool.supervisor::finish), pool.log());
     }
 
+    private static Message readyToDump(FakeWorker w) {
+        return new ControlMessage.ReadyToDump(w.pid, new ControlMessage.MemoryAfterGc(1, 2, 3, 4), null).encode();
+    }
+
     /**
      * Lets time pass the way the world would: workers boot, heartbeat, finish draining; a refork's dump
      * and a USR2 checkpoint complete; reforked workers reconnect and serve again.
@@ -117,7 +122,7 @@ class SupervisorSignalsTest {
             pool.supervisor.stepWaiting(round == 0 ? 20 : 1);
             for (FakeWorker w : pool.images.live()) {
                 if (w.state() == WorkerState.REFORKING && w.peer != null) {
-                    pool.send(w, Message.of(MessageType.READY_TO_DUMP)); // its beforeCheckpoint ran
+                    pool.send(w, readyToDump(w)); // its beforeCheckpoint ran
                     pool.disconnect(w);
                 } else if (w.state() == WorkerState.REFORKING && w.peer == null && !w.stdin.isEmpty()) {
                     pool.ready(w); // its dump ended and it read its identity: it reconnects

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.engine.ThawException;
+import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.lifecycle.control.Message;
 import dev.thaw.lifecycle.control.MessageType;
 import dev.thaw.supervisor.FakePool.FakeImages;
@@ -258,11 +259,11 @@ class SupervisorTest {
         @Test
         void thaw_reload_says_when_there_was_nothing_to_roll() {
             FakePool pool = new FakePool("workers", "1");
-            Message reply = pool.cli(Message.of(MessageType.RELOAD));
+            Message reply = pool.cli(new ControlMessage.Reload());
             assertEquals("false", reply.get("ok").orElseThrow());
             assertTrue(reply.get("message").orElseThrow().contains("nothing to roll"), reply.toString());
             pool.settle();
-            reply = pool.cli(Message.of(MessageType.RELOAD));
+            reply = pool.cli(new ControlMessage.Reload());
             assertEquals("true", reply.get("ok").orElseThrow());
             assertEquals("rolling restart of 1 workers", reply.get("message").orElseThrow());
         }
@@ -330,8 +331,8 @@ class SupervisorTest {
         void thaw_scale_refuses_a_count_out_of_bounds() {
             FakePool pool = new FakePool("workers", "1");
             pool.settle();
-            assertEquals("false", pool.cli(Message.of(MessageType.SCALE, "workers", "0")).get("ok").orElseThrow());
-            assertEquals("true", pool.cli(Message.of(MessageType.SCALE, "workers", "3")).get("ok").orElseThrow());
+            assertEquals("false", pool.cli(new ControlMessage.Scale(0)).get("ok").orElseThrow());
+            assertEquals("true", pool.cli(new ControlMessage.Scale(3)).get("ok").orElseThrow());
             assertEquals(3, pool.settle().size());
         }
     }
@@ -355,7 +356,7 @@ class SupervisorTest {
         }
 
         private void dump(FakeWorker mold) throws InterruptedException {
-            pool.send(mold, Message.of(MessageType.READY_TO_DUMP, "heap-used", "1000", "heap-committed", "2000"));
+            pool.send(mold, new ControlMessage.ReadyToDump(mold.pid, new ControlMessage.MemoryAfterGc(1000, 2000, 3, 4), null).encode());
             pool.step();
             pool.disconnect(mold);
             pool.supervisor.stepWaiting(10_000);
@@ -490,10 +491,13 @@ class SupervisorTest {
             FakePool pool = new FakePool("workers", "2");
             pool.settle();
             FakeWorker w = inSlot(pool, 0);
-            pool.send(w, Message.of(MessageType.HEARTBEAT, "requests", "many"));
+            pool.send(w, new ControlMessage.Heartbeat(0, 1, 0, 0, new ControlMessage.Latency(new long[0], new long[0], 0, 0), 1, 1, 0, 0)
+                    .encode().with("requests", "many"));
             pool.step();
             assertTrue(w.channel.closed);
-            assertTrue(pool.log().contains("malformed HEARTBEAT"), pool.log());
+            assertTrue(pool.log().contains("closed the control connection of worker 0 (pid " + w.pid + "): malformed HEARTBEAT"),
+                    pool.log());
+            assertTrue(pool.log().contains("requests=many is not a number"), pool.log());
             assertEquals(2, pool.ready().size());
         }
     }

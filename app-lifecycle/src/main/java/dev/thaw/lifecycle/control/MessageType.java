@@ -27,8 +27,6 @@ public enum MessageType {
     RESTORE_FAILED,
     /** [worker -> orchestrator] periodic sign of life: requests (total), inflight, oldest-ms (oldest request in flight). */
     HEARTBEAT,
-    /** [orchestrator -> worker] stop gracefully: the JVM exits through its shutdown hooks. */
-    STOP,
     /** [orchestrator -> worker] reopen log files (the orchestrator got USR1); runs Thaw.onReopenLogs hooks. */
     REOPEN_LOGS,
     /** [thaw CLI -> orchestrator] the pool's state; answered with REPLY json=... */

@@ -1,5 +1,6 @@
 package dev.thaw.lifecycle.runtime;
 
+import dev.thaw.lifecycle.control.ControlMessage;
 import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
@@ -169,7 +170,7 @@ final class HeapShrinker {
      * sets the image size against them (heap, metaspace and code cache; the rest is thread stacks, GC
      * structures, malloc arenas and the libraries' own data).
      */
-    static String[] memoryFields() {
+    static ControlMessage.MemoryAfterGc memoryAfterGc() {
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         long metaspace = 0;
         long codeCache = 0;
@@ -181,8 +182,7 @@ final class HeapShrinker {
                 codeCache += pool.getUsage().getCommitted();
             }
         }
-        return new String[] {"heap-used", Long.toString(heap.getUsed()), "heap-committed", Long.toString(heap.getCommitted()),
-            "metaspace", Long.toString(metaspace), "code-cache", Long.toString(codeCache)};
+        return new ControlMessage.MemoryAfterGc(heap.getUsed(), heap.getCommitted(), metaspace, codeCache);
     }
 
     /**

@@ -1,8 +1,8 @@
 package dev.thaw.lifecycle.runtime;
 
 import dev.thaw.lifecycle.control.ControlConnection;
+import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.lifecycle.control.Message;
-import dev.thaw.lifecycle.control.MessageType;
 import dev.thaw.lifecycle.control.ProtocolException;
 import dev.thaw.lifecycle.crac.CheckpointException;
 import dev.thaw.lifecycle.crac.RestoreException;
@@ -16,8 +16,6 @@ import java.nio.file.Path;
  * ends, since the worker has its own session by then.
  */
 final class LeaderLink {
-    /** Exit code of a worker whose afterRestore failed: the orchestrator must not retry it blindly. */
-    static final int EXIT_RESTORE_FAILED = 3;
     /** Exit code of a leader whose orchestrator went away: it exists only to be checkpointed. */
     static final int EXIT_ORCHESTRATOR_GONE = 1;
 
@@ -42,11 +40,7 @@ final class LeaderLink {
         ControlConnection connection = ControlConnection.connect(socket);
         Baseline after = Baseline.now();
         Baseline own = previous == null ? after.plusFds(Baseline.NONE) : previous.own.plusFds(after.fdsOpenedSince(before));
-        connection.send(Message.of(MessageType.HELLO, "role", "leader",
-                "pid", Long.toString(ProcessHandle.current().pid()),
-                "java-home", System.getProperty("java.home"),
-                "java-version", System.getProperty("java.runtime.version"),
-                "protocol", Integer.toString(Message.PROTOCOL_VERSION)));
+        connection.send(ControlMessage.Hello.leader().encode());
         LeaderLink link = new LeaderLink(socket, connection, own);
         Thread thread = new Thread(() -> link.serve(runtime), "thaw-leader-control");
         thread.setDaemon(true);
@@ -66,7 +60,7 @@ final class LeaderLink {
     /** Tells the orchestrator to dump and closes the connection: no socket crosses the snapshot. */
     void readyToDump(String guardrailReport) {
         handedOver = true;
-        sendQuietly(ThawRuntime.readyToDump("guardrail", guardrailReport));
+        sendQuietly(ThawRuntime.readyToDump(guardrailReport));
         try {
             connection.close();
         } catch (IOException ignored) {
@@ -85,8 +79,7 @@ final class LeaderLink {
     private void serve(ThawRuntime runtime) {
         try {
             while (true) {
-                Message message = connection.receive();
-                if (message.type() == MessageType.CHECKPOINT) {
+                if (ControlMessage.decode(connection.receive()) instanceof ControlMessage.Checkpoint) {
                     checkpoint(runtime);
                     if (handedOver) {
                         return;
@@ -113,7 +106,7 @@ final class LeaderLink {
             for (Throwable t : e.getSuppressed()) {
                 System.err.print(ThawRuntime.stackTrace(t));
             }
-            System.exit(EXIT_RESTORE_FAILED);
+            System.exit(ControlMessage.EXIT_RESTORE_FAILED);
         }
     }
 }

@@ -3,8 +3,8 @@ package dev.thaw.lifecycle.runtime;
 import dev.thaw.lifecycle.Requests;
 import dev.thaw.lifecycle.WorkerIdentity;
 import dev.thaw.lifecycle.control.ControlConnection;
+import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.lifecycle.control.Message;
-import dev.thaw.lifecycle.control.MessageType;
 import dev.thaw.lifecycle.control.ProtocolException;
 import dev.thaw.lifecycle.crac.CheckpointException;
 import dev.thaw.lifecycle.crac.OrderedContext;
@@ -76,8 +76,9 @@ public final class ThawRuntime {
             leaderLink = null;
             link.readyToDump(report.render());
             Message next = awaitStdin();
-            if (next.type() == MessageType.ABORT) {
-                resumeAsLeader(link, next.get("reason").orElse("no reason given"));
+            if (next.type() == dev.thaw.lifecycle.control.MessageType.ABORT
+                    && ControlMessage.decode(next) instanceof ControlMessage.Abort abort) {
+                resumeAsLeader(link, abort.reason());
             }
             becomeWorker(parseIdentity(next));
         }
@@ -99,11 +100,11 @@ public final class ThawRuntime {
                 globalContext.beforeCheckpoint(null);
             } catch (CheckpointException e) {
                 reopenAfterFailedCheckpoint(e);
-                sendQuietly(connection, Message.of(MessageType.CHECKPOINT_FAILED, "error", describe(e)));
+                sendQuietly(connection, new ControlMessage.CheckpointFailed(describe(e), false).encode());
                 return false;
             }
             heapShrinker.shrink();
-            sendQuietly(connection, readyToDump());
+            sendQuietly(connection, readyToDump(null));
             try {
                 connection.close();
             } catch (IOException ignored) {
@@ -115,17 +116,11 @@ public final class ThawRuntime {
     }
 
     /**
-     * READY_TO_DUMP with what the JVM holds after the heap was made small (see HeapShrinker#memoryFields)
-     * and any {@code extra} key-value pairs (the leader's guardrail report).
+     * READY_TO_DUMP with what the JVM holds after the heap was made small (see HeapShrinker#memoryAfterGc)
+     * and the leader's guardrail report (null from a reforking worker).
      */
-    static Message readyToDump(String... extra) {
-        String[] memory = HeapShrinker.memoryFields();
-        String[] fields = new String[memory.length + 2 + extra.length];
-        fields[0] = "pid";
-        fields[1] = Long.toString(ProcessHandle.current().pid());
-        System.arraycopy(memory, 0, fields, 2, memory.length);
-        System.arraycopy(extra, 0, fields, 2 + memory.length, extra.length);
-        return Message.of(MessageType.READY_TO_DUMP, fields);
+    static Message readyToDump(String guardrailReport) {
+        return new ControlMessage.ReadyToDump(ProcessHandle.current().pid(), HeapShrinker.memoryAfterGc(), guardrailReport).encode();
     }
 
     private void beforeCheckpoint(LeaderLink link) throws CheckpointException {
@@ -133,7 +128,7 @@ public final class ThawRuntime {
             globalContext.beforeCheckpoint(null);
         } catch (CheckpointException e) {
             reopenAfterFailedCheckpoint(e);
-            link.sendQuietly(Message.of(MessageType.CHECKPOINT_FAILED, "error", describe(e)));
+            link.sendQuietly(new ControlMessage.CheckpointFailed(describe(e), false).encode());
             throw e;
         }
     }
@@ -150,13 +145,13 @@ public final class ThawRuntime {
         } catch (RuntimeException e) {
             CheckpointException failure = refusal("guardrail: " + e.getMessage());
             reopenAfterFailedCheckpoint(failure);
-            link.sendQuietly(Message.of(MessageType.CHECKPOINT_FAILED, "error", describe(failure)));
+            link.sendQuietly(new ControlMessage.CheckpointFailed(describe(failure), false).encode());
             throw failure;
         }
         if (!report.passed()) {
             CheckpointException failure = report.toException();
             reopenAfterFailedCheckpoint(failure);
-            link.sendQuietly(Message.of(MessageType.CHECKPOINT_FAILED, "error", report.render(), "kind", "guardrail"));
+            link.sendQuietly(new ControlMessage.CheckpointFailed(report.render(), true).encode());
             throw failure;
         }
         return report;
@@ -204,9 +199,8 @@ public final class ThawRuntime {
             Reseeder.run().problems();
             FreshEnvironment.modifiableEnvironment();
             parsed.logPrefix();
-            Message.of(MessageType.HELLO, "role", "worker", "worker", "0", "generation", "0",
-                    "pid", Long.toString(ProcessHandle.current().pid()), "protocol", Integer.toString(Message.PROTOCOL_VERSION)).encode();
-            Message.of(MessageType.READY, "worker", "0", "after-restore-ms", Long.toString(System.nanoTime() / 1_000_000)).encode();
+            ControlMessage.Hello.worker(0).encode().encode();
+            new ControlMessage.Ready(0, System.nanoTime() / 1_000_000).encode().encode();
         } catch (ReflectiveOperationException | RestoreException | RuntimeException e) {
             // a rehearsal only: the worker does it for real and reports what fails there
         }
@@ -251,12 +245,10 @@ public final class ThawRuntime {
         try {
             globalContext.afterRestore(null);
         } catch (RestoreException e) {
-            sendQuietly(connection, Message.of(MessageType.RESTORE_FAILED, "worker", Integer.toString(id.workerId()),
-                    "error", describe(e)));
+            sendQuietly(connection, new ControlMessage.RestoreFailed(id.workerId(), describe(e)).encode());
             throw e;
         }
-        sendQuietly(connection, Message.of(MessageType.READY, "worker", Integer.toString(id.workerId()),
-                "after-restore-ms", Long.toString((System.nanoTime() - started) / 1_000_000)));
+        sendQuietly(connection, new ControlMessage.Ready(id.workerId(), (System.nanoTime() - started) / 1_000_000).encode());
         WorkerSession.start(connection, id);
     }
 
@@ -281,11 +273,7 @@ public final class ThawRuntime {
     private static ControlConnection connectAsWorker(WorkerIdentity id) throws RestoreException {
         try {
             ControlConnection connection = ControlConnection.connect(id.controlSocket());
-            connection.send(Message.of(MessageType.HELLO, "role", "worker",
-                    "worker", Integer.toString(id.workerId()),
-                    "generation", Long.toString(id.generation()),
-                    "pid", Long.toString(ProcessHandle.current().pid()),
-                    "protocol", Integer.toString(Message.PROTOCOL_VERSION)));
+            connection.send(ControlMessage.Hello.worker(id.workerId()).encode());
             return connection;
         } catch (IOException e) {
             RestoreException failure = new RestoreException(e.getMessage());

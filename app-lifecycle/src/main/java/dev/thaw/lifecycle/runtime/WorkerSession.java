@@ -3,8 +3,8 @@ package dev.thaw.lifecycle.runtime;
 import dev.thaw.lifecycle.Requests;
 import dev.thaw.lifecycle.WorkerIdentity;
 import dev.thaw.lifecycle.control.ControlConnection;
+import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.lifecycle.control.Message;
-import dev.thaw.lifecycle.control.MessageType;
 import dev.thaw.lifecycle.control.ProtocolException;
 import dev.thaw.lifecycle.crac.RestoreException;
 import java.io.IOException;
@@ -50,35 +50,20 @@ final class WorkerSession {
 
     /** The fields are listed in docs/control-protocol.md; readers ignore the ones they do not know. */
     static Message heartbeatMessage(int workerId, Requests.Snapshot r, JvmStats.Sample jvm) {
-        return Message.of(MessageType.HEARTBEAT, "worker", Integer.toString(workerId),
-                "requests", Long.toString(r.total()), "inflight", Integer.toString(r.inFlight()),
-                "oldest-ms", Long.toString(r.oldestMillis()),
-                "latency-bounds-ms", join(Requests.LATENCY_BOUNDS_MILLIS), "latency-cumulative", join(r.latencyCumulative()),
-                "latency-count", Long.toString(r.latencyCount()), "latency-sum-us", Long.toString(r.latencySumMicros()),
-                "heap-used", Long.toString(jvm.heapUsedBytes()), "heap-committed", Long.toString(jvm.heapCommittedBytes()),
-                "gc-pause-ms", Long.toString(jvm.gcPauseMillis()), "gc-count", Long.toString(jvm.gcCount()));
-    }
-
-    private static String join(long[] values) {
-        StringBuilder s = new StringBuilder();
-        for (long v : values) {
-            s.append(s.length() == 0 ? "" : ",").append(v);
-        }
-        return s.toString();
+        ControlMessage.Latency latency = new ControlMessage.Latency(Requests.LATENCY_BOUNDS_MILLIS, r.latencyCumulative(),
+                r.latencyCount(), r.latencySumMicros());
+        return new ControlMessage.Heartbeat(workerId, r.total(), r.inFlight(), r.oldestMillis(), latency, jvm.heapUsedBytes(),
+                jvm.heapCommittedBytes(), jvm.gcPauseMillis(), jvm.gcCount()).encode();
     }
 
     private void serve() {
         try {
             while (true) {
-                Message message = connection.receive();
-                if (message.type() == MessageType.STOP) {
-                    exit(0, "stop requested by the orchestrator");
-                    return;
-                }
-                if (message.type() == MessageType.REOPEN_LOGS) {
+                ControlMessage message = ControlMessage.decode(connection.receive());
+                if (message instanceof ControlMessage.ReopenLogs) {
                     LogReopeners.runAll();
                 }
-                if (message.type() == MessageType.CHECKPOINT && refork()) {
+                if (message instanceof ControlMessage.Checkpoint && refork()) {
                     return; // the connection was handed over; the session after the dump has its own threads
                 }
             }
@@ -96,7 +81,7 @@ final class WorkerSession {
             for (Throwable t : e.getSuppressed()) {
                 System.err.print(ThawRuntime.stackTrace(t));
             }
-            System.exit(LeaderLink.EXIT_RESTORE_FAILED);
+            System.exit(ControlMessage.EXIT_RESTORE_FAILED);
             return true;
         }
     }

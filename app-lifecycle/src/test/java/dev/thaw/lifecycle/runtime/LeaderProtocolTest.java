@@ -51,7 +51,6 @@ class LeaderProtocolTest {
         Message hello = worker.expect(MessageType.HELLO, STEP);
         assertEquals("worker", hello.require("role"));
         assertEquals("2", hello.require("worker"));
-        assertEquals("1", hello.require("generation"));
         assertEquals(Long.toString(leader.pid()), hello.require("pid"));
         assertEquals(Integer.toString(Message.PROTOCOL_VERSION), hello.require("protocol"));
         assertEquals("2", worker.expect(MessageType.READY, STEP).require("worker"));
@@ -182,7 +181,7 @@ class LeaderProtocolTest {
         Message failed = worker.expect(MessageType.RESTORE_FAILED, STEP);
         assertEquals("2", failed.require("worker"));
         assertTrue(failed.require("error").contains("hook 'cache' failed in afterRestore"), failed.require("error"));
-        assertEquals(LeaderLink.EXIT_RESTORE_FAILED, leader.awaitExit(STEP));
+        assertEquals(dev.thaw.lifecycle.control.ControlMessage.EXIT_RESTORE_FAILED, leader.awaitExit(STEP));
     }
 
     @Test
@@ -193,16 +192,6 @@ class LeaderProtocolTest {
 
         assertEquals(0, leader.awaitExit(STEP));
         assertTrue(leader.diagnostics().contains("worker=2 gen=1 exiting: orchestrator gone"), leader.diagnostics());
-    }
-
-    @Test
-    void restored_worker_exits_on_STOP() throws Exception {
-        FakeOrchestrator.Peer worker = restoreWorker2();
-
-        worker.send(Message.of(MessageType.STOP));
-
-        assertEquals(0, leader.awaitExit(STEP));
-        assertTrue(leader.diagnostics().contains("worker=2 gen=1 exiting: stop requested"), leader.diagnostics());
     }
 
     @Test
@@ -226,14 +215,14 @@ class LeaderProtocolTest {
         FakeOrchestrator.Peer again = orchestrator.accept(STEP, leader);
         Message hello = again.expect(MessageType.HELLO, STEP);
         assertEquals("2", hello.require("worker"), "it keeps its worker id");
-        assertEquals("2", hello.require("generation"), "it serves as the generation made from it");
         Message readyAgain = again.expect(MessageType.READY, STEP);
         assertTrue(Long.parseLong(readyAgain.require("after-restore-ms")) >= 0, readyAgain.toString());
         assertEquals("2", leader.expectReport("afterRestore", STEP).get("count"), "afterRestore ran in place");
         again.expect(MessageType.HEARTBEAT, STEP);
-        again.send(Message.of(MessageType.STOP));
+        again.close();
         assertEquals(0, leader.awaitExit(STEP));
-        assertTrue(leader.diagnostics().contains("worker=2 gen=2 exiting: stop requested"), leader.diagnostics());
+        assertTrue(leader.diagnostics().contains("worker=2 gen=2 exiting: orchestrator gone"),
+                "it serves as the generation made from it: " + leader.diagnostics());
     }
 
     @Test
@@ -282,7 +271,7 @@ class LeaderProtocolTest {
 
         leader.writeStdin(Message.of(MessageType.IDENTITY, "generation", "1", "control", orchestrator.socket().toString()));
 
-        assertEquals(LeaderLink.EXIT_RESTORE_FAILED, leader.awaitExit(STEP));
+        assertEquals(dev.thaw.lifecycle.control.ControlMessage.EXIT_RESTORE_FAILED, leader.awaitExit(STEP));
     }
 
     private FakeOrchestrator.Peer startLeader(String scenario, String... jvmOptions) throws IOException, InterruptedException {
