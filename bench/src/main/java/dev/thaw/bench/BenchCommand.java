@@ -1,9 +1,9 @@
 package dev.thaw.bench;
 
-import dev.thaw.engine.Criu;
-import dev.thaw.engine.ImageDirectory;
-import dev.thaw.engine.Privileges;
-import dev.thaw.engine.ThawException;
+import dev.thaw.criu.Criu;
+import dev.thaw.image.ImageDirectory;
+import dev.thaw.host.Privileges;
+import dev.thaw.ThawException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;

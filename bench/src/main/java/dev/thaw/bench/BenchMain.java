@@ -1,7 +1,7 @@
 package dev.thaw.bench;
 
-import dev.thaw.engine.Progress;
-import dev.thaw.engine.ThawException;
+import dev.thaw.leader.Progress;
+import dev.thaw.ThawException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 

@@ -1,7 +1,7 @@
 package dev.thaw.bench;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import dev.thaw.engine.RestoreStats;
+import dev.thaw.criu.RestoreStats;
 import java.time.Instant;
 import java.util.List;
 

@@ -2,10 +2,10 @@ package dev.thaw.bench;
 
 import dev.thaw.control.ControlEvent;
 import dev.thaw.control.ControlServer;
-import dev.thaw.engine.CriuLog;
-import dev.thaw.engine.RestoreStats;
-import dev.thaw.engine.Restorer;
-import dev.thaw.engine.WorkerProcess;
+import dev.thaw.criu.CriuLog;
+import dev.thaw.criu.RestoreStats;
+import dev.thaw.criu.Restorer;
+import dev.thaw.criu.WorkerProcess;
 import dev.thaw.lifecycle.WorkerIdentity;
 import dev.thaw.lifecycle.control.ControlMessage;
 import java.io.IOException;

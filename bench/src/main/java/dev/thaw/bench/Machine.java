@@ -1,6 +1,6 @@
 package dev.thaw.bench;
 
-import dev.thaw.engine.Criu;
+import dev.thaw.criu.Criu;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

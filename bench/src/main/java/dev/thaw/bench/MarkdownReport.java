@@ -13,7 +13,7 @@ import dev.thaw.bench.BenchResult.RollingRestart;
 import dev.thaw.bench.BenchResult.Setup;
 import dev.thaw.bench.BenchResult.Sharing;
 import dev.thaw.bench.BenchResult.Startup;
-import dev.thaw.engine.Bytes;
+import dev.thaw.Bytes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

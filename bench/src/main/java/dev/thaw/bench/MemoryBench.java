@@ -2,12 +2,12 @@ package dev.thaw.bench;
 
 import dev.thaw.bench.BenchResult.Memory;
 import dev.thaw.bench.BenchResult.Setup;
-import dev.thaw.engine.Bytes;
-import dev.thaw.engine.PageMerging;
-import dev.thaw.engine.Progress;
-import dev.thaw.engine.RestoreMode;
-import dev.thaw.engine.Restorer;
-import dev.thaw.engine.ThawException;
+import dev.thaw.Bytes;
+import dev.thaw.host.PageMerging;
+import dev.thaw.leader.Progress;
+import dev.thaw.criu.RestoreMode;
+import dev.thaw.criu.Restorer;
+import dev.thaw.ThawException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

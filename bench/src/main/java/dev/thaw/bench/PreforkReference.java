@@ -2,9 +2,9 @@ package dev.thaw.bench;
 
 import dev.thaw.bench.BenchResult.Reference;
 import dev.thaw.bench.BenchResult.ReferenceMemory;
-import dev.thaw.engine.Bytes;
-import dev.thaw.engine.Progress;
-import dev.thaw.engine.ThawException;
+import dev.thaw.Bytes;
+import dev.thaw.leader.Progress;
+import dev.thaw.ThawException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.thaw.bench;
 
-import dev.thaw.engine.ThawException;
+import dev.thaw.ThawException;
 import java.net.URI;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;

@@ -15,7 +15,7 @@ public record ProcessMemory(long pssBytes, long rssBytes) {
 
     /** A process's memory (read by the supervisor's reader of the same file); {@link #ZERO} when it is gone. */
     public static ProcessMemory of(long pid) {
-        dev.thaw.supervisor.ProcessMemory m = dev.thaw.supervisor.ProcessMemory.of(pid);
+        dev.thaw.host.ProcessMemory m = dev.thaw.host.ProcessMemory.of(pid);
         return new ProcessMemory(m.pss(), m.rss());
     }
 

@@ -1,7 +1,7 @@
 package dev.thaw.bench;
 
 import dev.thaw.bench.BenchResult.Failure;
-import dev.thaw.engine.Progress;
+import dev.thaw.leader.Progress;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;

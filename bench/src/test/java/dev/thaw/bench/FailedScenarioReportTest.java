@@ -101,7 +101,7 @@ class FailedScenarioReportTest {
         BenchResult figures = Fixtures.allTargetsMet();
         RunningReport report = report();
         report.measure(Scenario.POOL_START, () -> {
-            throw new dev.thaw.engine.ThawException("thaw run did not log all 4 workers ready in time");
+            throw new dev.thaw.ThawException("thaw run did not log all 4 workers ready in time");
         }, m -> { });
         List.of(Scenario.ROLLING_RESTART, Scenario.KILL, Scenario.TTIN).forEach(s -> report.skip(s, Scenario.POOL_START));
         report.measure(Scenario.REFERENCE, figures::reference, r -> report.reference = r);

@@ -2,9 +2,9 @@ package dev.thaw.it;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.thaw.engine.Criu;
-import dev.thaw.engine.Privileges;
-import dev.thaw.engine.ThawException;
+import dev.thaw.criu.Criu;
+import dev.thaw.host.Privileges;
+import dev.thaw.ThawException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
@@ -47,10 +47,10 @@ final class Environment {
      */
     static void requireMappingCriu() {
         requireCriu();
-        if (Criu.locate().supports(dev.thaw.engine.RestoreMode.FEATURE)) {
+        if (Criu.locate().supports(dev.thaw.criu.RestoreMode.FEATURE)) {
             return;
         }
-        String problem = "CRIU at " + Criu.locate().binary() + " has no " + dev.thaw.engine.RestoreMode.FEATURE + " (run scripts/setup)";
+        String problem = "CRIU at " + Criu.locate().binary() + " has no " + dev.thaw.criu.RestoreMode.FEATURE + " (run scripts/setup)";
         if (required()) {
             fail("THAW_REQUIRE_CRIU=1 but " + problem);
         }

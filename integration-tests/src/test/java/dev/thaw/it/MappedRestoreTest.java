@@ -111,7 +111,7 @@ class MappedRestoreTest {
     /** The real CRIU, except that it answers like an unpatched one when asked for the feature. */
     private Path stockCriu() throws Exception {
         Path wrapper = work.resolve("criu-without-patch");
-        String real = dev.thaw.engine.Criu.locate().binary().toString();
+        String real = dev.thaw.criu.Criu.locate().binary().toString();
         Files.writeString(wrapper, "#!/bin/sh\n"
                 + "for a in \"$@\"; do [ \"$a\" = mmap-page-image ] && { echo 'unknown feature' >&2; exit 1; }; done\n"
                 + "exec " + real + " \"$@\"\n");

@@ -1,7 +1,7 @@
 package dev.thaw.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.thaw.engine.HostProcess;
+import dev.thaw.host.HostProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

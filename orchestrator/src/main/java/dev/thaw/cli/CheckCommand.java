@@ -1,8 +1,8 @@
 package dev.thaw.cli;
 
-import dev.thaw.engine.CheckpointRequest;
-import dev.thaw.engine.Checkpointer;
-import dev.thaw.engine.ThawException;
+import dev.thaw.leader.CheckpointRequest;
+import dev.thaw.leader.Checkpointer;
+import dev.thaw.ThawException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -58,7 +58,7 @@ public final class CheckCommand implements Callable<Integer> {
         CheckpointRequest request = new CheckpointRequest(null, false, command, Path.of("").toAbsolutePath(), warmupUrls,
                 warmupRequests, Duration.ofSeconds(readyTimeoutSeconds), Duration.ofSeconds(checkpointTimeoutSeconds),
                 ThawCli.agentJar(), 0, List.of(), leaderProperties);
-        dev.thaw.engine.Progress progress = Progress.printer(out);
+        dev.thaw.leader.Progress progress = Progress.printer(out);
         progress.say("check of " + String.join(" ", command));
         Checkpointer.GuardrailVerdict verdict = new Checkpointer(null, progress).check(request);
         verdict.report().lines().forEach(progress::say);

@@ -1,11 +1,11 @@
 package dev.thaw.cli;
 
-import dev.thaw.engine.CheckpointRequest;
-import dev.thaw.engine.Checkpointer;
-import dev.thaw.engine.Criu;
-import dev.thaw.engine.Privileges;
-import dev.thaw.engine.PrivateNetwork;
-import dev.thaw.engine.ThawException;
+import dev.thaw.leader.CheckpointRequest;
+import dev.thaw.leader.Checkpointer;
+import dev.thaw.criu.Criu;
+import dev.thaw.host.Privileges;
+import dev.thaw.leader.PrivateNetwork;
+import dev.thaw.ThawException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;

@@ -1,8 +1,8 @@
 package dev.thaw.cli;
 
-import dev.thaw.engine.Criu;
-import dev.thaw.engine.Privileges;
-import dev.thaw.engine.ThawException;
+import dev.thaw.criu.Criu;
+import dev.thaw.host.Privileges;
+import dev.thaw.ThawException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -48,10 +48,10 @@ public final class DoctorCommand implements Callable<Integer> {
     }
 
     private void checkMapping(Criu criu) {
-        if (criu.supports(dev.thaw.engine.RestoreMode.FEATURE)) {
+        if (criu.supports(dev.thaw.criu.RestoreMode.FEATURE)) {
             ok("restore by map", "criu maps the image copy-on-write (thaw's patch): fast restores, shared pages");
         } else {
-            warn("restore by map", "this criu has no " + dev.thaw.engine.RestoreMode.FEATURE
+            warn("restore by map", "this criu has no " + dev.thaw.criu.RestoreMode.FEATURE
                     + " patch: workers copy the image (slower, more memory); scripts/setup builds a CRIU with it");
         }
     }

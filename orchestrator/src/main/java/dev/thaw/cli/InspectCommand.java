@@ -1,9 +1,9 @@
 package dev.thaw.cli;
 
-import dev.thaw.engine.Bytes;
-import dev.thaw.engine.FileDigest;
-import dev.thaw.engine.ImageDirectory;
-import dev.thaw.engine.ImageManifest;
+import dev.thaw.Bytes;
+import dev.thaw.image.FileDigest;
+import dev.thaw.image.ImageDirectory;
+import dev.thaw.image.ImageManifest;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

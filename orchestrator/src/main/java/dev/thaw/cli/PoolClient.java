@@ -1,6 +1,6 @@
 package dev.thaw.cli;
 
-import dev.thaw.engine.ThawException;
+import dev.thaw.ThawException;
 import dev.thaw.lifecycle.control.ControlConnection;
 import dev.thaw.lifecycle.control.Message;
 import dev.thaw.lifecycle.control.ControlMessage;

@@ -7,7 +7,7 @@ final class Progress {
     private Progress() {
     }
 
-    static dev.thaw.engine.Progress printer(PrintWriter out) {
+    static dev.thaw.leader.Progress printer(PrintWriter out) {
         return line -> {
             synchronized (out) {
                 out.println(line.startsWith("leader | ") || line.startsWith("worker=") ? line : "thaw: " + line);

@@ -1,8 +1,8 @@
 package dev.thaw.cli;
 
-import dev.thaw.engine.Bytes;
+import dev.thaw.Bytes;
 import dev.thaw.lifecycle.control.ControlMessage;
-import dev.thaw.supervisor.PoolStatus;
+import dev.thaw.pool.PoolStatus;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -1,6 +1,6 @@
 package dev.thaw.cli;
 
-import dev.thaw.engine.PageMerging;
+import dev.thaw.host.PageMerging;
 import dev.thaw.host.HostFiles;
 import dev.thaw.host.HostSettings;
 import dev.thaw.host.KsmScanGovernor;

@@ -1,6 +1,6 @@
 package dev.thaw.cli;
 
-import dev.thaw.engine.ThawException;
+import dev.thaw.ThawException;
 import java.io.PrintWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Path;

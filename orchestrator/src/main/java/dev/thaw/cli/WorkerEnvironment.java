@@ -1,6 +1,6 @@
 package dev.thaw.cli;
 
-import dev.thaw.engine.ThawException;
+import dev.thaw.ThawException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.thaw.config;
 
-import dev.thaw.engine.ThawException;
+import dev.thaw.ThawException;
 
 /** A setting with a value thaw cannot use; the message names the setting, the source and what is accepted. */
 public final class SettingException extends ThawException {

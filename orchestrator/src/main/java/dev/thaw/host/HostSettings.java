@@ -1,6 +1,6 @@
 package dev.thaw.host;
 
-import dev.thaw.engine.HostProcess;
+import dev.thaw.host.HostProcess;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

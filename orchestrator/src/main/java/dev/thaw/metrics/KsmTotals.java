@@ -1,6 +1,6 @@
 package dev.thaw.metrics;
 
-import dev.thaw.engine.PageMerging;
+import dev.thaw.host.PageMerging;
 import java.util.function.ToLongFunction;
 
 /** KSM's machine-wide counters, read at most once per scrape (several gauges share one read of six files). */

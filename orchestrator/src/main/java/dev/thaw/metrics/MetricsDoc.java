@@ -1,9 +1,9 @@
 package dev.thaw.metrics;
 
-import dev.thaw.engine.ImageManifest;
+import dev.thaw.image.ImageManifest;
 import dev.thaw.lifecycle.control.ControlMessage;
-import dev.thaw.supervisor.PoolListener;
-import dev.thaw.supervisor.PoolStatus;
+import dev.thaw.pool.PoolListener;
+import dev.thaw.pool.PoolStatus;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;

@@ -1,6 +1,6 @@
 package dev.thaw.metrics;
 
-import dev.thaw.engine.ThawException;
+import dev.thaw.ThawException;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;

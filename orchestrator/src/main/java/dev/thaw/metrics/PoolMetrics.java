@@ -1,11 +1,11 @@
 package dev.thaw.metrics;
 
-import dev.thaw.engine.ImageManifest;
-import dev.thaw.engine.PageMerging;
+import dev.thaw.image.ImageManifest;
+import dev.thaw.host.PageMerging;
 import dev.thaw.lifecycle.control.ControlMessage;
-import dev.thaw.supervisor.PoolListener;
-import dev.thaw.supervisor.PoolStatus;
-import dev.thaw.supervisor.WorkerState;
+import dev.thaw.pool.PoolListener;
+import dev.thaw.pool.PoolStatus;
+import dev.thaw.pool.WorkerState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;

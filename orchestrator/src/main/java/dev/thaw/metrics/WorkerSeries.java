@@ -1,7 +1,7 @@
 package dev.thaw.metrics;
 
-import dev.thaw.engine.PageMerging;
-import dev.thaw.supervisor.PoolStatus;
+import dev.thaw.host.PageMerging;
+import dev.thaw.pool.PoolStatus;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;

@@ -7,7 +7,7 @@ import dev.thaw.lifecycle.control.ControlConnection;
 import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.lifecycle.control.Message;
 import dev.thaw.lifecycle.control.MessageType;
-import dev.thaw.supervisor.PoolStatus;
+import dev.thaw.pool.PoolStatus;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;

@@ -54,12 +54,12 @@ class SettingsTest {
         SettingSources s = new SettingSources(Map.of("refork-after", "500, 1000,2000"), Map.of("THAW_REFORK_MAX_UNAVAILABLE", "2"), null);
         assertEquals(java.util.List.of(500, 1000, 2000), s.value(RunSettingsSpec.REFORK_AFTER));
         assertEquals(2, s.value(RunSettingsSpec.REFORK_MAX_UNAVAILABLE));
-        dev.thaw.supervisor.RunSettings run = dev.thaw.supervisor.RunSettings.from(s, Map.of());
+        dev.thaw.pool.RunSettings run = dev.thaw.pool.RunSettings.from(s, Map.of());
         assertEquals(500, run.reforkThreshold(0));
         assertEquals(2000, run.reforkThreshold(2));
         assertEquals(2000, run.reforkThreshold(7));
         SettingSources off = new SettingSources(Map.of("refork-after", "false"), Map.of(), null);
-        assertEquals(0, dev.thaw.supervisor.RunSettings.from(off, Map.of()).reforkThreshold(0));
+        assertEquals(0, dev.thaw.pool.RunSettings.from(off, Map.of()).reforkThreshold(0));
         SettingException e = assertThrows(SettingException.class,
                 () -> new SettingSources(Map.of("refork-after", "500,0"), Map.of(), null).value(RunSettingsSpec.REFORK_AFTER));
         assertEquals("refork-after = '500,0' from flag --refork-after is invalid: expected request counts like 500,1000,2000"

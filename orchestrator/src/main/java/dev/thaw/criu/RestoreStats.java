@@ -1,0 +1,113 @@
+package dev.thaw.criu;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * CRIU's own account of a restore, from the {@code stats-restore} file it writes into its work
+ * directory: how long restoring the process tree and its memory took, and how many pages it copied.
+ * With the worker's afterRestore time, this splits a worker's time to ready into CRIU's part, the
+ * app's part and the rest (starting unshare and criu, reading the image's metadata, connecting).
+ *
+ * <p>The file is a CRIU image: two magic numbers, then one entry, a 32-bit length and a protobuf
+ * {@code stats_entry} whose field 2 is a {@code restore_stats_entry} (criu/images/stats.proto:
+ * pages_compared = 1, pages_skipped_cow = 2, forking_time = 3, restore_time = 4 in microseconds,
+ * pages_restored = 5, and thaw's patch's pages_mapped = 6: of pages_restored, those mapped from the image
+ * instead of copied, see criu/README.md). Read by hand: a few varints do not justify a protobuf runtime.
+ */
+public record RestoreStats(long restoreMicros, long pagesRestored, long pagesMapped) {
+    public static final String FILE_NAME = "stats-restore";
+    private static final int PAGE_SIZE = 4096;
+
+    /** The stats CRIU left in {@code workDir}; empty when there are none or they cannot be read. */
+    public static Optional<RestoreStats> read(Path workDir) {
+        try {
+            byte[] bytes = Files.readAllBytes(workDir.resolve(FILE_NAME));
+            return Optional.of(parse(bytes));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    static RestoreStats parse(byte[] file) {
+        ByteBuffer in = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        in.position(8); // the two magic numbers
+        int length = in.getInt();
+        ByteBuffer entry = in.slice(in.position(), length);
+        while (entry.hasRemaining()) {
+            long key = varint(entry);
+            if (key == ((2 << 3) | 2)) { // field 2 (restore), length-delimited
+                int n = (int) varint(entry);
+                return restoreEntry(entry.slice(entry.position(), n));
+            }
+            skip(entry, key);
+        }
+        throw new IllegalArgumentException("no restore entry");
+    }
+
+    private static RestoreStats restoreEntry(ByteBuffer in) {
+        long restoreMicros = 0;
+        long pages = 0;
+        long mapped = 0;
+        while (in.hasRemaining()) {
+            long key = varint(in);
+            if ((key & 7) != 0) {
+                skip(in, key);
+                continue;
+            }
+            long value = varint(in);
+            if (key >>> 3 == 4) {
+                restoreMicros = value;
+            } else if (key >>> 3 == 5) {
+                pages = value;
+            } else if (key >>> 3 == 6) {
+                mapped = value;
+            }
+        }
+        return new RestoreStats(restoreMicros, pages, mapped);
+    }
+
+    private static void skip(ByteBuffer in, long key) {
+        switch ((int) (key & 7)) {
+            case 0 -> varint(in);
+            case 1 -> in.position(in.position() + 8);
+            case 2 -> in.position(in.position() + (int) varint(in));
+            case 5 -> in.position(in.position() + 4);
+            default -> throw new IllegalArgumentException("unexpected wire type " + (key & 7));
+        }
+    }
+
+    private static long varint(ByteBuffer in) {
+        long value = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            byte b = in.get();
+            value |= (long) (b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                return value;
+            }
+        }
+        throw new IllegalArgumentException("varint too long");
+    }
+
+    public long restoreMillis() {
+        return restoreMicros / 1000;
+    }
+
+    public long bytesRestored() {
+        return pagesRestored * PAGE_SIZE;
+    }
+
+    /** Memory mapped copy-on-write from the image (--restore-mode map): shared until written. */
+    public long bytesMapped() {
+        return pagesMapped * PAGE_SIZE;
+    }
+
+    /** Memory copied from the image into the worker's own pages. */
+    public long bytesCopied() {
+        return (pagesRestored - pagesMapped) * PAGE_SIZE;
+    }
+}

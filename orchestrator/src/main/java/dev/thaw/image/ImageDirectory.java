@@ -1,0 +1,305 @@
+package dev.thaw.image;
+import dev.thaw.ThawException;
+import dev.thaw.host.HostProcess;
+import dev.thaw.host.Native;
+import dev.thaw.leader.JdkInfo;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * An image directory, written atomically: CRIU dumps into a sibling staging directory, the manifest
+ * is written last, and only then does the staging directory take the target's name (an atomic
+ * exchange when an old image is replaced). A failed or interrupted checkpoint leaves the old image
+ * exactly as it was.
+ */
+public final class ImageDirectory {
+    private final Path target;
+
+    public ImageDirectory(Path target) {
+        this.target = target.toAbsolutePath().normalize();
+    }
+
+    public Path target() {
+        return target;
+    }
+
+    private static final String STAGING = ".staging-";
+    private static final String OLD = ".old-";
+
+    /**
+     * Removes what a thaw killed mid-way left next to the image: staging directories of checkpoints and
+     * reforks whose process is gone (named by PID and start time), and an old image kept aside during a
+     * commit that did not finish (only if the image itself is in place, so the last good one survives).
+     */
+    public void removeLeftovers() throws IOException {
+        Path parent = target.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            return;
+        }
+        String staging = "." + target.getFileName() + STAGING;
+        String old = "." + target.getFileName() + OLD;
+        List<Path> candidates;
+        try (Stream<Path> siblings = Files.list(parent)) {
+            candidates = siblings.filter(p -> p.getFileName().toString().startsWith(staging)
+                    || p.getFileName().toString().startsWith(old)).toList();
+        }
+        if (candidates.isEmpty()) {
+            return; // nothing to do, and no lock file made next to an image that may never be written
+        }
+        try (Lock ignored = lock()) {
+            for (Path p : candidates) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(staging)) {
+                    String owner = name.substring(staging.length());
+                    int dash = owner.lastIndexOf('-');
+                    if (dash > 0 && !HostProcess.ownerAlive(owner.substring(0, dash))) {
+                        deleteRecursively(p);
+                    }
+                } else if (name.startsWith(old) && Files.isRegularFile(target.resolve(ImageManifest.FILE_NAME))) {
+                    deleteRecursively(p);
+                }
+            }
+        }
+    }
+
+    /** Refuses to overwrite an existing image unless forced; checked before any work starts. */
+    public void checkWritable(boolean force) {
+        Path parent = target.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new ThawException(ThawException.EXIT_USAGE, "parent directory of " + target + " does not exist: create it first");
+        }
+        if (!Files.isWritable(parent)) {
+            throw new ThawException(ThawException.EXIT_USAGE, "cannot write in " + parent + ": choose another --image or fix its permissions");
+        }
+        if (Files.exists(target) && !force) {
+            throw new ThawException(ThawException.EXIT_USAGE, target + " already exists: pass --force to replace it (the old image stays intact until the new one is complete)");
+        }
+        if (Files.exists(target) && !Files.isDirectory(target)) {
+            throw new ThawException(ThawException.EXIT_USAGE, target + " exists and is not a directory: choose another --image");
+        }
+        if (Files.isDirectory(target) && !Files.isRegularFile(target.resolve(ImageManifest.FILE_NAME)) && !isEmpty(target)) {
+            // --force replaces images, never whatever directory a typo names (it is deleted as root).
+            throw new ThawException(ThawException.EXIT_USAGE, target + " is not a thaw image (no " + ImageManifest.FILE_NAME
+                    + "): --force replaces only images; choose another --image or remove it yourself");
+        }
+    }
+
+    private static boolean isEmpty(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A fresh staging directory next to the target (same file system, so the final rename is atomic). */
+    public Path createStaging() throws IOException {
+        Path staging = target.resolveSibling("." + target.getFileName() + STAGING + HostProcess.selfTag() + "-"
+                + UUID.randomUUID().toString().substring(0, 8));
+        Files.createDirectories(staging.resolve(ImageManifest.CRIU_DIR));
+        return staging;
+    }
+
+    /** Digests of everything CRIU wrote, for the manifest. */
+    public static List<FileDigest> digestCriuFiles(Path staging) throws IOException {
+        Path criuDir = staging.resolve(ImageManifest.CRIU_DIR);
+        List<FileDigest> digests = new ArrayList<>();
+        try (Stream<Path> files = Files.list(criuDir)) {
+            for (Path f : files.sorted().toList()) {
+                if (Files.isRegularFile(f)) {
+                    digests.add(FileDigest.of(f, ImageManifest.CRIU_DIR + "/" + f.getFileName()));
+                }
+            }
+        }
+        return digests;
+    }
+
+    /** Moves a complete staging directory (manifest written) into place. */
+    public void commit(Path staging) throws IOException {
+        try (Lock ignored = lock()) {
+            swapIn(staging);
+        }
+    }
+
+    /**
+     * Commits {@code staging} only if the directory still holds {@code expected}: a refork, which
+     * takes seconds, must not replace an image that a 'thaw checkpoint --force' or USR2 wrote
+     * meanwhile with one made from the older generation.
+     *
+     * @throws ThawException when the directory holds another image now (the staging is left to the caller)
+     */
+    public void commitIfStill(Path staging, ImageManifest expected) throws IOException {
+        try (Lock ignored = lock()) {
+            ImageManifest now;
+            try {
+                now = ImageManifest.read(target);
+            } catch (RuntimeException unreadable) {
+                throw new ThawException("the image directory " + target + " no longer holds generation " + expected.generation()
+                        + " (" + unreadable.getMessage() + "): the new image is dropped");
+            }
+            if (now.generation() != expected.generation() || !now.createdAt().equals(expected.createdAt())) {
+                throw new ThawException("the image directory " + target + " now holds generation " + now.generation() + " made "
+                        + now.createdAt() + ", not the generation " + expected.generation() + " this image was made from: the newer"
+                        + " image is kept and this one is dropped");
+            }
+            swapIn(staging);
+        }
+    }
+
+    private void swapIn(Path staging) throws IOException {
+        if (!Files.isRegularFile(staging.resolve(ImageManifest.FILE_NAME))) {
+            throw new IllegalStateException("commit before the manifest was written");
+        }
+        seal(staging);
+        if (!Files.exists(target)) {
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        }
+        if (Native.exchange(staging, target)) {
+            deleteRecursively(staging); // now holds the old image
+            return;
+        }
+        // No RENAME_EXCHANGE here: two renames, the old image kept aside until the new one is in place.
+        Path old = target.resolveSibling("." + target.getFileName() + OLD + UUID.randomUUID().toString().substring(0, 8));
+        Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        deleteRecursively(old);
+    }
+
+    /** The directory's lock: one commit at a time, across thaw processes (checkpoint, USR2, refork). */
+    private Lock lock() throws IOException {
+        Path file = target.resolveSibling("." + target.getFileName() + ".lock");
+        LOCAL.lock(); // a JVM may hold a file lock only once; its own threads queue here
+        try {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock held = channel.lock();
+            return () -> {
+                try {
+                    held.release();
+                    channel.close();
+                } finally {
+                    LOCAL.unlock();
+                }
+            };
+        } catch (IOException | RuntimeException e) {
+            LOCAL.unlock();
+            throw e;
+        }
+    }
+
+    private static final java.util.concurrent.locks.ReentrantLock LOCAL = new java.util.concurrent.locks.ReentrantLock();
+
+    private interface Lock extends AutoCloseable {
+        @Override
+        void close() throws IOException;
+    }
+
+    /**
+     * Makes a finished image private and read-only: directories 0700, files 0400. The image holds the
+     * whole heap (passwords, keys, tokens), and mapped workers (--restore-mode map) see any in-place
+     * write or truncation of its page files in pages they have not written yet: an image is never
+     * modified once written, only replaced by rename.
+     */
+    static void seal(Path image) throws IOException {
+        Files.walkFileTree(image, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (attrs.isRegularFile()) {
+                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    public void verifyExists() {
+        if (!Files.isDirectory(target)) {
+            throw ThawException.badImage("image " + target + " does not exist: make one with 'thaw checkpoint --image " + target + " -- <java command>'");
+        }
+    }
+
+    /** Reads and verifies an image for restore: manifest, every file's size and checksum, the JDK. */
+    public ImageManifest verify() {
+        verifyExists();
+        ImageManifest manifest = ImageManifest.read(target);
+        for (FileDigest f : manifest.imageFiles()) {
+            Path file = target.resolve(f.path());
+            if (!Files.isRegularFile(file)) {
+                throw ThawException.badImage("image " + target + " is incomplete: " + f.path() + " is missing; make the image again with 'thaw checkpoint --force'");
+            }
+            if (!f.matches(file)) {
+                throw ThawException.badImage("image " + target + " is corrupt: " + f.path() + " does not match its checksum; make the image again with 'thaw checkpoint --force'");
+            }
+        }
+        verifyJdk(manifest);
+        verifyAppFiles(manifest);
+        return manifest;
+    }
+
+    private static void verifyJdk(ImageManifest manifest) {
+        JdkInfo recorded = manifest.jdk();
+        JdkInfo now;
+        try {
+            now = JdkInfo.of(Path.of(recorded.home()));
+        } catch (ThawException e) {
+            throw ThawException.badImage("the image was made with " + recorded.describe() + ", which is gone: install that JDK or make the image again with 'thaw checkpoint --force'");
+        }
+        if (!now.version().equals(recorded.version()) || !now.libjvm().crc32c().equals(recorded.libjvm().crc32c())) {
+            throw ThawException.badImage("the image was made with " + recorded.describe() + " but " + recorded.home()
+                    + " now holds " + now.version() + " (different libjvm.so): make the image again with 'thaw checkpoint --force'");
+        }
+    }
+
+    private static void verifyAppFiles(ImageManifest manifest) {
+        for (FileDigest f : manifest.appFiles()) {
+            if (!f.matches(Path.of(f.path()))) {
+                String what = Path.of(f.path()).getFileName().toString().equals("thaw-agent.jar") ? "thaw's agent jar " : "app file ";
+                throw ThawException.badImage(what + f.path() + " changed or vanished since the checkpoint (thaw or the app was rebuilt):"
+                        + " make the image again with 'thaw checkpoint --force'");
+            }
+        }
+    }
+
+    public static long sizeOf(List<FileDigest> files) {
+        return files.stream().mapToLong(FileDigest::size).sum();
+    }
+
+    public static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

@@ -1,0 +1,52 @@
+package dev.thaw.leader;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything one checkpoint needs, validated by the CLI before it is built.
+ *
+ * @param warmupUrls the first URL is also the readiness probe; empty only when the app asks for the checkpoint itself
+ * @param readyTimeout how long the leader may take to connect and answer its first 200
+ * @param checkpointTimeout how long beforeCheckpoint may take
+ * @param generation the image's generation: 1 for a first image, one more than the serving image's
+ *     when 'thaw run' makes the next one (USR2)
+ * @param checkpointArguments recorded in the manifest, see {@link ImageManifest#checkpointArguments()}
+ * @param leaderProperties {@code -D} options for the leader: the guardrail's settings, detective mode
+ * @param appCheckpoint the app asks for the checkpoint itself (org.crac {@code Core.checkpointRestore()},
+ *        e.g. Spring's {@code -Dspring.context.checkpoint=onRefresh}): no warm-up, no CHECKPOINT message
+ */
+public record CheckpointRequest(Path image, boolean force, List<String> command, Path workingDirectory,
+                                List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
+                                Duration checkpointTimeout, Path agentJar, long generation,
+                                List<String> checkpointArguments, List<String> leaderProperties,
+                                boolean appCheckpoint) {
+    public CheckpointRequest {
+        command = List.copyOf(command);
+        checkpointArguments = List.copyOf(checkpointArguments);
+        warmupUrls = List.copyOf(warmupUrls);
+        leaderProperties = List.copyOf(leaderProperties);
+        if (appCheckpoint && !warmupUrls.isEmpty()) {
+            throw new IllegalArgumentException("an app that checkpoints itself is not warmed up by thaw");
+        }
+    }
+
+    /** thaw warms the leader up and asks for the checkpoint. */
+    public CheckpointRequest(Path image, boolean force, List<String> command, Path workingDirectory,
+                             List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
+                             Duration checkpointTimeout, Path agentJar, long generation, List<String> checkpointArguments,
+                             List<String> leaderProperties) {
+        this(image, force, command, workingDirectory, warmupUrls, warmupRequests, readyTimeout, checkpointTimeout,
+                agentJar, generation, checkpointArguments, leaderProperties, false);
+    }
+
+    /** With the guardrail's defaults; thaw warms the leader up and asks for the checkpoint. */
+    public CheckpointRequest(Path image, boolean force, List<String> command, Path workingDirectory,
+                             List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
+                             Duration checkpointTimeout, Path agentJar, long generation, List<String> checkpointArguments) {
+        this(image, force, command, workingDirectory, warmupUrls, warmupRequests, readyTimeout, checkpointTimeout,
+                agentJar, generation, checkpointArguments, List.of(), false);
+    }
+}

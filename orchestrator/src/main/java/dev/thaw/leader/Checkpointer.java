@@ -1,0 +1,365 @@
+package dev.thaw.leader;
+import dev.thaw.Bytes;
+import dev.thaw.ThawException;
+import dev.thaw.criu.Criu;
+import dev.thaw.criu.CriuLog;
+import dev.thaw.host.DiskSpace;
+import dev.thaw.host.OutputPump;
+import dev.thaw.image.FileDigest;
+import dev.thaw.image.ImageDirectory;
+import dev.thaw.image.ImageManifest;
+
+import dev.thaw.control.ControlEvent;
+import dev.thaw.control.ControlServer;
+import dev.thaw.control.Peer;
+import dev.thaw.lifecycle.control.ControlMessage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Makes an image: start the leader with thaw's agent, wait for it, warm it up, have it run its
+ * beforeCheckpoint callbacks, dump it with CRIU into a staging directory, write the manifest and
+ * move the image into place. Any failure leaves the previous image untouched.
+ */
+public final class Checkpointer {
+    private final Criu criu;
+    private final Progress progress;
+    private final BlockingQueue<ControlEvent> events = new LinkedBlockingQueue<>();
+    private Peer leaderPeer;
+
+    public Checkpointer(Criu criu, Progress progress) {
+        this.criu = criu;
+        this.progress = progress;
+    }
+
+    public ImageManifest checkpoint(CheckpointRequest request) throws IOException, InterruptedException {
+        ImageDirectory image = new ImageDirectory(request.image());
+        image.checkWritable(request.force());
+        image.removeLeftovers();
+        if (!request.warmupUrls().isEmpty()) {
+            PrivateNetwork.requireNothingServes(request.warmupUrls().get(0));
+        }
+        Path runDir = Files.createTempDirectory("thaw-ckpt-");
+        Process leader = null;
+        Path staging = null;
+        boolean keepRunDir = false;
+        try (ControlServer server = ControlServer.open(runDir.resolve("control.sock"), events::add)) {
+            List<String> command = LeaderCommand.build(request.command(), request.agentJar(), server.socket(), request.leaderProperties());
+            long started = System.nanoTime();
+            leader = startLeader(command, request.workingDirectory());
+            ControlMessage.Hello hello = awaitLeaderHello(leader, request.readyTimeout());
+            JdkInfo jdk = JdkInfo.of(Path.of(hello.javaHome()));
+            progress.say("leader pid " + leader.pid() + " connected (" + jdk.vendor() + " " + jdk.version() + ")");
+            ImageManifest.PipeInodes pipes = pipeInodes(leader.pid());
+            long coldStartMillis;
+            ControlMessage.ReadyToDump ready;
+            if (request.appCheckpoint()) {
+                coldStartMillis = 0;
+                ready = awaitAppCheckpoint(leader, request.readyTimeout().plus(request.checkpointTimeout()));
+            } else {
+                coldStartMillis = warmUp(request, leader, started);
+                ready = requestCheckpoint(leader, request.checkpointTimeout());
+            }
+            guardrailReport(ready).lines().forEach(progress::say);
+            ImageManifest.MemoryAtDump memory = ImageManifest.MemoryAtDump.of(ready.memory());
+            staging = image.createStaging();
+            DiskSpace.requireRoomFor(leader.pid(), staging);
+            long dumpMillis = dump(leader, staging, runDir);
+            keepRunDir = false;
+            List<FileDigest> files = ImageDirectory.digestCriuFiles(staging);
+            ImageManifest manifest = new ImageManifest(ImageManifest.FORMAT, thawVersion(), Instant.now(), request.generation(), jdk,
+                    request.command(), request.workingDirectory().toString(),
+                    appFiles(request).stream().map(p -> FileDigest.of(p, p.toString())).toList(),
+                    criu.version(), pipes, leader.pid(), ImageDirectory.sizeOf(files), files, coldStartMillis, dumpMillis,
+                    request.checkpointArguments(), ImageManifest.MADE_FROM_LEADER, memory);
+            manifest.write(staging);
+            image.commit(staging);
+            staging = null;
+            progress.say(String.format("image written: %s (%s, dumped in %.2f s)", image.target(),
+                    Bytes.human(manifest.imageBytes()), dumpMillis / 1000.0));
+            if (memory != null) {
+                progress.say("image against the JVM's memory at the dump: " + memory.describe(manifest.imageBytes()));
+            }
+            return manifest;
+        } catch (DumpFailed e) {
+            keepRunDir = true;
+            throw e.toThawException();
+        } finally {
+            if (leader != null && leader.isAlive()) {
+                leader.destroyForcibly();
+                leader.waitFor(5, TimeUnit.SECONDS);
+            }
+            if (staging != null) {
+                ImageDirectory.deleteRecursively(staging);
+            }
+            if (!keepRunDir) {
+                ImageDirectory.deleteRecursively(runDir);
+            }
+        }
+    }
+
+    /**
+     * {@code thaw check}: everything a checkpoint does up to the dump (start, warm-up, beforeCheckpoint, the
+     * guardrail), then the leader is told to abort and stopped. Needs neither CRIU nor root, writes nothing.
+     */
+    public GuardrailVerdict check(CheckpointRequest request) throws IOException, InterruptedException {
+        if (!request.warmupUrls().isEmpty()) {
+            PrivateNetwork.requireNothingServes(request.warmupUrls().get(0));
+        }
+        Path runDir = Files.createTempDirectory("thaw-check-");
+        Process leader = null;
+        try (ControlServer server = ControlServer.open(runDir.resolve("control.sock"), events::add)) {
+            List<String> command = LeaderCommand.build(request.command(), request.agentJar(), server.socket(), request.leaderProperties());
+            leader = startLeader(command, request.workingDirectory());
+            awaitLeaderHello(leader, request.readyTimeout());
+            warmUp(request, leader, System.nanoTime());
+            try {
+                String report = guardrailReport(requestCheckpoint(leader, request.checkpointTimeout()));
+                abort(leader, "thaw check: no dump");
+                return new GuardrailVerdict(true, report);
+            } catch (GuardrailRefusal refusal) {
+                return new GuardrailVerdict(false, refusal.report());
+            }
+        } finally {
+            if (leader != null && leader.isAlive()) {
+                leader.destroyForcibly();
+                leader.waitFor(5, TimeUnit.SECONDS);
+            }
+            ImageDirectory.deleteRecursively(runDir);
+        }
+    }
+
+    /** What the guardrail said: {@code report} is its whole report, one item per line. */
+    public record GuardrailVerdict(boolean passed, String report) {
+    }
+
+    /** Lets a leader waiting for the dump go on as a leader (it runs its afterRestore callbacks). */
+    private static void abort(Process leader, String reason) {
+        try {
+            leader.getOutputStream().write((new ControlMessage.Abort(reason).encode().encode() + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            leader.getOutputStream().flush();
+        } catch (IOException e) {
+            // the leader is stopped right after anyway
+        }
+    }
+
+    private Process startLeader(List<String> command, Path cwd) throws IOException {
+        progress.say("leader starting: " + String.join(" ", command.subList(1, command.size())));
+        Process p = new ProcessBuilder(command).directory(cwd.toFile()).start();
+        OutputPump.start(p.getInputStream(), "leader | ", progress::say);
+        OutputPump.start(p.getErrorStream(), "leader | ", progress::say);
+        return p;
+    }
+
+    private ControlMessage.Hello awaitLeaderHello(Process leader, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            ControlEvent e = events.poll(100, TimeUnit.MILLISECONDS);
+            if (e instanceof ControlEvent.Received r && r.peer().is(ControlMessage.Role.LEADER)
+                    && r.message() instanceof ControlMessage.Hello hello) {
+                leaderPeer = r.peer();
+                return hello;
+            }
+            failIfExited(leader, "before connecting to thaw");
+        }
+        throw new ThawException("the leader did not connect within " + timeout.toSeconds()
+                + " s: check its output above, or raise --ready-timeout");
+    }
+
+    private long warmUp(CheckpointRequest request, Process leader, long started) throws InterruptedException {
+        if (request.warmupUrls().isEmpty()) {
+            return 0;
+        }
+        try (Warmup warmup = new Warmup(request.warmupUrls())) {
+            progress.say("waiting for " + request.warmupUrls().get(0) + " to answer 200");
+            if (!warmup.awaitFirst200(request.readyTimeout(), leader::isAlive)) {
+                failIfExited(leader, "before answering " + request.warmupUrls().get(0));
+                throw new ThawException(request.warmupUrls().get(0) + " did not answer 200 within "
+                        + request.readyTimeout().toSeconds() + " s: check the URL and port, or raise --ready-timeout");
+            }
+            long coldStart = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            progress.say("leader answered 200 after " + coldStart + " ms (cold start)");
+            if (request.warmupRequests() > 0) {
+                int failures = warmup.send(request.warmupRequests(), progress);
+                failIfExited(leader, "during warm-up");
+                if (failures == request.warmupRequests()) {
+                    throw new ThawException("no warm-up request answered 200: check --warmup-url");
+                }
+            }
+            return coldStart;
+        }
+    }
+
+    /**
+     * Returns the leader's READY_TO_DUMP (its guardrail report, what it holds after its full GC); throws
+     * {@link GuardrailRefusal} when the guardrail refused.
+     */
+    private ControlMessage.ReadyToDump requestCheckpoint(Process leader, Duration timeout) throws InterruptedException {
+        progress.say("checkpoint requested: running beforeCheckpoint in the leader");
+        if (!sendToLeader(new ControlMessage.Checkpoint())) {
+            leader.waitFor(2, TimeUnit.SECONDS);
+            failIfExited(leader, "before the checkpoint");
+            throw new ThawException("lost the leader's control connection before the checkpoint: check its output above");
+        }
+        ControlMessage.ReadyToDump ready = awaitReadyToDump(leader, timeout);
+        if (ready == null) {
+            throw new ThawException("beforeCheckpoint did not finish within " + timeout.toSeconds()
+                    + " s: a resource is stuck (see the leader's output), or raise --checkpoint-timeout");
+        }
+        return ready;
+    }
+
+    /** --app-checkpoint: the app calls org.crac's Core.checkpointRestore() itself when it is ready. */
+    private ControlMessage.ReadyToDump awaitAppCheckpoint(Process leader, Duration timeout) throws InterruptedException {
+        progress.say("waiting for the app to ask for its checkpoint (org.crac Core.checkpointRestore())");
+        ControlMessage.ReadyToDump ready = awaitReadyToDump(leader, timeout);
+        if (ready == null) {
+            throw new ThawException("the app did not ask for its checkpoint within " + timeout.toSeconds()
+                    + " s: --app-checkpoint needs an app that calls org.crac.Core.checkpointRestore()"
+                    + " (e.g. Spring with -Dspring.context.checkpoint=onRefresh), or raise --ready-timeout");
+        }
+        progress.say("the app asked for its checkpoint and ran its beforeCheckpoint callbacks");
+        return ready;
+    }
+
+    /** The guardrail's report in a READY_TO_DUMP. */
+    private static String guardrailReport(ControlMessage.ReadyToDump readyToDump) {
+        return readyToDump.guardrailReport() != null ? readyToDump.guardrailReport() : "guardrail: not run";
+    }
+
+    /**
+     * The leader's READY_TO_DUMP (guardrail report, memory after its full GC) once it also closed its
+     * connection; null at the timeout. Throws {@link GuardrailRefusal} when the guardrail refused.
+     */
+    private ControlMessage.ReadyToDump awaitReadyToDump(Process leader, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ControlMessage.ReadyToDump ready = null;
+        while (System.nanoTime() < deadline) {
+            ControlEvent e = events.poll(100, TimeUnit.MILLISECONDS);
+            if (e instanceof ControlEvent.Received r && r.message() instanceof ControlMessage.CheckpointFailed failed) {
+                if (failed.byGuardrail()) {
+                    throw new GuardrailRefusal(failed.error());
+                }
+                throw new ThawException("the leader refused the checkpoint: " + failed.error().replace("\n", " ")
+                        + ": fix the resources named, then run thaw checkpoint again");
+            }
+            if (e instanceof ControlEvent.Received r && r.message() instanceof ControlMessage.ReadyToDump readyToDump) {
+                ready = readyToDump;
+            }
+            if (e instanceof ControlEvent.Rejected r) {
+                progress.say("the leader's control connection sent a malformed line: " + r.why());
+            }
+            if (e instanceof ControlEvent.Closed && ready != null) {
+                return ready; // the leader closed its control connection: nothing of thaw's is open in it
+            }
+            if (e instanceof ControlEvent.Closed) {
+                leader.waitFor(2, TimeUnit.SECONDS);
+                failIfExited(leader, "before the checkpoint");
+                throw new ThawException("the leader closed its control connection without getting ready to dump: check its output above");
+            }
+            failIfExited(leader, "during beforeCheckpoint");
+        }
+        return null;
+    }
+
+    private boolean sendToLeader(ControlMessage message) {
+        return leaderPeer != null && leaderPeer.send(message);
+    }
+
+    private long dump(Process leader, Path staging, Path runDir) throws InterruptedException {
+        progress.say("dumping leader pid " + leader.pid() + " with CRIU " + criu.version());
+        long start = System.nanoTime();
+        List<String> cmd = new ArrayList<>(List.of(criu.binary().toString(), "dump", "-t", Long.toString(leader.pid()),
+                "-D", staging.resolve(ImageManifest.CRIU_DIR).toString(), "-W", runDir.toString(), "-o", "dump.log", "-v2"));
+        cmd.addAll(criu.modeOptions());
+        Criu.ProcessResult result = Criu.ProcessResult.run(cmd, 600);
+        if (result.exitCode() != 0) {
+            throw new DumpFailed(runDir.resolve("dump.log"), result);
+        }
+        leader.waitFor(10, TimeUnit.SECONDS);
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+
+    private static void failIfExited(Process leader, String when) {
+        if (!leader.isAlive()) {
+            throw new ThawException("the leader exited with code " + leader.exitValue() + " " + when
+                    + ": see its output above (lines starting 'leader |')");
+        }
+    }
+
+    /** Inodes of the leader's stdin/stdout/stderr pipes, which each restore swaps for the worker's own. */
+    public static ImageManifest.PipeInodes pipeInodes(long pid) throws IOException {
+        return new ImageManifest.PipeInodes(pipeInode(pid, 0), pipeInode(pid, 1), pipeInode(pid, 2));
+    }
+
+    private static long pipeInode(long pid, int fd) throws IOException {
+        String link = Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "fd", Integer.toString(fd))).toString();
+        if (!link.startsWith("pipe:[")) {
+            throw new IllegalStateException("leader fd " + fd + " is " + link + ", not a pipe");
+        }
+        return Long.parseLong(link.substring(6, link.length() - 1));
+    }
+
+    static String thawVersion() {
+        String v = Checkpointer.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /**
+     * The guardrail refused the checkpoint: the whole report, and what to do, in one error. No image was
+     * written, so the previous one is untouched.
+     */
+    public static final class GuardrailRefusal extends ThawException {
+        private static final long serialVersionUID = 1L;
+        private final String report;
+
+        GuardrailRefusal(String report) {
+            super(report + "\nfix: close each one in a beforeCheckpoint callback (an org.crac Resource or Thaw.beforeCheckpoint)"
+                    + " and reopen it in afterRestore, or allowlist it with --allow KIND:PATTERN=REASON (docs/guardrails.md);"
+                    + " the previous image, if any, is untouched");
+            this.report = report;
+        }
+
+        public String report() {
+            return report;
+        }
+    }
+
+    /** CRIU refused to dump; its log says why. */
+    private static final class DumpFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient Path log;
+        private final transient Criu.ProcessResult result;
+
+        DumpFailed(Path log, Criu.ProcessResult result) {
+            this.log = log;
+            this.result = result;
+        }
+
+        ThawException toThawException() {
+            String reason = CriuLog.firstError(log).orElse(result.lastLine());
+            return new ThawException("criu dump failed: " + reason + " (full log: " + log
+                    + "); the previous image, if any, is untouched");
+        }
+    }
+
+    /**
+     * The files whose bytes the image depends on besides the JDK: the app's jars, and thaw's agent
+     * jar, which CRIU reopens by path and size at restore (a rebuilt thaw would fail there with
+     * "has bad size" instead of a clear error at verify time).
+     */
+    private static List<Path> appFiles(CheckpointRequest request) {
+        List<Path> files = new ArrayList<>(LeaderCommand.appFiles(request.command(), request.workingDirectory()));
+        files.add(request.agentJar().toAbsolutePath().normalize());
+        return files;
+    }
+}

@@ -1,0 +1,118 @@
+package dev.thaw.leader;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Waits for the leader to answer HTTP 200, then sends the warm-up requests (round robin over the
+ * URLs) so that classes are loaded, caches filled and hot paths compiled before the dump.
+ *
+ * <p>The warm-up looks like real traffic, because the JIT compiles for what it saw: code compiled
+ * for one sequential keep-alive connection is thrown away (deoptimized) on a worker's first requests
+ * when they come in parallel and on new connections, and the worker runs slowly until it is compiled
+ * again (measured: up to half a core of JIT work in a restored worker's first second). So requests go
+ * over {@link #CONNECTIONS} connections at once, over HTTP/1.1 as most clients speak it, and every
+ * {@link #FRESH_EVERY}th request on a connection of its own ({@code Connection: close}).
+ */
+final class Warmup implements AutoCloseable {
+    static final int CONNECTIONS = 4;
+    static final int FRESH_EVERY = 4;
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+    private final List<URI> urls;
+
+    Warmup(List<URI> urls) {
+        this.urls = urls;
+    }
+
+    /** Polls the first URL until it answers 200; false when {@code stillAlive} turns false or time runs out. */
+    boolean awaitFirst200(Duration timeout, BooleanSupplier stillAlive) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline && stillAlive.getAsBoolean()) {
+            if (status(urls.get(0)) == 200) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    /** Sends {@code count} requests over {@link #CONNECTIONS} connections at once; returns how many did not answer 200. */
+    int send(int count, Progress progress) {
+        AtomicInteger sent = new AtomicInteger();
+        AtomicInteger failures = new AtomicInteger();
+        int step = Math.max(1, count / 10);
+        List<Thread> senders = new ArrayList<>();
+        for (int c = 0; c < CONNECTIONS; c++) {
+            senders.add(Thread.ofVirtual().name("thaw-warmup-" + c).start(() -> {
+                for (int i = sent.incrementAndGet(); i <= count; i = sent.incrementAndGet()) {
+                    URI url = urls.get((i - 1) % urls.size());
+                    int status = i % FRESH_EVERY == 0 ? statusOnFreshConnection(url) : status(url);
+                    int failed = status == 200 ? failures.get() : failures.incrementAndGet();
+                    if (i % step == 0 || i == count) {
+                        progress.say("warm-up " + i + "/" + count + (failed > 0 ? " (" + failed + " not 200)" : ""));
+                    }
+                }
+            }));
+        }
+        for (Thread t : senders) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return failures.get();
+    }
+
+    /** One plain HTTP/1.1 request on a connection of its own, closed after the answer (https goes through the client). */
+    private int statusOnFreshConnection(URI url) {
+        if (!"http".equals(url.getScheme())) {
+            return status(url);
+        }
+        int port = url.getPort() < 0 ? 80 : url.getPort();
+        String path = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath())
+                + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(url.getHost(), port), 2000);
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + url.getHost() + ":" + port
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] answer = socket.getInputStream().readAllBytes();
+            String head = new String(answer, 0, Math.min(answer.length, 12), StandardCharsets.US_ASCII);
+            return head.startsWith("HTTP/1.") && head.length() >= 12 ? Integer.parseInt(head.substring(9, 12)) : -1;
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private int status(URI url) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(10)).GET().build();
+            return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** Closes the client's connections: none may be open in the leader when it is dumped. */
+    @Override
+    public void close() {
+        client.close();
+    }
+}

@@ -1,0 +1,141 @@
+package dev.thaw.pool;
+
+import dev.thaw.criu.Criu;
+import dev.thaw.image.ImageDirectory;
+import dev.thaw.image.ImageManifest;
+import dev.thaw.image.PinnedImage;
+import dev.thaw.criu.ReforkDump;
+import dev.thaw.criu.RestoreMode;
+import dev.thaw.criu.Restorer;
+import dev.thaw.lifecycle.WorkerIdentity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The image a pool restores from. The run pins the image it serves ({@link PinnedImage}), so a new
+ * checkpoint written to the same directory changes nothing until the pool switches to it (HUP,
+ * reload, USR2); images it switched away from are let go once no restore still reads them.
+ */
+public final class ImageSource implements ImageStore, AutoCloseable {
+    private final ImageDirectory directory;
+    private final Criu criu;
+    private final Path runDir;
+    private PinnedImage current;
+    private Restorer restorer;
+    private final RestoreMode mode;
+    private final List<PinnedImage> retired = new ArrayList<>();
+
+    private ImageSource(ImageDirectory directory, Criu criu, Path runDir, RestoreMode mode, PinnedImage first) {
+        this.directory = directory;
+        this.criu = criu;
+        this.runDir = runDir;
+        this.mode = mode;
+        use(first);
+    }
+
+    /** Pins and verifies the image in {@code directory}; fails with a clear error when it is unusable. */
+    public static ImageSource open(ImageDirectory directory, Criu criu, Path runDir, RestoreMode mode) throws IOException {
+        PinnedImage.removeStale(directory);
+        directory.removeLeftovers();
+        return new ImageSource(directory, criu, runDir, mode, PinnedImage.pin(directory));
+    }
+
+    @Override
+    public ImageManifest manifest() {
+        return current.manifest();
+    }
+
+    @Override
+    public Path directory() {
+        return directory.target();
+    }
+
+    @Override
+    public WorkerHandle restore(WorkerIdentity identity, Consumer<String> output) throws IOException {
+        return new RestoredWorker(restorer.restore(identity, output), restorer.image());
+    }
+
+    @Override
+    public ImageManifest dumpRefork(WorkerHandle mold, ImageManifest serving, String madeFrom, ImageManifest.MemoryAtDump memory)
+            throws IOException {
+        if (!(mold instanceof RestoredWorker restored)) {
+            throw new IllegalArgumentException(mold.describe() + " was not restored by this image source");
+        }
+        return new ReforkDump(criu, directory, runDir).dump(restored.process(), serving, madeFrom, memory);
+    }
+
+    @Override
+    public boolean changed() {
+        try {
+            ImageManifest there = ImageManifest.read(directory.target());
+            return !there.createdAt().equals(current.manifest().createdAt()) || there.generation() != current.manifest().generation();
+        } catch (RuntimeException unreadable) {
+            return false; // missing or being replaced: keep serving what is pinned
+        }
+    }
+
+    @Override
+    public ImageManifest switchToNew() throws IOException {
+        PinnedImage next = PinnedImage.pin(directory);
+        retired.add(current);
+        use(next);
+        return next.manifest();
+    }
+
+    /**
+     * Goes back to a retired image that workers still serve (a new image whose workers cannot boot):
+     * restores come from it again. False when that image was let go of already.
+     */
+    @Override
+    public boolean rollBackTo(Path image) {
+        for (PinnedImage pin : retired) {
+            if (pin.dir().equals(image)) {
+                retired.remove(pin);
+                retired.add(current);
+                use(pin);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Lets go of retired images that none of {@code inUse} uses: the images of live workers stay, for
+     * restores still reading them, for a roll back, and because mapped workers map their files.
+     */
+    @Override
+    public void releaseRetired(Collection<Path> inUse) {
+        retired.removeIf(pin -> {
+            boolean used = inUse.contains(pin.dir());
+            if (!used) {
+                closeQuietly(pin);
+            }
+            return !used;
+        });
+    }
+
+    @Override
+    public void close() {
+        retired.forEach(ImageSource::closeQuietly);
+        retired.clear();
+        closeQuietly(current);
+    }
+
+    private void use(PinnedImage pin) {
+        current = pin;
+        restorer = new Restorer(criu, pin.dir(), pin.manifest(), runDir, mode);
+    }
+
+    private static void closeQuietly(PinnedImage pin) {
+        try {
+            pin.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + pin.dir() + ": remove it by hand", e);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.thaw.pool;
+import dev.thaw.host.ProcessMemory;
+
+import dev.thaw.criu.CriuLog;
+import dev.thaw.criu.RestoreStats;
+import dev.thaw.criu.WorkerProcess;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/** A worker JVM restored by CRIU ({@link WorkerProcess}), as the supervisor drives it. */
+final class RestoredWorker implements WorkerHandle {
+    private final WorkerProcess process;
+    private final Path image;
+
+    RestoredWorker(WorkerProcess process, Path image) {
+        this.process = process;
+        this.image = image;
+    }
+
+    /** For the refork dump, which needs the namespace and the JVM. */
+    WorkerProcess process() {
+        return process;
+    }
+
+    @Override
+    public int slot() {
+        return process.workerId();
+    }
+
+    @Override
+    public long generation() {
+        return process.generation();
+    }
+
+    @Override
+    public void nowServes(long g) {
+        process.nowServes(g);
+    }
+
+    @Override
+    public Path image() {
+        return image;
+    }
+
+    @Override
+    public Optional<String> adopt(long pid) {
+        return process.adopt(pid);
+    }
+
+    @Override
+    public long hostPid() {
+        return process.hostPid();
+    }
+
+    @Override
+    public void writeLine(String line) throws IOException {
+        process.writeLine(line);
+    }
+
+    @Override
+    public CompletableFuture<?> onExit() {
+        return process.namespace().onExit();
+    }
+
+    @Override
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public String exitCause() {
+        return process.exitCause();
+    }
+
+    @Override
+    public void terminate() {
+        process.terminate();
+    }
+
+    @Override
+    public void kill() {
+        process.kill();
+    }
+
+    @Override
+    public String describe() {
+        return process.describe();
+    }
+
+    @Override
+    public ProcessMemory memory() {
+        return ProcessMemory.of(process.jvm());
+    }
+
+    @Override
+    public Optional<RestoreStats> criuStats() {
+        return RestoreStats.read(process.restoreLog().getParent());
+    }
+
+    @Override
+    public Optional<String> criuError() {
+        return CriuLog.firstError(process.restoreLog());
+    }
+}

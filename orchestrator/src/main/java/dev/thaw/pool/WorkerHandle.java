@@ -1,0 +1,63 @@
+package dev.thaw.pool;
+import dev.thaw.host.ProcessMemory;
+
+import dev.thaw.criu.RestoreStats;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One worker process as the supervisor drives it. The engine's restored JVMs implement it
+ * ({@link RestoredWorker}); the supervisor's unit tests use fakes.
+ */
+public interface WorkerHandle {
+    int slot();
+
+    /** The generation it serves: its image's, or the next one once it was reforked. */
+    long generation();
+
+    /** After a refork made generation {@code g} from this worker, it serves as a worker of {@code g}. */
+    void nowServes(long g);
+
+    /** The pinned image directory it was restored from: kept while it lives (mapped pages, roll back). */
+    Path image();
+
+    /**
+     * Takes {@code pid}, the kernel-reported peer of a control connection claiming to be this worker,
+     * as its JVM if it is one; empty when adopted, else why not.
+     */
+    Optional<String> adopt(long pid);
+
+    /** The JVM's host PID for logs and labels, -1 until adopted. */
+    long hostPid();
+
+    /** Writes one line to the JVM's stdin (its identity, after a restore or a refork's dump). */
+    void writeLine(String line) throws IOException;
+
+    /** Completes when the worker has exited. */
+    CompletableFuture<?> onExit();
+
+    boolean isAlive();
+
+    /** How it ended: "exit code 1", "killed by SIGKILL"... */
+    String exitCause();
+
+    /** TERM: drain and exit through the shutdown hooks. */
+    void terminate();
+
+    /** KILL, at once. */
+    void kill();
+
+    /** "worker=N gen=G pid=P", the prefix of every log line about it. */
+    String describe();
+
+    /** Its memory now (RSS, PSS, shared...); {@link ProcessMemory#NONE} when unknown. */
+    ProcessMemory memory();
+
+    /** What CRIU reported about its restore (time, bytes mapped and copied), once known. */
+    Optional<RestoreStats> criuStats();
+
+    /** CRIU's first error while restoring it, for a worker that failed to boot. */
+    Optional<String> criuError();
+}
