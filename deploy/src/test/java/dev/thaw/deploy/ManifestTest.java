@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.cli.ThawCli;
+import dev.thaw.config.CheckpointSettingsSpec;
 import dev.thaw.config.RunSettingsSpec;
 import dev.thaw.config.Setting;
 import dev.thaw.config.SettingSources;
@@ -111,7 +112,9 @@ class ManifestTest {
         assertEquals("java", java.get(0), "thaw checkpoint needs a java command after '--'");
         int appPort = Integer.parseInt(systemProperty(java, "sample.port"));
         assertEquals("0.0.0.0", systemProperty(java, "sample.host"), "the app must listen on the pod's address, not loopback");
-        List<URI> warmups = checkpoint.matchedOptionValue("--warmup-url", List.<URI>of());
+        // Read as thaw checkpoint reads it: the setting parses and checks each URL.
+        List<URI> warmups = CheckpointSettingsSpec.WARMUP_URL.parseValue(String.join(CheckpointSettingsSpec.URL_SEPARATOR,
+                checkpoint.matchedOptionValue("--warmup-url", List.<String>of())), "the init container's --warmup-url");
         assertTrue(!warmups.isEmpty(), "without --warmup-url the leader is dumped cold");
         warmups.forEach(u -> assertEquals(appPort, u.getPort(), "warm-up URL " + u + " misses the app's port"));
         assertEquals(appPort, servicePort("http"), "the Service's http port must reach the app");

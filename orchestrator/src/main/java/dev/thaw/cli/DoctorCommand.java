@@ -1,16 +1,16 @@
 package dev.thaw.cli;
 
+import dev.thaw.ThawException;
 import dev.thaw.criu.Criu;
 import dev.thaw.host.Privileges;
-import dev.thaw.ThawException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 @Command(name = "doctor", description = "Check that this machine can checkpoint and restore: one line per check, ok or the problem and its fix.")
 public final class DoctorCommand implements Callable<Integer> {

@@ -7,10 +7,10 @@ import dev.thaw.image.ImageManifest;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 @Command(name = "inspect", description = "Show an image's manifest: what it holds, what made it, whether it is intact.")
 public final class InspectCommand implements Callable<Integer> {

@@ -1,5 +1,6 @@
 package dev.thaw.cli;
 
+import dev.thaw.config.ControlSettingsSpec;
 import dev.thaw.ThawException;
 import dev.thaw.lifecycle.control.ControlConnection;
 import dev.thaw.lifecycle.control.Message;
@@ -7,6 +8,7 @@ import dev.thaw.lifecycle.control.ControlMessage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Talks to a running {@code thaw run} over its control socket: one request, one REPLY. The reply of a
@@ -18,6 +20,11 @@ final class PoolClient {
     private static final long TIMEOUT_SECONDS = 30;
 
     private PoolClient() {
+    }
+
+    /** Sends one request to the pool of {@code command}'s socket setting (--socket, THAW_SOCKET, --config, default). */
+    static ControlMessage.Reply request(CommandSpec command, ControlMessage request) {
+        return request(Path.of(SettingOptions.sources(command).value(ControlSettingsSpec.SOCKET)), request);
     }
 
     /** Sends one request and returns the pool's answer; throws when it refused, with its reason. */

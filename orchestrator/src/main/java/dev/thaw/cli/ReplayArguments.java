@@ -28,7 +28,11 @@ final class ReplayArguments {
                 kept.add(a);
             } else if (DROPPED_WITH_VALUE.contains(a)) {
                 i++; // and its value
-            } else if (!DROPPED_ALONE.contains(a) && !DROPPED_WITH_VALUE.contains(optionName(a))) {
+            } else if (DROPPED_ALONE.contains(a)) {
+                if (i + 1 < args.size() && isBoolean(args.get(i + 1))) {
+                    i++; // '--private-network true': a switch may take a value
+                }
+            } else if (!DROPPED_ALONE.contains(optionName(a)) && !DROPPED_WITH_VALUE.contains(optionName(a))) {
                 kept.add(a);
             }
         }
@@ -39,6 +43,10 @@ final class ReplayArguments {
     static List<String> afterSubcommand(List<String> given) {
         int end = given.indexOf("--") < 0 ? given.size() : given.indexOf("--");
         return given.subList(given.subList(0, end).indexOf("checkpoint") + 1, given.size());
+    }
+
+    private static boolean isBoolean(String arg) {
+        return arg.equalsIgnoreCase("true") || arg.equalsIgnoreCase("false");
     }
 
     private static String optionName(String arg) {

@@ -1,7 +1,5 @@
 package dev.thaw.cli;
 
-import dev.thaw.config.RunSettingsSpec;
-import dev.thaw.config.Setting;
 import dev.thaw.config.SettingSources;
 import dev.thaw.control.ControlServer;
 import dev.thaw.Bytes;
@@ -25,7 +23,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,19 +58,9 @@ public final class RunCommand implements Callable<Integer> {
             description = "System property set in every worker at restore, before afterRestore runs (System.getProperty); repeatable.")
     Map<String, String> properties = new LinkedHashMap<>();
 
-    /** Adds one option per setting declared in {@link RunSettingsSpec}: the declarations are the single source. */
-    static void addSettingOptions(CommandLine.Model.CommandSpec run) {
-        for (Setting<?> s : RunSettingsSpec.ALL) {
-            run.addOption(CommandLine.Model.OptionSpec.builder(s.flag())
-                    .paramLabel(s.paramLabel()).type(String.class)
-                    .description(s.description() + " (default: " + s.defaultValue() + "; env " + s.envVar() + ")")
-                    .build());
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
-        SettingSources sources = new SettingSources(givenFlags(), System.getenv(), config);
+        SettingSources sources = SettingOptions.sources(spec); // settings: RunSettingsSpec, added by SettingOptions
         WorkerEnvironment.requireNames("-D", properties);
         RunSettings settings = RunSettings.from(sources, WorkerEnvironment.of(System.getenv(), env), properties);
         EndpointSettings endpoint = EndpointSettings.from(sources, settings.workers());
@@ -118,17 +105,6 @@ public final class RunCommand implements Callable<Integer> {
                 ImageDirectory.deleteRecursively(runDir);
             }
         }
-    }
-
-    private Map<String, String> givenFlags() {
-        Map<String, String> flags = new HashMap<>();
-        for (Setting<?> s : RunSettingsSpec.ALL) {
-            CommandLine.Model.OptionSpec o = spec.findOption(s.flag());
-            if (o != null && o.getValue() != null) {
-                flags.put(s.name(), o.getValue());
-            }
-        }
-        return flags;
     }
 
     /** One pool per socket: refuse a live one, remove a stale one left by a crash. */

@@ -1,11 +1,9 @@
 package dev.thaw.cli;
 
 import dev.thaw.lifecycle.control.ControlMessage;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "scale", description = "Change the number of workers of a running pool (like TTIN/TTOU, to an exact count).")
@@ -13,16 +11,12 @@ public final class ScaleCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--socket", paramLabel = "PATH", defaultValue = "${env:THAW_SOCKET:-/run/thaw/thaw.sock}",
-            description = "Control socket of the pool (default: ${DEFAULT-VALUE}).")
-    Path socket;
-
     @Parameters(paramLabel = "N", description = "Number of workers, 1..1024.")
     int workers;
 
     @Override
     public Integer call() {
-        ControlMessage.Reply reply = PoolClient.request(socket, new ControlMessage.Scale(workers));
+        ControlMessage.Reply reply = PoolClient.request(spec, new ControlMessage.Scale(workers));
         spec.commandLine().getOut().println("thaw: " + (reply.message().isEmpty() ? "ok" : reply.message()));
         return 0;
     }

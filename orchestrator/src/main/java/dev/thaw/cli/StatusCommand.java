@@ -4,7 +4,6 @@ import dev.thaw.Bytes;
 import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.pool.PoolStatus;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,10 +13,6 @@ import picocli.CommandLine.Option;
 public final class StatusCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--socket", paramLabel = "PATH", defaultValue = "${env:THAW_SOCKET:-/run/thaw/thaw.sock}",
-            description = "Control socket of the pool (default: ${DEFAULT-VALUE}).")
-    Path socket;
 
     @Option(names = "--json", description = "Print the status as JSON.")
     boolean json;
@@ -35,7 +30,7 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        String body = PoolClient.request(socket, new ControlMessage.Status()).json();
+        String body = PoolClient.request(spec, new ControlMessage.Status()).json();
         if (json) {
             out.println(body);
             return 0;

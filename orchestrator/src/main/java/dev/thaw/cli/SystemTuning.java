@@ -1,10 +1,10 @@
 package dev.thaw.cli;
 
-import dev.thaw.host.PageMerging;
 import dev.thaw.host.HostFiles;
 import dev.thaw.host.HostSettings;
 import dev.thaw.host.KsmScanGovernor;
 import dev.thaw.host.KsmTuning;
+import dev.thaw.host.PageMerging;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;

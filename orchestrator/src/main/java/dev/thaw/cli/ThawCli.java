@@ -32,9 +32,7 @@ public final class ThawCli implements Runnable {
 
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new ThawCli());
-        RunCommand.addSettingOptions(cli.getSubcommands().get("run").getCommandSpec());
-        GuardrailOptions.addTo(cli.getSubcommands().get("checkpoint").getCommandSpec());
-        GuardrailOptions.addTo(cli.getSubcommands().get("check").getCommandSpec());
+        SettingOptions.addToEvery(cli); // every command's settings, from their declarations in dev.thaw.config
         // --help and --version on every subcommand, answered before required options are checked; bench answers its own.
         cli.getSubcommands().values().stream().filter(sub -> !(sub.getCommand() instanceof BenchCommand))
                 .forEach(sub -> sub.getCommandSpec().mixinStandardHelpOptions(true));

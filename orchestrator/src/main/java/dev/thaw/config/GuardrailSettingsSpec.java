@@ -21,7 +21,7 @@ public final class GuardrailSettingsSpec {
                     + " PATTERN a glob over host:port, path or thread name (e.g. 'listen:127.0.0.1:9090=admin port, SO_REUSEPORT')."
                     + " Repeatable; ';' separates entries in THAW_ALLOW and the config file.",
             "Each entry is something that will cross the snapshot into every worker: allow only what you know survives a restore.",
-            GuardrailSettingsSpec::parseAllow);
+            GuardrailSettingsSpec::parseAllow).repeatable(ALLOW_SEPARATOR);
     public static final Setting<Boolean> STRICT_THREADS = new Setting<>("strict-threads", "true|false", "false",
             "Refuse the checkpoint when threads the app started are still alive, instead of only reporting them.",
             "Threads do cross a snapshot, but one caught mid-work (a scheduler, a poller) wakes in every worker at once.",

@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** Every setting of {@code thaw run}, in the order the help and the docs show them. */
+/** Every setting of {@code thaw run}, in the order the help and the docs show them (the socket is shared: {@link ControlSettingsSpec}). */
 public final class RunSettingsSpec {
     private RunSettingsSpec() {
     }
@@ -23,8 +23,10 @@ public final class RunSettingsSpec {
             "Longer lets long requests finish on stop and restart; shorter makes stops and rolls faster.",
             Parsers.duration(Duration.ZERO));
     public static final Setting<Duration> READY_TIMEOUT = new Setting<>("ready-timeout", "SECONDS", "60",
-            "A worker not ready this long after its restore began is killed and counts as a boot failure.",
-            "Restores take well under a second; a slow afterRestore (reconnecting to a database) needs more.",
+            "A worker not ready this long after its restore began is killed and counts as a boot failure. Not the leader's"
+                    + " start, which thaw checkpoint bounds with leader-ready-timeout (180 s): a restore skips the cold start.",
+            "Restores take well under a second; a slow afterRestore (reconnecting to a database) needs more. Higher delays"
+                    + " noticing an image that cannot boot by this much per attempt (--max-boot-failures attempts before a halt).",
             Parsers.duration(Duration.ofSeconds(1)));
     public static final Setting<Integer> MAX_BOOT_FAILURES = new Setting<>("max-boot-failures", "N", "3",
             "Consecutive boot failures of a worker slot after which thaw halts (exit code 3) instead of retrying.",
@@ -75,18 +77,8 @@ public final class RunSettingsSpec {
             "map makes a restore take milliseconds whatever the image's size, and workers share every page they have not"
                     + " written; copy gives each worker its own copy (slower, more memory, shared only through --ksm).",
             Parsers.oneOf("auto", "map", "copy"));
-    public static final Setting<String> SOCKET = new Setting<>("socket", "PATH", "/run/thaw/thaw.sock",
-            "Control socket of this pool, used by workers and by 'thaw status', 'thaw scale' and 'thaw reload'.",
-            "Run several pools on one machine with one socket each.",
-            s -> {
-                if (s.isEmpty() || !s.startsWith("/")) {
-                    throw new IllegalArgumentException("expected an absolute path");
-                }
-                if (s.length() > 100) {
-                    throw new IllegalArgumentException("Unix socket paths must be shorter than 100 characters");
-                }
-                return s;
-            });
+    /** The same declaration as status, scale and reload read: one default, one THAW_SOCKET. */
+    public static final Setting<String> SOCKET = ControlSettingsSpec.SOCKET;
 
     public static final Setting<Optional<InetSocketAddress>> HTTP_ADDRESS = new Setting<>("http-address", "HOST:PORT|off",
             "127.0.0.1:9191",

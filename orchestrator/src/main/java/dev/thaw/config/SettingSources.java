@@ -20,15 +20,14 @@ public final class SettingSources {
     private final Map<String, String> file;
     private final String fileName;
 
+    /**
+     * {@code configFile} may hold the settings of any command ({@link CommandSettings#every()}): one file can
+     * serve the checkpoint and the pool; a key that no command knows is an error.
+     */
     public SettingSources(Map<String, String> flags, Map<String, String> env, Path configFile) {
-        this(flags, env, configFile, RunSettingsSpec.ALL);
-    }
-
-    /** {@code known}: the settings of the command, the only keys its config file may hold. */
-    public SettingSources(Map<String, String> flags, Map<String, String> env, Path configFile, List<Setting<?>> known) {
         this.flags = Map.copyOf(flags);
         this.env = Map.copyOf(env);
-        this.file = configFile == null ? Map.of() : readConfig(configFile, known);
+        this.file = configFile == null ? Map.of() : readConfig(configFile, CommandSettings.every());
         this.fileName = configFile == null ? null : configFile.toString();
     }
 

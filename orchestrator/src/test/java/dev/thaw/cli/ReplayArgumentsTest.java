@@ -28,4 +28,11 @@ class ReplayArgumentsTest {
         List<String> original = parsed.subcommand().originalArgs();
         assertEquals(List.of("--warmup-requests", "7", "--", "java", "-jar", "app.jar"), ReplayArguments.of(original));
     }
+
+    @Test
+    void a_private_network_switch_is_dropped_with_its_value() {
+        List<String> given = List.of("checkpoint", "--private-network", "true", "--warmup-url", "http://127.0.0.1:8080/",
+                "--private-network=false", "--", "java", "-jar", "app.jar");
+        assertEquals(List.of("--warmup-url", "http://127.0.0.1:8080/", "--", "java", "-jar", "app.jar"), ReplayArguments.of(given));
+    }
 }

@@ -1,12 +1,15 @@
 package dev.thaw.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,6 +73,69 @@ class SettingsTest {
     void every_setting_default_is_valid() {
         SettingSources defaults = new SettingSources(Map.of(), Map.of(), null);
         RunSettingsSpec.ALL.forEach(defaults::value);
+    }
+
+    @Test
+    void every_commands_defaults_are_valid() {
+        SettingSources defaults = new SettingSources(Map.of(), Map.of(), null);
+        CommandSettings.every().forEach(defaults::value);
+    }
+
+    @Test
+    void a_setting_two_commands_share_is_one_declaration_so_its_default_is_one() {
+        assertSame(RunSettingsSpec.SOCKET, ControlSettingsSpec.SOCKET);
+        for (String command : List.of("status", "scale", "reload", "run")) {
+            assertTrue(CommandSettings.of(command).stream().anyMatch(s -> s == ControlSettingsSpec.SOCKET), command);
+        }
+        for (Setting<?> leader : CheckpointSettingsSpec.LEADER) {
+            assertTrue(CommandSettings.of("check").stream().anyMatch(s -> s == leader), "check: " + leader.name());
+            assertTrue(CommandSettings.of("checkpoint").stream().anyMatch(s -> s == leader), "checkpoint: " + leader.name());
+        }
+        Map<String, Setting<?>> byName = new HashMap<>();
+        for (String command : CommandSettings.commands()) {
+            for (Setting<?> s : CommandSettings.of(command)) {
+                Setting<?> other = byName.putIfAbsent(s.name(), s);
+                assertTrue(other == null || other == s, "two declarations named " + s.name()
+                        + ": one THAW_ variable and one config key would mean two things");
+            }
+        }
+    }
+
+    @Test
+    void the_leaders_ready_timeout_and_the_workers_are_two_settings_with_their_own_names() {
+        assertEquals("ready-timeout", RunSettingsSpec.READY_TIMEOUT.name());
+        assertEquals("60", RunSettingsSpec.READY_TIMEOUT.defaultValue());
+        assertEquals("leader-ready-timeout", CheckpointSettingsSpec.LEADER_READY_TIMEOUT.name());
+        assertEquals("180", CheckpointSettingsSpec.LEADER_READY_TIMEOUT.defaultValue());
+        assertEquals(List.of("--leader-ready-timeout", "--ready-timeout"), CheckpointSettingsSpec.LEADER_READY_TIMEOUT.flags());
+    }
+
+    @Test
+    void a_checkpoint_needs_one_way_to_tell_when_the_app_is_ready() {
+        SettingSources none = new SettingSources(Map.of(), Map.of(), null);
+        SettingException e = assertThrows(SettingException.class, () -> CheckpointSettings.forCheckpoint(none, List.of("java", "-jar", "a.jar")));
+        assertTrue(e.getMessage().contains("give --warmup-url URL") && e.getMessage().contains("or --app-checkpoint"), e.getMessage());
+        e = assertThrows(SettingException.class, () -> CheckpointSettings.forCheck(none));
+        assertTrue(e.getMessage().startsWith("thaw check needs --warmup-url URL"), e.getMessage());
+        SettingSources both = new SettingSources(Map.of("warmup-url", "http://127.0.0.1:8080/"), Map.of("THAW_APP_CHECKPOINT", "true"), null);
+        e = assertThrows(SettingException.class, () -> CheckpointSettings.forCheckpoint(both, List.of("java")));
+        assertEquals("--warmup-url cannot be used when the app checkpoints itself (--app-checkpoint): it is dumped before it serves;"
+                + " drop --warmup-url", e.getMessage());
+        SettingSources spring = new SettingSources(Map.of(), Map.of(), null);
+        assertTrue(CheckpointSettings.forCheckpoint(spring, List.of("java", CheckpointSettings.SPRING_CHECKPOINT, "-jar", "a.jar")).appCheckpoint());
+    }
+
+    @Test
+    void the_settings_page_describes_every_setting_of_every_command_once() {
+        String md = SettingsDoc.markdown();
+        for (Setting<?> s : CommandSettings.every()) {
+            int at = md.indexOf("\n## " + s.name() + "\n");
+            assertTrue(at >= 0, s.name() + " is not described in docs/settings.md");
+            assertEquals(at, md.lastIndexOf("\n## " + s.name() + "\n"), s.name() + " is described twice");
+            for (String command : CommandSettings.takingIt(s)) {
+                assertTrue(md.indexOf("`thaw " + command + "`", at) > 0, s.name() + ": " + command);
+            }
+        }
     }
 
     /** docs/settings.md is generated; run with -Dthaw.regenerate-docs=true to rewrite it after changing a setting. */

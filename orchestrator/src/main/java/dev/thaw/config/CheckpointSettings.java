@@ -1,0 +1,52 @@
+package dev.thaw.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The validated leader settings of one {@code thaw checkpoint} or {@code thaw check} (see
+ * {@link CheckpointSettingsSpec} for what each one means): read once, checked against each other and
+ * against the java command here, then immutable.
+ *
+ * @param appCheckpoint the app asks for its checkpoint itself: --app-checkpoint, or Spring's onRefresh in the command
+ */
+public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Duration leaderReadyTimeout,
+                                 Duration checkpointTimeout, boolean appCheckpoint, boolean privateNetwork) {
+    /** Spring Framework's property that makes the app checkpoint itself once its context is refreshed. */
+    public static final String SPRING_CHECKPOINT = "-Dspring.context.checkpoint=onRefresh";
+
+    public CheckpointSettings {
+        warmupUrls = List.copyOf(warmupUrls);
+    }
+
+    /** {@code thaw checkpoint} of {@code javaCommand}: thaw must be able to tell when the app is ready, in one way only. */
+    public static CheckpointSettings forCheckpoint(SettingSources s, List<String> javaCommand) {
+        boolean askedFor = s.value(CheckpointSettingsSpec.APP_CHECKPOINT);
+        boolean spring = javaCommand.contains(SPRING_CHECKPOINT);
+        CheckpointSettings settings = new CheckpointSettings(s.value(CheckpointSettingsSpec.WARMUP_URL),
+                s.value(CheckpointSettingsSpec.WARMUP_REQUESTS), s.value(CheckpointSettingsSpec.LEADER_READY_TIMEOUT),
+                s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), askedFor || spring, s.value(CheckpointSettingsSpec.PRIVATE_NETWORK));
+        if (!settings.appCheckpoint() && settings.warmupUrls().isEmpty()) {
+            throw new SettingException("thaw cannot tell when the app is ready to be checkpointed: give --warmup-url URL (thaw waits for a 200,"
+                    + " warms the app up, then dumps it) or --app-checkpoint (the app asks for the checkpoint itself)");
+        }
+        if (settings.appCheckpoint() && !settings.warmupUrls().isEmpty()) {
+            throw new SettingException("--warmup-url cannot be used when the app checkpoints itself (" + (askedFor ? "--app-checkpoint" : SPRING_CHECKPOINT)
+                    + "): it is dumped before it serves; drop --warmup-url");
+        }
+        return settings;
+    }
+
+    /** {@code thaw check}: it has no other way than a warm-up URL to know the app has started. */
+    public static CheckpointSettings forCheck(SettingSources s) {
+        CheckpointSettings settings = new CheckpointSettings(s.value(CheckpointSettingsSpec.WARMUP_URL),
+                s.value(CheckpointSettingsSpec.WARMUP_REQUESTS), s.value(CheckpointSettingsSpec.LEADER_READY_TIMEOUT),
+                s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), false, false);
+        if (settings.warmupUrls().isEmpty()) {
+            throw new SettingException("thaw check needs --warmup-url URL: without it, it cannot tell when the app has started, and would"
+                    + " check an app that has not opened anything yet");
+        }
+        return settings;
+    }
+}

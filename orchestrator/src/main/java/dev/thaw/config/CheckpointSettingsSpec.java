@@ -1,0 +1,84 @@
+package dev.thaw.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The settings of the leader, the JVM that {@code thaw checkpoint} starts, warms up and dumps, and that
+ * {@code thaw check} starts the same way to run the guardrail without dumping. Both commands read the
+ * same declarations, so that a check rehearses exactly the checkpoint that follows it.
+ */
+public final class CheckpointSettingsSpec {
+    private CheckpointSettingsSpec() {
+    }
+
+    /** Warm-up URLs are separated by spaces in the environment and the config file (a URL holds none); each flag is one. */
+    public static final String URL_SEPARATOR = " ";
+
+    public static final Setting<List<URI>> WARMUP_URL = new Setting<>("warmup-url", "URL", "",
+            "URL to warm the leader up with; repeatable, requests go round robin. The first one is polled until it answers 200:"
+                    + " that is how thaw knows the app has started. Spaces separate URLs in THAW_WARMUP_URL and the config file.",
+            "Every worker starts as warm as these URLs made the leader: list the paths real traffic takes, or workers compile"
+                    + " the others on their first requests.",
+            CheckpointSettingsSpec::parseUrls).repeatable(URL_SEPARATOR);
+    public static final Setting<Integer> WARMUP_REQUESTS = new Setting<>("warmup-requests", "N", "1000",
+            "Warm-up requests sent round robin over the --warmup-url URLs after the first 200. thaw check sends as many as"
+                    + " thaw checkpoint, so that it finds whatever the warm-up leaves open.",
+            "More requests leave more of the app compiled and its caches filled in every worker; each one costs leader time at"
+                    + " every checkpoint and every check.",
+            Parsers.intIn(0, 100_000_000));
+    public static final Setting<Duration> LEADER_READY_TIMEOUT = new Setting<>("leader-ready-timeout", "SECONDS", "180",
+            "How long the leader may take from its start to its first 200 on the first --warmup-url (with --app-checkpoint: to"
+                    + " asking for its checkpoint). --ready-timeout, its older flag, still sets it.",
+            "This is a cold start, which takes a large app tens of seconds and longer on a busy machine or beside a serving"
+                    + " pool (USR2), hence 180 s; thaw run's ready-timeout (60 s) bounds a restore, which skips all of that."
+                    + " Lower fails fast on an app that will never answer.",
+            Parsers.duration(Duration.ofSeconds(1))).alsoSetBy("--ready-timeout");
+    public static final Setting<Duration> CHECKPOINT_TIMEOUT = new Setting<>("checkpoint-timeout", "SECONDS", "60",
+            "How long the leader's beforeCheckpoint callbacks may take (closing pools, stopping servers, draining executors).",
+            "Callbacks that wait for in-flight work need longer; a callback stuck on a lock otherwise holds the checkpoint"
+                    + " this long before it fails.",
+            Parsers.duration(Duration.ofSeconds(1)));
+    public static final Setting<Boolean> APP_CHECKPOINT = new Setting<>("app-checkpoint", "true|false", "false",
+            "The app asks for the checkpoint itself (org.crac Core.checkpointRestore()): wait for it instead of warming it up"
+                    + " and sending CHECKPOINT. Implied by -Dspring.context.checkpoint=onRefresh in the java command."
+                    + " Not with --warmup-url.",
+            "The app decides when it is ready (Spring's onRefresh: before it serves), so it is dumped without a warm-up;"
+                    + " workers compile their hot paths on their first requests.",
+            Parsers.bool());
+    public static final Setting<Boolean> PRIVATE_NETWORK = new Setting<>("private-network", "true|false", "false",
+            "Run the leader, its warm-up and the dump in a network namespace of its own with only loopback: for a checkpoint"
+                    + " on a machine where a pool already serves the app's port. The leader reaches no other host.",
+            "Lets a new image be made beside a serving pool (thaw run's USR2 uses it); an app that needs a database or"
+                    + " another host during its warm-up cannot reach it.",
+            Parsers.bool());
+
+    /** What {@code thaw check} and {@code thaw checkpoint} both take. */
+    public static final List<Setting<?>> LEADER = List.of(WARMUP_URL, WARMUP_REQUESTS, LEADER_READY_TIMEOUT, CHECKPOINT_TIMEOUT);
+    /** {@code thaw checkpoint}'s: the leader's, and how it is checkpointed. */
+    public static final List<Setting<?>> CHECKPOINT = Stream.concat(LEADER.stream(), Stream.of(APP_CHECKPOINT, PRIVATE_NETWORK)).toList();
+
+    static List<URI> parseUrls(String text) {
+        List<URI> urls = new ArrayList<>();
+        for (String part : text.split("\\s+")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            URI url;
+            try {
+                url = new URI(part);
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("'" + part + "' is not a URL: use e.g. http://127.0.0.1:8080/health");
+            }
+            if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
+                throw new IllegalArgumentException("'" + part + "' is not an http(s) URL: use e.g. http://127.0.0.1:8080/health");
+            }
+            urls.add(url);
+        }
+        return List.copyOf(urls);
+    }
+}
