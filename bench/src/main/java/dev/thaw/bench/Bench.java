@@ -1,17 +1,17 @@
 package dev.thaw.bench;
 
+import dev.thaw.Bytes;
+import dev.thaw.ThawException;
 import dev.thaw.bench.BenchResult.Mode;
 import dev.thaw.bench.BenchResult.Startup;
-import dev.thaw.Bytes;
 import dev.thaw.criu.Criu;
-import dev.thaw.image.ImageManifest;
-import dev.thaw.leader.JdkInfo;
-import dev.thaw.host.PageMerging;
-import dev.thaw.leader.Progress;
 import dev.thaw.criu.RestoreMode;
 import dev.thaw.criu.RestoreStats;
 import dev.thaw.criu.Restorer;
-import dev.thaw.ThawException;
+import dev.thaw.host.PageMerging;
+import dev.thaw.image.ImageManifest;
+import dev.thaw.leader.JdkInfo;
+import dev.thaw.leader.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

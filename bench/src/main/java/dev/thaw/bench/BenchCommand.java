@@ -1,19 +1,19 @@
 package dev.thaw.bench;
 
-import dev.thaw.criu.Criu;
-import dev.thaw.image.ImageDirectory;
-import dev.thaw.host.Privileges;
 import dev.thaw.ThawException;
+import dev.thaw.criu.Criu;
+import dev.thaw.host.Privileges;
+import dev.thaw.image.ImageDirectory;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 @Command(name = "thaw bench", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = BenchMain.Version.class,
         description = {"Measure an app side by side: cold JVM, cold JVM with the JDK's AOT cache, and workers restored by thaw, both",

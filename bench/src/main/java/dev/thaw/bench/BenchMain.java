@@ -1,7 +1,7 @@
 package dev.thaw.bench;
 
-import dev.thaw.leader.Progress;
 import dev.thaw.ThawException;
+import dev.thaw.leader.Progress;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 

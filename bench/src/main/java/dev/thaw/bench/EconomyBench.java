@@ -1,18 +1,18 @@
 package dev.thaw.bench;
 
+import dev.thaw.Bytes;
+import dev.thaw.ThawException;
 import dev.thaw.bench.BenchResult.Economy;
 import dev.thaw.bench.BenchResult.Generation;
 import dev.thaw.bench.BenchResult.ImageVariant;
 import dev.thaw.bench.BenchResult.Sharing;
-import dev.thaw.Bytes;
 import dev.thaw.criu.Criu;
-import dev.thaw.image.ImageDirectory;
-import dev.thaw.image.ImageManifest;
-import dev.thaw.host.PageMerging;
-import dev.thaw.leader.Progress;
 import dev.thaw.criu.RestoreMode;
 import dev.thaw.criu.Restorer;
-import dev.thaw.ThawException;
+import dev.thaw.host.PageMerging;
+import dev.thaw.image.ImageDirectory;
+import dev.thaw.image.ImageManifest;
+import dev.thaw.leader.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

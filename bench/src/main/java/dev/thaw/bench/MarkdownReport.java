@@ -1,5 +1,6 @@
 package dev.thaw.bench;
 
+import dev.thaw.Bytes;
 import dev.thaw.bench.BenchResult.Economy;
 import dev.thaw.bench.BenchResult.Generation;
 import dev.thaw.bench.BenchResult.ImageVariant;
@@ -13,7 +14,6 @@ import dev.thaw.bench.BenchResult.RollingRestart;
 import dev.thaw.bench.BenchResult.Setup;
 import dev.thaw.bench.BenchResult.Sharing;
 import dev.thaw.bench.BenchResult.Startup;
-import dev.thaw.Bytes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

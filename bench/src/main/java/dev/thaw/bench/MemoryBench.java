@@ -1,13 +1,13 @@
 package dev.thaw.bench;
 
+import dev.thaw.Bytes;
+import dev.thaw.ThawException;
 import dev.thaw.bench.BenchResult.Memory;
 import dev.thaw.bench.BenchResult.Setup;
-import dev.thaw.Bytes;
-import dev.thaw.host.PageMerging;
-import dev.thaw.leader.Progress;
 import dev.thaw.criu.RestoreMode;
 import dev.thaw.criu.Restorer;
-import dev.thaw.ThawException;
+import dev.thaw.host.PageMerging;
+import dev.thaw.leader.Progress;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

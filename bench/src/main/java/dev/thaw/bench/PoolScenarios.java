@@ -1,10 +1,10 @@
 package dev.thaw.bench;
 
+import dev.thaw.ThawException;
 import dev.thaw.bench.BenchResult.Reliability;
 import dev.thaw.bench.BenchResult.Replacements;
 import dev.thaw.bench.BenchResult.RollingRestart;
 import dev.thaw.leader.Progress;
-import dev.thaw.ThawException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package dev.thaw.bench;
 
+import dev.thaw.Bytes;
+import dev.thaw.ThawException;
 import dev.thaw.bench.BenchResult.Reference;
 import dev.thaw.bench.BenchResult.ReferenceMemory;
-import dev.thaw.Bytes;
 import dev.thaw.leader.Progress;
-import dev.thaw.ThawException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,15 +1,15 @@
 package dev.thaw.bench;
 
+import dev.thaw.Bytes;
 import dev.thaw.bench.BenchResult.RestoreFigures;
 import dev.thaw.bench.BenchResult.ScaledImage;
 import dev.thaw.bench.BenchResult.ScaledRestore;
 import dev.thaw.bench.BenchResult.Scaling;
-import dev.thaw.Bytes;
 import dev.thaw.criu.Criu;
+import dev.thaw.criu.Restorer;
 import dev.thaw.image.ImageDirectory;
 import dev.thaw.image.ImageManifest;
 import dev.thaw.leader.Progress;
-import dev.thaw.criu.Restorer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

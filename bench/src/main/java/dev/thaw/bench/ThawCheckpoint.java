@@ -1,8 +1,8 @@
 package dev.thaw.bench;
 
+import dev.thaw.ThawException;
 import dev.thaw.image.ImageManifest;
 import dev.thaw.leader.Progress;
-import dev.thaw.ThawException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

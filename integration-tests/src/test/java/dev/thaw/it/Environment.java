@@ -2,9 +2,9 @@ package dev.thaw.it;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.thaw.ThawException;
 import dev.thaw.criu.Criu;
 import dev.thaw.host.Privileges;
-import dev.thaw.ThawException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;

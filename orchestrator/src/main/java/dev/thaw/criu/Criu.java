@@ -1,7 +1,7 @@
 package dev.thaw.criu;
+
 import dev.thaw.ThawException;
 import dev.thaw.host.Privileges;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +66,11 @@ public record Criu(Path binary, String version) {
         return Privileges.criuUnprivileged() ? List.of("--unprivileged") : List.of();
     }
 
+    /** The command lines of this CRIU, with this process's privilege options. */
+    public CriuCommands commands() {
+        return new CriuCommands(binary, modeOptions());
+    }
+
     /**
      * True when this CRIU has {@code feature} ({@code criu check --feature}; unknown features exit non-zero).
      * Asked once per binary and feature in this process: each check costs 20-40 ms here (CRIU probes the
@@ -73,8 +78,7 @@ public record Criu(Path binary, String version) {
      * image asks again on its supervisor's loop. A check that could not run (timed out) is not remembered.
      */
     public boolean supports(String feature) {
-        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "check", "--feature", feature));
-        cmd.addAll(modeOptions());
+        List<String> cmd = commands().checkFeature(feature);
         Boolean known = FEATURES.get(cmd);
         if (known != null) {
             return known;

@@ -1,14 +1,12 @@
 package dev.thaw.criu;
+
 import dev.thaw.ThawException;
 import dev.thaw.host.DiskSpace;
 import dev.thaw.host.HostProcess;
 import dev.thaw.image.FileDigest;
 import dev.thaw.image.ImageDirectory;
 import dev.thaw.image.ImageManifest;
-import dev.thaw.leader.Checkpointer;
-
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -65,17 +63,13 @@ public final class ReforkDump {
         boolean committed = false;
         try {
             DiskSpace.requireRoomFor(hostPid, staging);
-            ImageManifest.PipeInodes pipes = Checkpointer.pipeInodes(hostPid);
+            ImageManifest.PipeInodes pipes = ImageManifest.PipeInodes.of(hostPid);
             Path log = runDir.resolve("refork-" + worker.workerId() + "-gen" + (serving.generation() + 1) + ".log");
             long started = System.nanoTime();
             if (!jvm.isAlive()) { // the PID inside the namespace names this process only while it lives
                 throw new ThawException("worker " + worker.workerId() + "'s JVM (" + jvm + ") exited before its dump");
             }
-            List<String> cmd = new java.util.ArrayList<>(List.of("nsenter", "-t", Long.toString(init), "--pid", "--mount", "--",
-                    criu.binary().toString(), "dump", "--leave-running", "-t", Long.toString(pidInside),
-                    "-D", staging.resolve(ImageManifest.CRIU_DIR).toString(), "-W", runDir.toString(),
-                    "-o", log.getFileName().toString(), "-v2"));
-            cmd.addAll(criu.modeOptions());
+            List<String> cmd = criu.commands().dumpLiveWorker(init, pidInside, staging, runDir, log.getFileName().toString());
             Criu.ProcessResult r = Criu.ProcessResult.run(cmd, 600);
             if (r.exitCode() != 0) {
                 throw new ThawException("criu dump --leave-running failed: " + CriuLog.firstError(log).orElse(r.lastLine())

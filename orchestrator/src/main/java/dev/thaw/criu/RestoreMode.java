@@ -1,6 +1,6 @@
 package dev.thaw.criu;
-import dev.thaw.ThawException;
 
+import dev.thaw.ThawException;
 import java.util.List;
 
 /**

@@ -1,7 +1,7 @@
 package dev.thaw.criu;
+
 import dev.thaw.host.OutputPump;
 import dev.thaw.image.ImageManifest;
-
 import dev.thaw.lifecycle.WorkerIdentity;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -88,30 +88,10 @@ public final class Restorer {
     }
 
     List<String> command(Path workDir) {
-        ImageManifest.PipeInodes pipes = manifest.pipes();
-        // The parent-death signal fires when the thread that started the restore ends: restores are
-        // started by the supervisor loop's thread, which lives as long as the pool.
-        // setsid: the worker's helpers leave thaw's session and process group, so a signal to the group
-        // (Ctrl-C in a shell, timeout, systemd's KillMode=control-group, kill -- -PGID) reaches thaw, which
-        // decides, and never kills every worker at once behind its back.
-        List<String> cmd = new ArrayList<>(List.of("setsid", "setpriv", "--pdeathsig", "KILL", "--",
-                "unshare", "--pid", "--mount", "--fork", "--mount-proc",
-                "--kill-child=SIGKILL", criu.binary().toString(), "restore",
-                "-D", image.resolve(ImageManifest.CRIU_DIR).toString(),
-                "-W", workDir.toString(), "-o", "restore.log", "-v2"));
-        cmd.addAll(criu.modeOptions());
-        cmd.addAll(mode.criuOptions());
+        List<String> options = new ArrayList<>(mode.criuOptions());
         if (exitStatus) {
-            cmd.add("--" + EXIT_STATUS_FEATURE);
+            options.add("--" + EXIT_STATUS_FEATURE);
         }
-        addInheritFd(cmd, 0, pipes.stdin());
-        addInheritFd(cmd, 1, pipes.stdout());
-        addInheritFd(cmd, 2, pipes.stderr());
-        return cmd;
-    }
-
-    private static void addInheritFd(List<String> cmd, int fd, long inode) {
-        cmd.add("--inherit-fd");
-        cmd.add("fd[" + fd + "]:pipe:[" + inode + "]");
+        return criu.commands().restoreWorker(image, workDir, "restore.log", options, manifest.pipes());
     }
 }

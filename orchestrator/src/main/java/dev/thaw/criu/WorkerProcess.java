@@ -1,6 +1,6 @@
 package dev.thaw.criu;
-import dev.thaw.host.HostProcess;
 
+import dev.thaw.host.HostProcess;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package dev.thaw.host;
+
 import dev.thaw.Bytes;
 import dev.thaw.ThawException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.thaw.host;
-import dev.thaw.ThawException;
 
+import dev.thaw.ThawException;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;

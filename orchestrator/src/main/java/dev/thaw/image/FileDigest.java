@@ -1,6 +1,6 @@
 package dev.thaw.image;
-import dev.thaw.ThawException;
 
+import dev.thaw.ThawException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
 package dev.thaw.image;
+
 import dev.thaw.ThawException;
 import dev.thaw.host.HostProcess;
 import dev.thaw.host.Native;
 import dev.thaw.leader.JdkInfo;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

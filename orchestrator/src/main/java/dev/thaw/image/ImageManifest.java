@@ -1,12 +1,12 @@
 package dev.thaw.image;
-import dev.thaw.Bytes;
-import dev.thaw.ThawException;
-import dev.thaw.leader.JdkInfo;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.thaw.Bytes;
+import dev.thaw.ThawException;
+import dev.thaw.leader.JdkInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,7 +65,20 @@ public record ImageManifest(int format, String thawVersion, Instant createdAt, l
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
+    /** The inodes of a dumped JVM's stdin, stdout and stderr pipes, which each restore swaps for the worker's own. */
     public record PipeInodes(long stdin, long stdout, long stderr) {
+        /** Reads them from /proc: each of the three must be a pipe (thaw starts its leaders so). */
+        public static PipeInodes of(long pid) throws IOException {
+            return new PipeInodes(pipeInode(pid, 0), pipeInode(pid, 1), pipeInode(pid, 2));
+        }
+
+        private static long pipeInode(long pid, int fd) throws IOException {
+            String link = Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "fd", Integer.toString(fd))).toString();
+            if (!link.startsWith("pipe:[")) {
+                throw new IllegalStateException("fd " + fd + " of pid " + pid + " is " + link + ", not a pipe");
+            }
+            return Long.parseLong(link.substring(6, link.length() - 1));
+        }
     }
 
     /**

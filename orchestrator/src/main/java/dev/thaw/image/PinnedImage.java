@@ -1,7 +1,7 @@
 package dev.thaw.image;
+
 import dev.thaw.ThawException;
 import dev.thaw.host.HostProcess;
-
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;

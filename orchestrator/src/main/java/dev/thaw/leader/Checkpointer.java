@@ -1,6 +1,10 @@
 package dev.thaw.leader;
+
 import dev.thaw.Bytes;
 import dev.thaw.ThawException;
+import dev.thaw.control.ControlEvent;
+import dev.thaw.control.ControlServer;
+import dev.thaw.control.Peer;
 import dev.thaw.criu.Criu;
 import dev.thaw.criu.CriuLog;
 import dev.thaw.host.DiskSpace;
@@ -8,10 +12,6 @@ import dev.thaw.host.OutputPump;
 import dev.thaw.image.FileDigest;
 import dev.thaw.image.ImageDirectory;
 import dev.thaw.image.ImageManifest;
-
-import dev.thaw.control.ControlEvent;
-import dev.thaw.control.ControlServer;
-import dev.thaw.control.Peer;
 import dev.thaw.lifecycle.control.ControlMessage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -58,7 +58,7 @@ public final class Checkpointer {
             ControlMessage.Hello hello = awaitLeaderHello(leader, request.readyTimeout());
             JdkInfo jdk = JdkInfo.of(Path.of(hello.javaHome()));
             progress.say("leader pid " + leader.pid() + " connected (" + jdk.vendor() + " " + jdk.version() + ")");
-            ImageManifest.PipeInodes pipes = pipeInodes(leader.pid());
+            ImageManifest.PipeInodes pipes = ImageManifest.PipeInodes.of(leader.pid());
             long coldStartMillis;
             ControlMessage.ReadyToDump ready;
             if (request.appCheckpoint()) {
@@ -278,9 +278,7 @@ public final class Checkpointer {
     private long dump(Process leader, Path staging, Path runDir) throws InterruptedException {
         progress.say("dumping leader pid " + leader.pid() + " with CRIU " + criu.version());
         long start = System.nanoTime();
-        List<String> cmd = new ArrayList<>(List.of(criu.binary().toString(), "dump", "-t", Long.toString(leader.pid()),
-                "-D", staging.resolve(ImageManifest.CRIU_DIR).toString(), "-W", runDir.toString(), "-o", "dump.log", "-v2"));
-        cmd.addAll(criu.modeOptions());
+        List<String> cmd = criu.commands().dumpLeader(leader.pid(), staging, runDir, "dump.log");
         Criu.ProcessResult result = Criu.ProcessResult.run(cmd, 600);
         if (result.exitCode() != 0) {
             throw new DumpFailed(runDir.resolve("dump.log"), result);
@@ -296,18 +294,6 @@ public final class Checkpointer {
         }
     }
 
-    /** Inodes of the leader's stdin/stdout/stderr pipes, which each restore swaps for the worker's own. */
-    public static ImageManifest.PipeInodes pipeInodes(long pid) throws IOException {
-        return new ImageManifest.PipeInodes(pipeInode(pid, 0), pipeInode(pid, 1), pipeInode(pid, 2));
-    }
-
-    private static long pipeInode(long pid, int fd) throws IOException {
-        String link = Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "fd", Integer.toString(fd))).toString();
-        if (!link.startsWith("pipe:[")) {
-            throw new IllegalStateException("leader fd " + fd + " is " + link + ", not a pipe");
-        }
-        return Long.parseLong(link.substring(6, link.length() - 1));
-    }
 
     static String thawVersion() {
         String v = Checkpointer.class.getPackage().getImplementationVersion();

@@ -1,7 +1,7 @@
 package dev.thaw.leader;
+
 import dev.thaw.ThawException;
 import dev.thaw.image.FileDigest;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

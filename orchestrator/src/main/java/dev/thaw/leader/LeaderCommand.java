@@ -1,6 +1,6 @@
 package dev.thaw.leader;
-import dev.thaw.ThawException;
 
+import dev.thaw.ThawException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.thaw.leader;
-import dev.thaw.ThawException;
 
+import dev.thaw.ThawException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

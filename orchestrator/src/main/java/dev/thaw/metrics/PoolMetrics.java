@@ -1,7 +1,7 @@
 package dev.thaw.metrics;
 
-import dev.thaw.image.ImageManifest;
 import dev.thaw.host.PageMerging;
+import dev.thaw.image.ImageManifest;
 import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.pool.PoolListener;
 import dev.thaw.pool.PoolStatus;

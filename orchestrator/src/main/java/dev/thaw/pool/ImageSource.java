@@ -1,12 +1,12 @@
 package dev.thaw.pool;
 
 import dev.thaw.criu.Criu;
-import dev.thaw.image.ImageDirectory;
-import dev.thaw.image.ImageManifest;
-import dev.thaw.image.PinnedImage;
 import dev.thaw.criu.ReforkDump;
 import dev.thaw.criu.RestoreMode;
 import dev.thaw.criu.Restorer;
+import dev.thaw.image.ImageDirectory;
+import dev.thaw.image.ImageManifest;
+import dev.thaw.image.PinnedImage;
 import dev.thaw.lifecycle.WorkerIdentity;
 import java.io.IOException;
 import java.io.UncheckedIOException;

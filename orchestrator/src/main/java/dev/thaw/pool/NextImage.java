@@ -1,7 +1,7 @@
 package dev.thaw.pool;
 
-import dev.thaw.image.ImageManifest;
 import dev.thaw.host.OutputPump;
+import dev.thaw.image.ImageManifest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.thaw.pool;
 
-import dev.thaw.control.Peer;
 import dev.thaw.Bytes;
+import dev.thaw.control.Peer;
 import dev.thaw.image.ImageManifest;
 import dev.thaw.lifecycle.WorkerIdentity;
 import dev.thaw.lifecycle.control.ControlMessage;

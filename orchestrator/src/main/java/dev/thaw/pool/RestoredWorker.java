@@ -1,9 +1,9 @@
 package dev.thaw.pool;
-import dev.thaw.host.ProcessMemory;
 
 import dev.thaw.criu.CriuLog;
 import dev.thaw.criu.RestoreStats;
 import dev.thaw.criu.WorkerProcess;
+import dev.thaw.host.ProcessMemory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;

@@ -1,12 +1,12 @@
 package dev.thaw.pool;
 
+import dev.thaw.ThawException;
 import dev.thaw.control.ControlEvent;
 import dev.thaw.control.Peer;
 import dev.thaw.image.ImageManifest;
-import dev.thaw.ThawException;
 import dev.thaw.lifecycle.WorkerIdentity;
-import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.lifecycle.control.ControlMessage.Role;
+import dev.thaw.lifecycle.control.ControlMessage;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.thaw.pool;
-import dev.thaw.host.ProcessMemory;
 
 import dev.thaw.control.Peer;
 import dev.thaw.criu.RestoreStats;
+import dev.thaw.host.ProcessMemory;
 import java.time.Instant;
 import java.util.Optional;
 

@@ -1,7 +1,7 @@
 package dev.thaw.pool;
-import dev.thaw.host.ProcessMemory;
 
 import dev.thaw.criu.RestoreStats;
+import dev.thaw.host.ProcessMemory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;

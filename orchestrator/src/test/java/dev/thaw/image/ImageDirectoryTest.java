@@ -1,12 +1,12 @@
 package dev.thaw.image;
-import dev.thaw.ThawException;
-import dev.thaw.leader.JdkInfo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.thaw.ThawException;
+import dev.thaw.leader.JdkInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -1,9 +1,9 @@
 package dev.thaw.leader;
-import dev.thaw.ThawException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.thaw.ThawException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

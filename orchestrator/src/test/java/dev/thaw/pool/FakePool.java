@@ -1,19 +1,19 @@
 package dev.thaw.pool;
-import dev.thaw.host.ProcessMemory;
 
 import dev.thaw.config.SettingSources;
 import dev.thaw.control.ControlEvent;
 import dev.thaw.control.Peer;
 import dev.thaw.control.PeerChannel;
 import dev.thaw.control.PeerCredentials;
-import dev.thaw.image.ImageManifest;
 import dev.thaw.criu.RestoreStats;
+import dev.thaw.host.ProcessMemory;
+import dev.thaw.image.ImageManifest;
 import dev.thaw.lifecycle.WorkerIdentity;
-import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.lifecycle.control.ControlMessage.Role;
+import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.lifecycle.control.Message;
-import dev.thaw.lifecycle.control.ProtocolException;
 import dev.thaw.lifecycle.control.MessageType;
+import dev.thaw.lifecycle.control.ProtocolException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
