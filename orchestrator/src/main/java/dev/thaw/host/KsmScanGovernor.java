@@ -36,6 +36,8 @@ public final class KsmScanGovernor implements AutoCloseable {
     private final MergeSettling settling = new MergeSettling(QUIET, MIN_FULL_SCANS);
     private final HostSetting pagesToScan;
     private volatile Thread thread;
+    /** What the last step decided; thaw starts ksmd at full speed. */
+    private boolean settled;
 
     KsmScanGovernor(HostSettings host, HostFiles files, Consumer<String> log) {
         this.host = host;
@@ -72,6 +74,10 @@ public final class KsmScanGovernor implements AutoCloseable {
                 return; // no KSM, or thaw did not raise the rate: nothing of ours to lower
             }
             boolean settled = settling.settledAfter(new MergeSettling.Sample(nanos, sharing.get(), scans.get()));
+            if (settled == this.settled) {
+                return; // only a change of state moves the rate: whatever an operator set meanwhile stands
+            }
+            this.settled = settled;
             int want = settled ? Math.max(SETTLED_PAGES_TO_SCAN, parse(original.get())) : FAST_PAGES_TO_SCAN;
             if (host.set(pagesToScan, Integer.toString(want))) {
                 log.accept(settled

@@ -46,9 +46,14 @@ class KsmScanGovernorTest {
         governor.step(40 * S);
         assertEquals("100", host.read(pagesToScan), "settled: back to the kernel's default rate");
         assertTrue(host.log.stream().anyMatch(l -> l.startsWith("page merging settled (312 MiB saved")), host.log.toString());
-        counters(120_000, 10);
+        host.write(pagesToScan, "300"); // an operator's choice while settled
+        counters(80_000, 10);
         governor.step(45 * S);
+        assertEquals("300", host.read(pagesToScan), "still settled: the operator's rate stands");
+        counters(120_000, 11);
+        governor.step(50 * S);
         assertEquals("5000", host.read(pagesToScan), "a new worker's pages are merging");
+        assertEquals(1, host.log.stream().filter(l -> l.startsWith("page merging settled")).count(), host.log.toString());
 
         pool.close();
         assertEquals("0", host.read(host.files.ksm("run")));
