@@ -123,38 +123,9 @@ public final class WorkerProcess {
         return p == null ? -1 : p.pid();
     }
 
-    /**
-     * How the worker ended, once it has: "exit code 1", or "killed by SIGKILL" (criu restore
-     * --exit-with-task-status, thaw's patch, and unshare pass the JVM's end on as 128 + the signal's number).
-     */
-    public String exitCause() {
-        if (namespace.isAlive()) {
-            return "still running";
-        }
-        int code = namespace.exitValue();
-        if (!exitStatusKnown && code == 0) {
-            return "cause unknown (this CRIU cannot report it: run scripts/setup)";
-        }
-        if (code > 128 && code <= 128 + 64) {
-            String name = signalName(code - 128);
-            return "killed by " + name + ("SIGKILL".equals(name) ? " (out of memory? see dmesg)" : "");
-        }
-        return "exit code " + code;
-    }
-
-    private static String signalName(int signal) {
-        return switch (signal) {
-            case 1 -> "SIGHUP";
-            case 2 -> "SIGINT";
-            case 3 -> "SIGQUIT";
-            case 4 -> "SIGILL";
-            case 6 -> "SIGABRT";
-            case 7 -> "SIGBUS";
-            case 9 -> "SIGKILL";
-            case 11 -> "SIGSEGV";
-            case 15 -> "SIGTERM";
-            default -> "signal " + signal;
-        };
+    /** How the worker ended; {@link WorkerExit#UNKNOWN} while it runs. */
+    public WorkerExit exit() {
+        return namespace.isAlive() ? WorkerExit.UNKNOWN : WorkerExit.ofStatus(namespace.exitValue(), exitStatusKnown);
     }
 
     public boolean isAlive() {

@@ -1,5 +1,6 @@
 package dev.thaw.metrics;
 
+import dev.thaw.criu.WorkerExit;
 import dev.thaw.image.ImageManifest;
 import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.pool.PoolListener;
@@ -109,6 +110,7 @@ public final class MetricsDoc {
         metrics.restoreFinished(w, Duration.ofMillis(200));
         metrics.heartbeat(w, new ControlMessage.Heartbeat(0, 1, 0, 0, new ControlMessage.Latency(new long[] {1, 5}, new long[] {1, 1}, 1, 800),
                 1, 2, 1, 1));
+        metrics.workerExited(w, WorkerExit.ofStatus(137, true), false);
         metrics.reforkStarted(w, 2);
         metrics.reforkFinished(false);
         metrics.poolChanged(new PoolStatus(1, "leader", 0, 1, false, List.of(new PoolStatus.WorkerStatus(0, pid, 1, "ready", 1, 1, 0,

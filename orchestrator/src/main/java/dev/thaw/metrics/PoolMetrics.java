@@ -1,5 +1,6 @@
 package dev.thaw.metrics;
 
+import dev.thaw.criu.WorkerExit;
 import dev.thaw.host.PageMerging;
 import dev.thaw.image.ImageManifest;
 import dev.thaw.lifecycle.control.ControlMessage;
@@ -190,6 +191,16 @@ public final class PoolMetrics implements PoolListener {
     @Override
     public void heartbeat(WorkerRef w, ControlMessage.Heartbeat heartbeat) {
         workers.heartbeat(w.pid(), HeartbeatReport.from(heartbeat));
+    }
+
+    /** Worker exits by cause: an exit code or a signal, and whether thaw asked for it (TERM, KILL). */
+    @Override
+    public void workerExited(WorkerRef w, WorkerExit exit, boolean stoppedByThaw) {
+        Counter.builder("thaw.worker.exits").tag("cause", exit.label()).tag("by", stoppedByThaw ? "thaw" : "worker")
+                .description("Worker processes that exited, by cause (exit-N for an exit code, sigkill, sigsegv... for a signal,"
+                        + " unknown without thaw's CRIU patch) and by who ended them: thaw (TERM to drain, KILL past a deadline or"
+                        + " on a fast stop) or the worker itself (a crash, an OOM kill, afterRestore failing).")
+                .register(registry).increment();
     }
 
     @Override

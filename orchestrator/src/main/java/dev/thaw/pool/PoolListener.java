@@ -1,5 +1,6 @@
 package dev.thaw.pool;
 
+import dev.thaw.criu.WorkerExit;
 import dev.thaw.image.ImageManifest;
 import dev.thaw.lifecycle.control.ControlMessage;
 import java.time.Duration;
@@ -68,6 +69,13 @@ public interface PoolListener {
 
     /** A heartbeat, as the worker sent it (see docs/control-protocol.md for its fields). */
     default void heartbeat(WorkerRef w, ControlMessage.Heartbeat heartbeat) {
+    }
+
+    /**
+     * The worker's process exited: with {@code exit}'s code or signal, after thaw sent it TERM or KILL
+     * ({@code stoppedByThaw}) or on its own. {@link #workerGone} follows.
+     */
+    default void workerExited(WorkerRef w, WorkerExit exit, boolean stoppedByThaw) {
     }
 
     /** The worker's process is gone, for whatever reason. */

@@ -178,7 +178,7 @@ final class Reforker {
             mold.process.writeLine(identity.toMessage().encode());
         } catch (IOException e) {
             log.accept(mold.describe() + " cannot be told to resume (" + e.getMessage() + "): killing it");
-            mold.process.kill();
+            mold.kill();
         }
     }
 

@@ -2,6 +2,7 @@ package dev.thaw.pool;
 
 import dev.thaw.criu.CriuLog;
 import dev.thaw.criu.RestoreStats;
+import dev.thaw.criu.WorkerExit;
 import dev.thaw.criu.WorkerProcess;
 import dev.thaw.host.ProcessMemory;
 import java.io.IOException;
@@ -70,8 +71,8 @@ final class RestoredWorker implements WorkerHandle {
     }
 
     @Override
-    public String exitCause() {
-        return process.exitCause();
+    public WorkerExit exit() {
+        return process.exit();
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.thaw.pool;
 import dev.thaw.ThawException;
 import dev.thaw.control.ControlEvent;
 import dev.thaw.control.Peer;
+import dev.thaw.criu.WorkerExit;
 import dev.thaw.image.ImageManifest;
 import dev.thaw.lifecycle.WorkerIdentity;
 import dev.thaw.lifecycle.control.ControlMessage.Role;
@@ -275,16 +276,18 @@ public final class Supervisor {
                 }
             }
             reforker.workerExited(w);
+            WorkerExit exit = w.process.exit();
+            listener.workerExited(w.ref(), exit, w.stoppedByThaw());
             switch (w.state()) {
-                case DRAINING -> log(w.describe() + " exited (" + w.retireReason() + "), " + w.process.exitCause());
+                case DRAINING -> log(w.describe() + " exited (" + w.retireReason() + "), " + exit.describe());
                 case REFORKING -> {
                     workers.restarted(w.slot());
-                    log(w.describe() + " exited during its refork, " + w.process.exitCause()
+                    log(w.describe() + " exited during its refork, " + exit.describe()
                             + (state == State.RUNNING ? ": restoring a replacement" : ""));
                 }
                 case READY -> {
                     workers.restarted(w.slot());
-                    log(w.describe() + " exited unexpectedly, " + w.process.exitCause()
+                    log(w.describe() + " exited unexpectedly, " + exit.describe()
                             + (state == State.RUNNING ? ": restoring a replacement" : ""));
                     if (state == State.RUNNING) {
                         listener.workerReplaced(w.ref(), PoolListener.Reason.CRASH);
@@ -454,15 +457,15 @@ public final class Supervisor {
             if (w.is(WorkerState.DRAINING) && now > w.drainDeadlineNanos && w.process.isAlive()) {
                 log(w.describe() + " still running " + settings.gracefulTimeout().toSeconds() + " s after TERM: killing");
                 w.drainDeadlineNanos = Long.MAX_VALUE;
-                w.process.kill();
+                w.kill();
             } else if (w.is(WorkerState.RESTORING) && now - w.startedNanos > settings.readyTimeout().toNanos()) {
                 log(w.describe() + " not ready after " + settings.readyTimeout().toSeconds() + " s: killing");
-                w.process.kill();
+                w.kill();
             } else if (w.is(WorkerState.REFORKING) && now - w.reforkStartedNanos > reforker.deadlineNanos()) {
                 log(w.describe() + " not serving again " + TimeUnit.NANOSECONDS.toSeconds(reforker.deadlineNanos())
                         + " s after its refork began: killing");
                 w.reforkStartedNanos = Long.MAX_VALUE / 2;
-                w.process.kill();
+                w.kill();
             }
         }
     }
@@ -511,7 +514,7 @@ public final class Supervisor {
         }
         w.drain(why, clock.nanoTime() + settings.gracefulTimeout().toNanos());
         log(w.describe() + " stopping (" + why.reason() + ")");
-        w.process.terminate();
+        w.terminate();
     }
 
     private void beginStop(String why, boolean graceful) {
@@ -530,7 +533,7 @@ public final class Supervisor {
                 if (!w.is(WorkerState.DRAINING)) {
                     w.drain(shutdown, clock.nanoTime());
                 }
-                w.process.kill();
+                w.kill();
             }
         }
     }

@@ -45,6 +45,8 @@ final class Worker {
     long reforkStartedNanos;
     /** Why afterRestore failed, as the worker reported it (RESTORE_FAILED); null if it did not. */
     String restoreError;
+    /** Whether thaw sent it TERM or KILL: its exit is then thaw's doing, not the worker's (metrics). */
+    private boolean stoppedByThaw;
 
     Worker(WorkerHandle process, Instant startedAt, long startedNanos, long maxRequests) {
         this.process = process;
@@ -100,6 +102,22 @@ final class Worker {
         moveTo(WorkerState.DRAINING);
         retirement = why;
         drainDeadlineNanos = deadlineNanos;
+    }
+
+    /** TERM: it drains and exits through its shutdown hooks. */
+    void terminate() {
+        stoppedByThaw = true;
+        process.terminate();
+    }
+
+    /** KILL, at once. */
+    void kill() {
+        stoppedByThaw = true;
+        process.kill();
+    }
+
+    boolean stoppedByThaw() {
+        return stoppedByThaw;
     }
 
     private void moveTo(WorkerState next) {

@@ -1,6 +1,7 @@
 package dev.thaw.pool;
 
 import dev.thaw.criu.RestoreStats;
+import dev.thaw.criu.WorkerExit;
 import dev.thaw.host.ProcessMemory;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,8 +41,8 @@ public interface WorkerHandle {
 
     boolean isAlive();
 
-    /** How it ended: "exit code 1", "killed by SIGKILL"... */
-    String exitCause();
+    /** How it ended: an exit code or a signal. */
+    WorkerExit exit();
 
     /** TERM: drain and exit through the shutdown hooks. */
     void terminate();

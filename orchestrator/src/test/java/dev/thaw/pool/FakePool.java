@@ -6,6 +6,7 @@ import dev.thaw.control.Peer;
 import dev.thaw.control.PeerChannel;
 import dev.thaw.control.PeerCredentials;
 import dev.thaw.criu.RestoreStats;
+import dev.thaw.criu.WorkerExit;
 import dev.thaw.host.ProcessMemory;
 import dev.thaw.image.ImageManifest;
 import dev.thaw.lifecycle.WorkerIdentity;
@@ -47,6 +48,9 @@ final class FakePool {
     private final ByteArrayOutputStream log = new ByteArrayOutputStream();
     private final AtomicLong connectionIds = new AtomicLong();
 
+    /** What the supervisor told its listener about exits: "slot cause by", in order. */
+    final List<String> exits = new ArrayList<>();
+
     /** {@code flags}: thaw run's settings as on its command line, without the dashes: "workers", "3". */
     FakePool(String... flags) {
         Map<String, String> f = new HashMap<>();
@@ -55,7 +59,12 @@ final class FakePool {
         }
         settings = RunSettings.from(new SettingSources(f, Map.of(), null), Map.of());
         supervisor = new Supervisor(images, nextImages, clock, settings, Path.of("/run/thaw/control.sock"),
-                new PrintStream(log, true, StandardCharsets.UTF_8), PoolListener.NONE);
+                new PrintStream(log, true, StandardCharsets.UTF_8), new PoolListener() {
+                    @Override
+                    public void workerExited(WorkerRef w, WorkerExit exit, boolean stoppedByThaw) {
+                        exits.add(w.worker() + " " + exit.label() + " " + (stoppedByThaw ? "thaw" : "worker"));
+                    }
+                });
         supervisor.start();
     }
 
@@ -302,8 +311,8 @@ final class FakePool {
         }
 
         @Override
-        public String exitCause() {
-            return exit.isDone() ? (exit.join() == 137 ? "killed by SIGKILL" : "exit code " + exit.join()) : "still running";
+        public WorkerExit exit() {
+            return exit.isDone() ? WorkerExit.ofStatus(exit.join(), true) : WorkerExit.UNKNOWN;
         }
 
         @Override

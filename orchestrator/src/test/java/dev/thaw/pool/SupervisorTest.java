@@ -80,11 +80,28 @@ class SupervisorTest {
             FakeWorker crashed = inSlot(pool, 0);
             crashed.exit(134);
             pool.step();
-            assertTrue(pool.log().contains(crashed.describe() + " exited unexpectedly, exit code 134: restoring a replacement"), pool.log());
+            assertTrue(pool.log().contains(crashed.describe() + " exited unexpectedly, killed by SIGABRT: restoring a replacement"), pool.log());
             assertEquals(3, pool.images.restored.size(), "a replacement is restoring in the same step");
             pool.settle();
             assertEquals(2, pool.ready().size());
             assertEquals(1, pool.status().workers().stream().filter(s -> s.worker() == 0).findFirst().orElseThrow().restarts());
+        }
+
+        @Test
+        void every_exit_is_reported_with_its_cause_and_whether_thaw_asked_for_it() {
+            FakePool pool = new FakePool("workers", "2", "graceful-timeout", "5");
+            pool.settle();
+            inSlot(pool, 0).exit(137); // the kernel's OOM killer, say
+            pool.step();
+            assertTrue(pool.log().contains("exited unexpectedly, killed by SIGKILL (out of memory? see dmesg)"), pool.log());
+            pool.settle();
+            FakeWorker stubborn = inSlot(pool, 1);
+            pool.signal("TERM");
+            pool.images.live().stream().filter(w -> w != stubborn).forEach(w -> w.exit(0));
+            pool.step();
+            pool.advance(Duration.ofSeconds(6)); // past the graceful timeout: killed
+            pool.step();
+            assertEquals(List.of("0 sigkill worker", "0 exit-0 thaw", "1 sigkill thaw"), pool.exits);
         }
 
         @Test
