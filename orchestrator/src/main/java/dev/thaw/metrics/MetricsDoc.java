@@ -63,7 +63,7 @@ public final class MetricsDoc {
         StringBuilder md = new StringBuilder();
         md.append("# Metrics and health endpoints of `thaw run`\n\n")
           .append("<!-- Generated from the metrics registry (orchestrator/src/main/java/dev/thaw/metrics) by MetricsDocTest;")
-          .append(" edit the code, not this file. -->\n\n")
+          .append(" edit the code, not this file. Only the section \"Alerts\" at the end is written by hand. -->\n\n")
           .append("`thaw run` serves HTTP on `--http-address` (default `127.0.0.1:9191`; `off` disables it; see settings.md):\n\n")
           .append("| path | answers |\n| --- | --- |\n")
           .append("| `/metrics` | every metric below, Prometheus text format 0.0.4 |\n")
@@ -84,7 +84,8 @@ public final class MetricsDoc {
           .append("HUP or a USR2 moves the pool to a newer image). `thaw_ksm_*` are machine-wide figures from `/sys/kernel/mm/ksm`, covering every\n")
           .append("process that merges, not only this pool. They are NaN where the kernel has no KSM. Per-worker KSM\n")
           .append("figures come from `/proc/PID/ksm_stat` (Linux 6.1+) and are absent without it.\n\n")
-          .append("A Grafana dashboard with these panels is in `deploy/grafana/thaw.json`.\n\n")
+          .append("A Grafana dashboard with these panels is in `deploy/grafana/thaw.json`, and example alerting rules are in\n")
+          .append("`deploy/prometheus/thaw-alerts.yml` (see [Alerts](#alerts) below).\n\n")
           .append("| metric | type | labels | meaning |\n| --- | --- | --- | --- |\n");
         for (Family f : families()) {
             md.append("| `").append(f.exposedName()).append("` | ").append(f.type()).append(" | ")
