@@ -85,7 +85,7 @@ public final class Supervisor {
         return NextImage.launcher(thawCommand);
     }
 
-    /** Where the control server delivers its events. */
+    /** Where the control server delivers its events (from its connections' threads). */
     public void post(ControlEvent e) {
         events.add(new Event.Control(e));
     }
@@ -141,8 +141,8 @@ public final class Supervisor {
         } while (e != null);
     }
 
-    /** Waits up to {@code millis} for one event, then steps; for tests of work done off this thread (a refork's dump). */
-    void stepWaiting(long millis) throws InterruptedException {
+    /** Waits up to {@code millis} for one event, then steps: a turn of {@link #run()}'s loop, for tests. */
+    public void stepWaiting(long millis) throws InterruptedException {
         step(events.poll(millis, TimeUnit.MILLISECONDS));
     }
 

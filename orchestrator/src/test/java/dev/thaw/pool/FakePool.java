@@ -39,12 +39,12 @@ import java.util.function.Consumer;
  * generation numbers, a clock moved by hand. Tests play the workers' side of the control protocol
  * and the kernel's (exits), one loop step at a time; nothing sleeps, nothing needs root.
  */
-final class FakePool {
+public final class FakePool {
     final FakeClock clock = new FakeClock();
     final FakeImages images = new FakeImages();
     final FakeNextImages nextImages = new FakeNextImages();
     final RunSettings settings;
-    final Supervisor supervisor;
+    public final Supervisor supervisor;
     private final ByteArrayOutputStream log = new ByteArrayOutputStream();
     private final AtomicLong connectionIds = new AtomicLong();
 
@@ -52,7 +52,7 @@ final class FakePool {
     final List<String> exits = new ArrayList<>();
 
     /** {@code flags}: thaw run's settings as on its command line, without the dashes: "workers", "3". */
-    FakePool(String... flags) {
+    public FakePool(String... flags) {
         Map<String, String> f = new HashMap<>();
         for (int i = 0; i < flags.length; i += 2) {
             f.put(flags[i], flags[i + 1]);
@@ -89,7 +89,7 @@ final class FakePool {
      * Plays the world until nothing changes: restoring workers boot (or fail to, for an image marked
      * unbootable), workers told to stop exit. Returns the live workers.
      */
-    List<FakeWorker> settle() {
+    public List<FakeWorker> settle() {
         for (int round = 0; round < 50; round++) {
             boolean changed = false;
             for (FakeWorker w : images.live()) {
@@ -111,6 +111,20 @@ final class FakePool {
             }
         }
         throw new AssertionError("the pool did not settle in 50 rounds:\n" + log());
+    }
+
+    /**
+     * Runs the loop as thaw run does, on the calling thread, until it is interrupted: for tests that
+     * talk to the pool over a real control socket. Nothing else may step the pool meanwhile.
+     */
+    public void runLoopUntilInterrupted() {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                supervisor.stepWaiting(100);
+            }
+        } catch (InterruptedException stopped) {
+            // done
+        }
     }
 
     // ---- the workers' side of the protocol -------------------------------------------------------
