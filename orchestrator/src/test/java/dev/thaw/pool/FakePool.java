@@ -182,15 +182,15 @@ public final class FakePool {
 
     // ---- what the pool did ---------------------------------------------------------------------
 
-    List<FakeWorker> ready() {
+    public List<FakeWorker> ready() {
         return images.live().stream().filter(w -> w.state() == WorkerState.READY).toList();
     }
 
-    PoolStatus status() {
+    public PoolStatus status() {
         return supervisor.status();
     }
 
-    String log() {
+    public String log() {
         return log.toString(StandardCharsets.UTF_8);
     }
 
@@ -238,7 +238,7 @@ public final class FakePool {
     }
 
     /** A worker: alive until it is killed or a test makes it exit. */
-    final class FakeWorker implements WorkerHandle {
+    public final class FakeWorker implements WorkerHandle {
         final int slot;
         final long pid;
         final Path image;
