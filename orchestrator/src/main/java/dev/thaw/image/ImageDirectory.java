@@ -43,7 +43,8 @@ public final class ImageDirectory {
     /**
      * Removes what a thaw killed mid-way left next to the image: staging directories of checkpoints and
      * reforks whose process is gone (named by PID and start time), and an old image kept aside during a
-     * commit that did not finish (only if the image itself is in place, so the last good one survives).
+     * commit that did not finish. If that commit died between its two renames (no image in place), the
+     * old image, the last good one, goes back into place instead.
      */
     public void removeLeftovers() throws IOException {
         Path parent = target.toAbsolutePath().getParent();
@@ -71,6 +72,9 @@ public final class ImageDirectory {
                     }
                 } else if (name.startsWith(old) && Files.isRegularFile(target.resolve(ImageManifest.FILE_NAME))) {
                     deleteRecursively(p);
+                } else if (name.startsWith(old) && !Files.exists(target) && Files.isRegularFile(p.resolve(ImageManifest.FILE_NAME))) {
+                    Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
+                    Durable.syncDirectory(parent);
                 }
             }
         }
@@ -165,18 +169,24 @@ public final class ImageDirectory {
             throw new IllegalStateException("commit before the manifest was written");
         }
         seal(staging);
+        Durable.syncTree(staging); // on disk before the rename makes it the image: a crash never leaves a torn one in place
+        Path parent = target.toAbsolutePath().getParent();
         if (!Files.exists(target)) {
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            Durable.syncDirectory(parent);
             return;
         }
         if (Native.exchange(staging, target)) {
+            Durable.syncDirectory(parent);
             deleteRecursively(staging); // now holds the old image
             return;
         }
         // No RENAME_EXCHANGE here: two renames, the old image kept aside until the new one is in place.
+        // Should thaw die between them, the next start puts the old one back (removeLeftovers).
         Path old = target.resolveSibling("." + target.getFileName() + OLD + UUID.randomUUID().toString().substring(0, 8));
         Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        Durable.syncDirectory(parent);
         deleteRecursively(old);
     }
 

@@ -102,6 +102,17 @@ class ImageDirectoryTest {
     }
 
     @Test
+    void a_commit_that_died_between_its_two_renames_gets_the_last_good_image_back_at_the_next_start() throws Exception {
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "last good"));
+        Files.move(dir.resolve("img"), dir.resolve(".img.old-abcd1234")); // the first rename happened, the second did not
+        image.removeLeftovers();
+        assertEquals("last good", Files.readString(dir.resolve("img/criu/pages-1.img")));
+        assertEquals(List.of("img"), names());
+        assertEquals(1, image.verify().generation());
+    }
+
+    @Test
     void a_committed_image_is_private_and_read_only() throws Exception {
         ImageDirectory image = new ImageDirectory(dir.resolve("img"));
         image.commit(stagedImage(image, "new"));
