@@ -51,7 +51,9 @@ public final class Checkpointer {
         Process leader = null;
         Path staging = null;
         boolean keepRunDir = false;
-        try (ControlServer server = ControlServer.open(runDir.resolve("control.sock"), events::add)) {
+        try (InterruptCleanup interrupted = InterruptCleanup.install(progress);
+             ControlServer server = ControlServer.open(runDir.resolve("control.sock"), events::add)) {
+            interrupted.removeOnInterrupt(runDir);
             List<String> command = LeaderCommand.build(request.command(), request.agentJar(), server.socket(), request.leaderProperties());
             long started = System.nanoTime();
             leader = startLeader(command, request.workingDirectory());
@@ -71,6 +73,7 @@ public final class Checkpointer {
             guardrailReport(ready).lines().forEach(progress::say);
             ImageManifest.MemoryAtDump memory = ImageManifest.MemoryAtDump.of(ready.memory());
             staging = image.createStaging();
+            interrupted.removeOnInterrupt(staging);
             DiskSpace.requireRoomFor(leader.pid(), staging);
             long dumpMillis = dump(leader, staging, runDir);
             keepRunDir = false;
@@ -116,7 +119,9 @@ public final class Checkpointer {
         }
         Path runDir = Files.createTempDirectory("thaw-check-");
         Process leader = null;
-        try (ControlServer server = ControlServer.open(runDir.resolve("control.sock"), events::add)) {
+        try (InterruptCleanup interrupted = InterruptCleanup.install(progress);
+             ControlServer server = ControlServer.open(runDir.resolve("control.sock"), events::add)) {
+            interrupted.removeOnInterrupt(runDir);
             List<String> command = LeaderCommand.build(request.command(), request.agentJar(), server.socket(), request.leaderProperties());
             leader = startLeader(command, request.workingDirectory());
             awaitLeaderHello(leader, request.readyTimeout());

@@ -41,7 +41,10 @@ final class NextImage implements NextImageLauncher.Running {
         if (serving.checkpointArguments().isEmpty()) {
             throw new IllegalStateException("the image does not record how it was made (made by an older thaw or by thaw bench)");
         }
-        List<String> command = new ArrayList<>(thaw);
+        // setpriv --pdeathsig TERM: should thaw run be killed outright (SIGKILL), the child still gets TERM,
+        // and its own shutdown hook stops its leader and removes its staging directory; nothing outlives thaw.
+        List<String> command = new ArrayList<>(List.of("setpriv", "--pdeathsig", "TERM", "--"));
+        command.addAll(thaw);
         command.addAll(List.of("checkpoint", "--image", image.toString(), "--force", "--private-network",
                 "--generation", Long.toString(serving.generation() + 1)));
         command.addAll(serving.checkpointArguments());
