@@ -92,11 +92,25 @@ class DockerfileTest {
                 .flatMap(a -> a.lines()).map(l -> l.replaceAll("\\s*\\\\$", "").strip()).filter(l -> l.startsWith("PATH=")).findFirst()
                 .orElseThrow(() -> new AssertionError("the final stage sets no PATH")).substring(5);
         String runs = String.join("\n", finalStage.stream().filter(i -> i.keyword().equals("RUN")).map(Instruction::args).toList());
-        assertTrue(runs.contains("ln -s ../scripts/thaw /opt/thaw/bin/thaw") && path.startsWith("/opt/thaw/bin:"),
-                "thaw (the containers' command) must be on PATH: " + path);
+        assertTrue(runs.contains("tar xzf /tmp/thaw.tar.gz -C /opt/thaw --strip-components=1") && path.startsWith("/opt/thaw/bin:"),
+                "thaw (the containers' command, the release archive's bin/thaw) must be on PATH: " + path);
         assertTrue(path.contains("/opt/java/openjdk/bin"), "java (the leader's command after '--') must be on PATH: " + path);
         assertTrue(runs.contains(" tini ") && runs.contains(" procps "), "tini takes PID 1; procps gives `kill` to kubectl exec");
         assertTrue(finalStage.stream().anyMatch(i -> i.keyword().equals("COPY") && i.args().contains("/usr/local/sbin/criu")), "CRIU");
+    }
+
+    @Test
+    void the_final_stage_installs_the_release_archive_that_the_dist_module_builds() throws Exception {
+        String build = all.stream().filter(i -> i.keyword().equals("RUN") && i.args().contains("mvn ")).map(Instruction::args)
+                .findFirst().orElseThrow(() -> new AssertionError("no stage runs Maven"));
+        assertTrue(build.matches("(?s).*-pl (\\S+,)?dist[, ].*") && build.contains("cp dist/target/thaw-*.tar.gz /src/thaw.tar.gz"),
+                "the build stage must build the dist module and keep its archive: " + build);
+        String dist = Files.readString(ManifestTest.REPO.resolve("dist/pom.xml"), StandardCharsets.UTF_8);
+        assertTrue(dist.contains("<finalName>thaw-${project.version}</finalName>"), "dist/pom.xml names the archive thaw-VERSION.tar.gz");
+        assertTrue(finalStage.stream().anyMatch(i -> i.keyword().equals("COPY") && i.args().equals("--from=build /src/thaw.tar.gz /tmp/thaw.tar.gz")),
+                "the final stage copies the archive from the build stage");
+        assertTrue(finalStage.stream().noneMatch(i -> i.keyword().equals("COPY") && i.args().contains("/opt/thaw")),
+                "thaw comes only from the archive, not from files copied one by one");
     }
 
     @Test

@@ -28,7 +28,7 @@ class SystemdUnitTest {
     void systemd_accepts_the_unit_without_a_warning() throws Exception {
         // The unit names where a release installs thaw; verify it against this checkout's launcher.
         Path unit = dir.resolve("thaw.service");
-        Files.writeString(unit, Files.readString(UNIT).replace("/opt/thaw/scripts/thaw", ManifestTest.REPO.resolve("scripts/thaw").toString()));
+        Files.writeString(unit, Files.readString(UNIT).replace("/opt/thaw/bin/thaw", ManifestTest.REPO.resolve("scripts/thaw").toString()));
         Process verify = new ProcessBuilder("systemd-analyze", "verify", unit.toString()).redirectErrorStream(true).start();
         String out = new String(verify.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(verify.waitFor(60, TimeUnit.SECONDS));

@@ -45,8 +45,28 @@ final class ThawProcess implements AutoCloseable {
     static ThawProcess startUnder(List<String> wrapper, Path cwd, Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(wrapper);
         command.add(Environment.THAW.toString());
+        return startCommand(command, List.of(), cwd, env, args);
+    }
+
+    /**
+     * An installed thaw, not this checkout's: {@code launcher} is its bin/thaw (the release archive
+     * unpacked). Nothing points it back at the checkout: $THAW_AGENT and $THAW_BENCH_JAR are unset.
+     */
+    static ThawProcess startInstalled(Path launcher, Path cwd, Map<String, String> env, String... args) throws IOException {
+        return startCommand(List.of(launcher.toString()), List.of("THAW_AGENT", "THAW_BENCH_JAR"), cwd, env, args);
+    }
+
+    /** {@link #startInstalled} to completion (bounded): its exit code and output. */
+    static Result runInstalled(Path launcher, Path cwd, Duration timeout, String... args) throws Exception {
+        return await(startInstalled(launcher, cwd, Map.of(), args), timeout, args);
+    }
+
+    private static ThawProcess startCommand(List<String> launcher, List<String> unset, Path cwd, Map<String, String> env, String... args)
+            throws IOException {
+        List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true);
+        unset.forEach(pb.environment()::remove);
         pb.environment().putAll(env);
         // thaw run serves HTTP on 127.0.0.1:9191 by default; tests run side by side on one machine, so each pool
         // gets a port of the kernel's choosing unless the test names one (a flag wins over the environment).
@@ -58,7 +78,11 @@ final class ThawProcess implements AutoCloseable {
 
     /** Runs thaw to completion (bounded) and returns its exit code and output. */
     static Result run(Path cwd, Map<String, String> env, Duration timeout, String... args) throws Exception {
-        try (ThawProcess p = start(cwd, env, args)) {
+        return await(start(cwd, env, args), timeout, args);
+    }
+
+    private static Result await(ThawProcess started, Duration timeout, String... args) throws Exception {
+        try (ThawProcess p = started) {
             if (!p.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new AssertionError("thaw " + String.join(" ", args) + " did not finish within " + timeout + "\n" + p.output());
             }
@@ -99,7 +123,7 @@ final class ThawProcess implements AutoCloseable {
         return process;
     }
 
-    /** TERM, as Kubernetes and systemd send it (a graceful stop; Ctrl-C sends INT, the fast stop); then waits for the exit. */
+    /** TERM, as Ctrl-C or Kubernetes would; then waits for the exit. */
     int stop(Duration timeout) throws InterruptedException {
         // Through the handle: Process.destroy() would also close our end of thaw's output pipe.
         process.toHandle().destroy();
