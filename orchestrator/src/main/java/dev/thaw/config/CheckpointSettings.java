@@ -12,7 +12,7 @@ import java.util.List;
  * @param appCheckpoint the app asks for its checkpoint itself: --app-checkpoint, or Spring's onRefresh in the command
  */
 public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Duration leaderReadyTimeout,
-                                 Duration checkpointTimeout, boolean appCheckpoint, boolean privateNetwork) {
+                                 Duration checkpointTimeout, Duration dumpTimeout, boolean appCheckpoint, boolean privateNetwork) {
     /** Spring Framework's property that makes the app checkpoint itself once its context is refreshed. */
     public static final String SPRING_CHECKPOINT = "-Dspring.context.checkpoint=onRefresh";
 
@@ -26,7 +26,8 @@ public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Durat
         boolean spring = javaCommand.contains(SPRING_CHECKPOINT);
         CheckpointSettings settings = new CheckpointSettings(s.value(CheckpointSettingsSpec.WARMUP_URL),
                 s.value(CheckpointSettingsSpec.WARMUP_REQUESTS), s.value(CheckpointSettingsSpec.LEADER_READY_TIMEOUT),
-                s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), askedFor || spring, s.value(CheckpointSettingsSpec.PRIVATE_NETWORK));
+                s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), s.value(CheckpointSettingsSpec.DUMP_TIMEOUT), askedFor || spring,
+                s.value(CheckpointSettingsSpec.PRIVATE_NETWORK));
         if (!settings.appCheckpoint() && settings.warmupUrls().isEmpty()) {
             throw new SettingException("thaw cannot tell when the app is ready to be checkpointed: give --warmup-url URL (thaw waits for a 200,"
                     + " warms the app up, then dumps it) or --app-checkpoint (the app asks for the checkpoint itself)");
@@ -42,7 +43,7 @@ public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Durat
     public static CheckpointSettings forCheck(SettingSources s) {
         CheckpointSettings settings = new CheckpointSettings(s.value(CheckpointSettingsSpec.WARMUP_URL),
                 s.value(CheckpointSettingsSpec.WARMUP_REQUESTS), s.value(CheckpointSettingsSpec.LEADER_READY_TIMEOUT),
-                s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), false, false);
+                s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), CheckpointSettingsSpec.DUMP_TIMEOUT.parseValue(CheckpointSettingsSpec.DUMP_TIMEOUT.defaultValue(), "its default") /* check never dumps */, false, false);
         if (settings.warmupUrls().isEmpty()) {
             throw new SettingException("thaw check needs --warmup-url URL: without it, it cannot tell when the app has started, and would"
                     + " check an app that has not opened anything yet");

@@ -43,6 +43,12 @@ public final class CheckpointSettingsSpec {
             "Callbacks that wait for in-flight work need longer; a callback stuck on a lock otherwise holds the checkpoint"
                     + " this long before it fails.",
             Parsers.duration(Duration.ofSeconds(1)));
+    public static final Setting<Duration> DUMP_TIMEOUT = new Setting<>("dump-timeout", "SECONDS", "600",
+            "How long one criu dump may take: the leader's (thaw checkpoint, USR2) or a serving worker's (thaw run's refork)."
+                    + " A dump still running then is killed and counts as failed; the old image stays.",
+            "A dump writes the whole heap: a few seconds per GiB on a local disk, minutes on a slow network volume. A hung"
+                    + " dump (a stuck file system, a kernel bug) otherwise holds the checkpoint, or a refork's worker, this long.",
+            Parsers.duration(Duration.ofSeconds(1)));
     public static final Setting<Boolean> APP_CHECKPOINT = new Setting<>("app-checkpoint", "true|false", "false",
             "The app asks for the checkpoint itself (org.crac Core.checkpointRestore()): wait for it instead of warming it up"
                     + " and sending CHECKPOINT. Implied by -Dspring.context.checkpoint=onRefresh in the java command."
@@ -60,7 +66,8 @@ public final class CheckpointSettingsSpec {
     /** What {@code thaw check} and {@code thaw checkpoint} both take. */
     public static final List<Setting<?>> LEADER = List.of(WARMUP_URL, WARMUP_REQUESTS, LEADER_READY_TIMEOUT, CHECKPOINT_TIMEOUT);
     /** {@code thaw checkpoint}'s: the leader's, and how it is checkpointed. */
-    public static final List<Setting<?>> CHECKPOINT = Stream.concat(LEADER.stream(), Stream.of(APP_CHECKPOINT, PRIVATE_NETWORK)).toList();
+    public static final List<Setting<?>> CHECKPOINT = Stream.concat(LEADER.stream(), Stream.of(DUMP_TIMEOUT, APP_CHECKPOINT, PRIVATE_NETWORK))
+            .toList();
 
     static List<URI> parseUrls(String text) {
         List<URI> urls = new ArrayList<>();

@@ -77,6 +77,8 @@ public final class RunSettingsSpec {
             "map makes a restore take milliseconds whatever the image's size, and workers share every page they have not"
                     + " written; copy gives each worker its own copy (slower, more memory, shared only through --ksm).",
             Parsers.oneOf("auto", "map", "copy"));
+    /** The same declaration as thaw checkpoint's: a refork's dump is bounded like the leader's. */
+    public static final Setting<Duration> DUMP_TIMEOUT = CheckpointSettingsSpec.DUMP_TIMEOUT;
     /** The same declaration as status, scale and reload read: one default, one THAW_SOCKET. */
     public static final Setting<String> SOCKET = ControlSettingsSpec.SOCKET;
 
@@ -92,5 +94,5 @@ public final class RunSettingsSpec {
 
     public static final List<Setting<?>> ALL = List.of(WORKERS, TIMEOUT, GRACEFUL_TIMEOUT, READY_TIMEOUT, MAX_BOOT_FAILURES,
             MAX_REQUESTS, MAX_REQUESTS_JITTER, MAX_MEMORY, MEMORY_METRIC, MAX_UNAVAILABLE,
-            REFORK_AFTER, REFORK_MAX_UNAVAILABLE, HEARTBEAT, KSM, RESTORE_MODE, SOCKET, HTTP_ADDRESS, MIN_READY_WORKERS);
+            REFORK_AFTER, REFORK_MAX_UNAVAILABLE, DUMP_TIMEOUT, HEARTBEAT, KSM, RESTORE_MODE, SOCKET, HTTP_ADDRESS, MIN_READY_WORKERS);
 }

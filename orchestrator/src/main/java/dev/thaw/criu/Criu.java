@@ -163,6 +163,11 @@ public record Criu(Path binary, String version) {
             }
         }
 
+        /** Whether it was killed at its timeout. */
+        public boolean timedOut() {
+            return exitCode == -1 && output.startsWith("timed out after ");
+        }
+
         public String firstLine() {
             return output.strip().lines().findFirst().orElse("no output");
         }

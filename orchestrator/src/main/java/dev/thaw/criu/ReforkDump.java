@@ -8,6 +8,7 @@ import dev.thaw.image.ImageDirectory;
 import dev.thaw.image.ImageManifest;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -39,8 +40,11 @@ public final class ReforkDump {
     private final Criu criu;
     private final ImageDirectory image;
     private final Path runDir;
+    private final Duration timeout;
 
-    public ReforkDump(Criu criu, ImageDirectory image, Path runDir) {
+    /** @param timeout how long criu dump may take before it is killed and the refork fails (--dump-timeout) */
+    public ReforkDump(Criu criu, ImageDirectory image, Path runDir, Duration timeout) {
+        this.timeout = timeout;
         this.criu = criu;
         this.image = image;
         this.runDir = runDir;
@@ -70,7 +74,11 @@ public final class ReforkDump {
                 throw new ThawException("worker " + worker.workerId() + "'s JVM (" + jvm + ") exited before its dump");
             }
             List<String> cmd = criu.commands().dumpLiveWorker(init, pidInside, staging, runDir, log.getFileName().toString());
-            Criu.ProcessResult r = Criu.ProcessResult.run(cmd, 600);
+            Criu.ProcessResult r = Criu.ProcessResult.run(cmd, (int) Math.min(Integer.MAX_VALUE, timeout.toSeconds()));
+            if (r.timedOut()) {
+                throw new ThawException("criu dump --leave-running did not finish within " + timeout.toSeconds()
+                        + " s and was killed (raise --dump-timeout for a large heap or a slow disk; log: " + log + ")");
+            }
             if (r.exitCode() != 0) {
                 throw new ThawException("criu dump --leave-running failed: " + CriuLog.firstError(log).orElse(r.lastLine())
                         + " (full log: " + log + ")");

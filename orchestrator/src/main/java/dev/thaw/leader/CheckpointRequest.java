@@ -15,6 +15,7 @@ import java.util.List;
  *     when 'thaw run' makes the next one (USR2)
  * @param checkpointArguments recorded in the manifest, see {@link ImageManifest#checkpointArguments()}
  * @param leaderProperties {@code -D} options for the leader: the guardrail's settings, detective mode
+ * @param dumpTimeout how long criu dump may take before it is killed (--dump-timeout)
  * @param appCheckpoint the app asks for the checkpoint itself (org.crac {@code Core.checkpointRestore()},
  *        e.g. Spring's {@code -Dspring.context.checkpoint=onRefresh}): no warm-up, no CHECKPOINT message
  */
@@ -22,7 +23,10 @@ public record CheckpointRequest(Path image, boolean force, List<String> command,
                                 List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
                                 Duration checkpointTimeout, Path agentJar, long generation,
                                 List<String> checkpointArguments, List<String> leaderProperties,
-                                boolean appCheckpoint) {
+                                boolean appCheckpoint, Duration dumpTimeout) {
+    /** --dump-timeout's default, for requests that never dump (thaw check) or do not say. */
+    public static final Duration DEFAULT_DUMP_TIMEOUT = Duration.ofMinutes(10);
+
     public CheckpointRequest {
         command = List.copyOf(command);
         checkpointArguments = List.copyOf(checkpointArguments);
@@ -39,7 +43,7 @@ public record CheckpointRequest(Path image, boolean force, List<String> command,
                              Duration checkpointTimeout, Path agentJar, long generation, List<String> checkpointArguments,
                              List<String> leaderProperties) {
         this(image, force, command, workingDirectory, warmupUrls, warmupRequests, readyTimeout, checkpointTimeout,
-                agentJar, generation, checkpointArguments, leaderProperties, false);
+                agentJar, generation, checkpointArguments, leaderProperties, false, DEFAULT_DUMP_TIMEOUT);
     }
 
     /** With the guardrail's defaults; thaw warms the leader up and asks for the checkpoint. */
@@ -47,6 +51,6 @@ public record CheckpointRequest(Path image, boolean force, List<String> command,
                              List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
                              Duration checkpointTimeout, Path agentJar, long generation, List<String> checkpointArguments) {
         this(image, force, command, workingDirectory, warmupUrls, warmupRequests, readyTimeout, checkpointTimeout,
-                agentJar, generation, checkpointArguments, List.of(), false);
+                agentJar, generation, checkpointArguments, List.of(), false, DEFAULT_DUMP_TIMEOUT);
     }
 }

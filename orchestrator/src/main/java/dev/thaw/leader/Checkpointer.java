@@ -75,7 +75,7 @@ public final class Checkpointer {
             staging = image.createStaging();
             interrupted.removeOnInterrupt(staging);
             DiskSpace.requireRoomFor(leader.pid(), staging);
-            long dumpMillis = dump(leader, staging, runDir);
+            long dumpMillis = dump(leader, staging, runDir, request.dumpTimeout());
             keepRunDir = false;
             List<FileDigest> files = ImageDirectory.digestCriuFiles(staging);
             ImageManifest manifest = new ImageManifest(ImageManifest.FORMAT, thawVersion(), Instant.now(), request.generation(), jdk,
@@ -280,11 +280,11 @@ public final class Checkpointer {
         return leaderPeer != null && leaderPeer.send(message);
     }
 
-    private long dump(Process leader, Path staging, Path runDir) throws InterruptedException {
+    private long dump(Process leader, Path staging, Path runDir, Duration timeout) throws InterruptedException {
         progress.say("dumping leader pid " + leader.pid() + " with CRIU " + criu.version());
         long start = System.nanoTime();
         List<String> cmd = criu.commands().dumpLeader(leader.pid(), staging, runDir, "dump.log");
-        Criu.ProcessResult result = Criu.ProcessResult.run(cmd, 600);
+        Criu.ProcessResult result = Criu.ProcessResult.run(cmd, (int) Math.min(Integer.MAX_VALUE, timeout.toSeconds()));
         if (result.exitCode() != 0) {
             throw new DumpFailed(runDir.resolve("dump.log"), result);
         }
@@ -337,6 +337,10 @@ public final class Checkpointer {
         }
 
         ThawException toThawException() {
+            if (result.timedOut()) {
+                return new ThawException("criu dump did not finish in time and was killed (" + result.firstLine() + "): raise --dump-timeout"
+                        + " for a large image or a slow disk, or see " + log + "; the previous image, if any, is untouched");
+            }
             String reason = CriuLog.firstError(log).orElse(result.lastLine());
             return new ThawException("criu dump failed: " + reason + " (full log: " + log
                     + "); the previous image, if any, is untouched");

@@ -11,6 +11,7 @@ import dev.thaw.lifecycle.WorkerIdentity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -28,9 +29,11 @@ public final class ImageSource implements ImageStore, AutoCloseable {
     private PinnedImage current;
     private Restorer restorer;
     private final RestoreMode mode;
+    private final Duration dumpTimeout;
     private final List<PinnedImage> retired = new ArrayList<>();
 
-    private ImageSource(ImageDirectory directory, Criu criu, Path runDir, RestoreMode mode, PinnedImage first) {
+    private ImageSource(ImageDirectory directory, Criu criu, Path runDir, RestoreMode mode, Duration dumpTimeout, PinnedImage first) {
+        this.dumpTimeout = dumpTimeout;
         this.directory = directory;
         this.criu = criu;
         this.runDir = runDir;
@@ -39,10 +42,12 @@ public final class ImageSource implements ImageStore, AutoCloseable {
     }
 
     /** Pins and verifies the image in {@code directory}; fails with a clear error when it is unusable. */
-    public static ImageSource open(ImageDirectory directory, Criu criu, Path runDir, RestoreMode mode) throws IOException {
+    /** @param dumpTimeout how long a refork's criu dump may take (--dump-timeout) */
+    public static ImageSource open(ImageDirectory directory, Criu criu, Path runDir, RestoreMode mode, Duration dumpTimeout)
+            throws IOException {
         PinnedImage.removeStale(directory);
         directory.removeLeftovers();
-        return new ImageSource(directory, criu, runDir, mode, PinnedImage.pin(directory));
+        return new ImageSource(directory, criu, runDir, mode, dumpTimeout, PinnedImage.pin(directory));
     }
 
     @Override
@@ -66,7 +71,7 @@ public final class ImageSource implements ImageStore, AutoCloseable {
         if (!(mold instanceof RestoredWorker restored)) {
             throw new IllegalArgumentException(mold.describe() + " was not restored by this image source");
         }
-        return new ReforkDump(criu, directory, runDir).dump(restored.process(), serving, madeFrom, memory);
+        return new ReforkDump(criu, directory, runDir, dumpTimeout).dump(restored.process(), serving, madeFrom, memory);
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.Map;
 public record RunSettings(int workers, Duration timeout, Duration gracefulTimeout, Duration readyTimeout,
                           int maxBootFailures, int maxRequests, int maxRequestsJitter, long maxMemoryMiB,
                           String memoryMetric, int maxUnavailable, List<Integer> reforkAfter, int reforkMaxUnavailable,
-                          Duration heartbeat, boolean ksm, String restoreMode, Path socket,
+                          Duration dumpTimeout, Duration heartbeat, boolean ksm, String restoreMode, Path socket,
                           Map<String, String> env, Map<String, String> properties) {
 
     public RunSettings {
@@ -40,7 +40,7 @@ public record RunSettings(int workers, Duration timeout, Duration gracefulTimeou
                 s.value(RunSettingsSpec.MAX_REQUESTS_JITTER), s.value(RunSettingsSpec.MAX_MEMORY),
                 s.value(RunSettingsSpec.MEMORY_METRIC), s.value(RunSettingsSpec.MAX_UNAVAILABLE),
                 s.value(RunSettingsSpec.REFORK_AFTER), s.value(RunSettingsSpec.REFORK_MAX_UNAVAILABLE),
-                s.value(RunSettingsSpec.HEARTBEAT), s.value(RunSettingsSpec.KSM),
+                s.value(RunSettingsSpec.DUMP_TIMEOUT), s.value(RunSettingsSpec.HEARTBEAT), s.value(RunSettingsSpec.KSM),
                 s.value(RunSettingsSpec.RESTORE_MODE), Path.of(s.value(RunSettingsSpec.SOCKET)), env, properties);
     }
 
@@ -51,6 +51,6 @@ public record RunSettings(int workers, Duration timeout, Duration gracefulTimeou
 
     public RunSettings withWorkers(int n) {
         return new RunSettings(n, timeout, gracefulTimeout, readyTimeout, maxBootFailures, maxRequests, maxRequestsJitter,
-                maxMemoryMiB, memoryMetric, maxUnavailable, reforkAfter, reforkMaxUnavailable, heartbeat, ksm, restoreMode, socket, env, properties);
+                maxMemoryMiB, memoryMetric, maxUnavailable, reforkAfter, reforkMaxUnavailable, dumpTimeout, heartbeat, ksm, restoreMode, socket, env, properties);
     }
 }
