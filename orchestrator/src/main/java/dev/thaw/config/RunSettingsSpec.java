@@ -68,8 +68,15 @@ public final class RunSettingsSpec {
             "Shorter notices a frozen worker sooner at a small cost in wake-ups.",
             Parsers.duration(Duration.ofMillis(50)));
     public static final Setting<Boolean> KSM = new Setting<>("ksm", "true|false", "true",
-            "Let the kernel merge identical pages of the workers (PR_SET_MEMORY_MERGE), enabling KSM where permitted.",
-            "Cuts memory per worker several times; costs ksmd CPU while it scans, and merged pages are copied again on write.",
+            "Let the kernel merge identical pages of the workers (PR_SET_MEMORY_MERGE), enabling KSM where permitted. ksmd"
+                    + " scans 5000 pages every 10 ms until merging settles (pages_sharing flat for 30 s and 2 full scans),"
+                    + " then 100 pages (or the host's own rate, if higher), and 5000 again when merging grows. The KSM settings"
+                    + " and net.ipv4.tcp_migrate_req that thaw changes are recorded in /run/thaw/host-settings and given back"
+                    + " when the last pool on the host stops (after a kill -9 of thaw, when the next pool starts).",
+            "Cuts memory per worker several times; costs ksmd CPU for as long as it scans, mergeable or not. Measured on"
+                    + " 2 shared cores with 4 workers restored by copying a 225 MiB image (about 740 MiB merged): 15% of a core"
+                    + " while merging, 7-12% at 5000 pages every 10 ms once merged, 0.3% at 100 pages. Merged pages are"
+                    + " copied again on write.",
             Parsers.bool());
     public static final Setting<String> RESTORE_MODE = new Setting<>("restore-mode", "auto|map|copy", "auto",
             "How a worker gets the image's memory: map it copy-on-write (needs thaw's CRIU patch, built by scripts/setup) or"
