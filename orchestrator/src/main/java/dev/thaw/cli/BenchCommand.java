@@ -22,8 +22,8 @@ import picocli.CommandLine;
 public final class BenchCommand implements Callable<Integer> {
     static final String JAR_NAME = "thaw-bench.jar";
     static final String MAIN_CLASS = "dev.thaw.bench.BenchMain";
-    private static final String HOW_TO_INSTALL = "build it (scripts/build builds bench/target/" + JAR_NAME
-            + ", which scripts/thaw finds), put it next to thaw.jar or set $THAW_BENCH_JAR";
+    private static final String HOW_TO_INSTALL = "the release archive has it in lib/ next to thaw.jar; in a checkout, build it (scripts/build builds bench/target/"
+            + JAR_NAME + ", which scripts/thaw finds); or set $THAW_BENCH_JAR";
 
     @CommandLine.Unmatched
     List<String> arguments = new ArrayList<>();

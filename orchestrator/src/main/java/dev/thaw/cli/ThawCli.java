@@ -84,7 +84,8 @@ public final class ThawCli implements Runnable {
             Path self = Path.of(ThawCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             Path agent = (self.toFile().isDirectory() ? self.getParent() : self.getParent()).resolve("thaw-agent.jar");
             if (!agent.toFile().isFile()) {
-                throw ThawException.environment("thaw's agent jar is missing at " + agent + ": rebuild thaw (scripts/build) or set $THAW_AGENT");
+                throw ThawException.environment("thaw's agent jar is missing at " + agent
+                        + ": reinstall thaw's release archive (its lib/ holds thaw-agent.jar next to thaw.jar), rebuild thaw (scripts/build) or set $THAW_AGENT");
             }
             return agent;
         } catch (URISyntaxException e) {
