@@ -8,7 +8,9 @@ import java.util.List;
 /**
  * Every CRIU command line thaw runs, built here and nowhere else: the leader's dump, a live worker's
  * dump (refork), a worker's restore and the feature checks. Each carries the options this process's
- * privileges need ({@code --unprivileged}) and writes its log at -v2 into a work directory.
+ * privileges need ({@code --unprivileged}) and writes its log at -v2 into a work directory. Dumps run
+ * under {@code setpriv --pdeathsig KILL}: a thaw killed with SIGKILL leaves no criu behind, still
+ * holding the process it was dumping frozen.
  */
 public final class CriuCommands {
     private final Path binary;
@@ -21,7 +23,7 @@ public final class CriuCommands {
 
     /** The leader's dump: it ends the leader; its image goes to {@code imageDir}/criu. */
     public List<String> dumpLeader(long pid, Path imageDir, Path workDir, String logName) {
-        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "dump", "-t", Long.toString(pid)));
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--", binary.toString(), "dump", "-t", Long.toString(pid)));
         addImageAndLog(cmd, imageDir, workDir, logName);
         return cmd;
     }
@@ -29,10 +31,12 @@ public final class CriuCommands {
     /**
      * A serving worker's dump for a refork: CRIU runs inside the worker's PID and mount namespaces
      * ({@code nsenter} to its namespace's init), names the JVM by its PID there, and leaves it running.
+     * nsenter forks criu, and a fork clears the parent-death signal, so both get one.
      */
     public List<String> dumpLiveWorker(long namespaceInit, long pidInNamespace, Path imageDir, Path workDir, String logName) {
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(namespaceInit), "--pid", "--mount", "--",
-                binary.toString(), "dump", "--leave-running", "-t", Long.toString(pidInNamespace)));
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--",
+                "nsenter", "-t", Long.toString(namespaceInit), "--pid", "--mount", "--",
+                "setpriv", "--pdeathsig", "KILL", "--", binary.toString(), "dump", "--leave-running", "-t", Long.toString(pidInNamespace)));
         addImageAndLog(cmd, imageDir, workDir, logName);
         return cmd;
     }

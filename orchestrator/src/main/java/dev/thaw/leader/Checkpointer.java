@@ -158,7 +158,7 @@ public final class Checkpointer {
     }
 
     private Process startLeader(List<String> command, Path cwd) throws IOException {
-        progress.say("leader starting: " + String.join(" ", command.subList(1, command.size())));
+        progress.say("leader starting: " + String.join(" ", command.subList(command.indexOf("setsid") + 1, command.size())));
         Process p = new ProcessBuilder(command).directory(cwd.toFile()).start();
         OutputPump.start(p.getInputStream(), "leader | ", progress::say);
         OutputPump.start(p.getErrorStream(), "leader | ", progress::say);

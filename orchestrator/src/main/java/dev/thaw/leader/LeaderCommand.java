@@ -11,7 +11,10 @@ import java.util.stream.Stream;
  * Turns the user's java command into the leader's: thaw's agent and org.crac implementation, the
  * control socket, and {@code -XX:-UsePerfData} (the JVM's shared perf-data file in /tmp would be
  * mapped, shared and written by every restored worker). Started under {@code setsid}, because CRIU
- * dumps only a process tree whose root leads its own session.
+ * dumps only a process tree whose root leads its own session, and under {@code setpriv --pdeathsig
+ * KILL}: in its own session no signal to thaw's group reaches it, and thaw's shutdown hook stops it on
+ * TERM or INT, but only the kernel can stop it when thaw itself is killed with SIGKILL. (CRIU keeps the
+ * setting in the image; a restored worker's parent is its criu, which lives as long as it does.)
  */
 public final class LeaderCommand {
     private LeaderCommand() {
@@ -32,7 +35,7 @@ public final class LeaderCommand {
                     + "': thaw adds its agent to the java command line (e.g. 'thaw checkpoint ... -- java -jar app.jar')");
         }
         List<String> command = new ArrayList<>();
-        command.add("setsid");
+        command.addAll(List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid"));
         command.add(java);
         command.add("-javaagent:" + agentJar);
         command.add("-Dorg.crac.Core.Compat=dev.thaw.lifecycle.crac");

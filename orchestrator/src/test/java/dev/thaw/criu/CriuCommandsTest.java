@@ -33,17 +33,17 @@ class CriuCommandsTest {
     }
 
     @Test
-    void a_refork_dumps_the_jvm_by_its_namespace_pid_from_inside_the_namespace_and_leaves_it_running() {
+    void a_refork_dumps_the_jvm_by_its_namespace_pid_from_inside_the_namespace_leaves_it_running_and_dies_with_thaw() {
         List<String> cmd = unprivileged.dumpLiveWorker(4711, 42, image, work, "refork.log");
-        assertEquals(List.of("nsenter", "-t", "4711", "--pid", "--mount", "--", "/opt/criu", "dump", "--leave-running", "-t", "42"),
-                cmd.subList(0, 11));
+        assertEquals(List.of("setpriv", "--pdeathsig", "KILL", "--", "nsenter", "-t", "4711", "--pid", "--mount", "--",
+                "setpriv", "--pdeathsig", "KILL", "--", "/opt/criu", "dump", "--leave-running", "-t", "42"), cmd.subList(0, 19));
         assertTrue(has(cmd, "-D", "/images/app/criu", "-W", "/run/thaw/w", "-o", "refork.log", "-v2", "--unprivileged"), cmd.toString());
     }
 
     @Test
-    void the_leader_is_dumped_by_its_host_pid_and_privileges_are_only_added_when_needed() {
+    void the_leader_is_dumped_by_its_host_pid_by_a_criu_that_dies_with_thaw_and_privileges_are_only_added_when_needed() {
         CriuCommands root = new CriuCommands(Path.of("/opt/criu"), List.of());
-        assertEquals(List.of("/opt/criu", "dump", "-t", "99", "-D", "/images/app/criu", "-W", "/run/thaw/w", "-o", "dump.log", "-v2"),
+        assertEquals(List.of("setpriv", "--pdeathsig", "KILL", "--", "/opt/criu", "dump", "-t", "99", "-D", "/images/app/criu", "-W", "/run/thaw/w", "-o", "dump.log", "-v2"),
                 root.dumpLeader(99, image, work, "dump.log"));
         assertEquals(List.of("/opt/criu", "check", "--feature", "mmap-page-image", "--unprivileged"),
                 unprivileged.checkFeature("mmap-page-image"));

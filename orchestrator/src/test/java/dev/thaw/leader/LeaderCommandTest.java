@@ -18,7 +18,7 @@ class LeaderCommandTest {
     void the_leader_runs_under_setsid_with_the_agent_and_thaw_as_org_crac_implementation() {
         List<String> cmd = LeaderCommand.build(List.of("/jdk/bin/java", "-Xmx1g", "-jar", "app.jar", "--port", "1"),
                 Path.of("/thaw/thaw-agent.jar"), Path.of("/run/x/control.sock"));
-        assertEquals(List.of("setsid", "/jdk/bin/java", "-javaagent:/thaw/thaw-agent.jar",
+        assertEquals(List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid", "/jdk/bin/java", "-javaagent:/thaw/thaw-agent.jar",
                 "-Dorg.crac.Core.Compat=dev.thaw.lifecycle.crac", "-Dthaw.control=/run/x/control.sock", "-XX:-UsePerfData",
                 "-Xmx1g", "-jar", "app.jar", "--port", "1"), cmd);
     }
