@@ -97,7 +97,7 @@ class ReleaseArchiveTest {
     void the_archive_is_bin_lib_licence_and_docs() {
         Path top = install.resolve("thaw-" + version);
         for (String f : List.of("bin/thaw", "lib/thaw.jar", "lib/thaw-agent.jar", "lib/thaw-bench.jar", "lib/jdk.sh", "LICENSE", "README.md",
-                "docs/resources.md", "deploy/systemd/thaw.service")) {
+                "docs/getting-started.md", "docs/resources.md", "deploy/systemd/thaw.service")) {
             assertTrue(Files.isRegularFile(top.resolve(f)), f + " is missing from the archive");
         }
         assertTrue(Files.isExecutable(top.resolve("bin/thaw")), "bin/thaw must be executable");
