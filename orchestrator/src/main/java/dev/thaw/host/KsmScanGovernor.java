@@ -9,13 +9,13 @@ import java.util.function.Consumer;
 /**
  * Runs ksmd at full speed while workers' pages are being merged, and slowly once merging has settled.
  *
- * <p>ksmd's cost is its scan rate, paid whether or not there is anything left to merge: at
- * {@link #FAST_PAGES_TO_SCAN} pages every {@link #FAST_SLEEP_MILLIS} ms it scans up to 500,000 pages
- * (2 GB) a second and keeps a core's worth of CPU busy in part for as long as it runs (docs/settings.md,
- * ksm, has the figures measured here). Left at that rate after the pool is merged, it was measured at
- * about 8% of a core for an hour with nothing to merge. So once {@link MergeSettling} sees no more
- * progress, {@code pages_to_scan} drops to {@link #SETTLED_PAGES_TO_SCAN} (or the host's own value, if
- * higher); when merging grows again (a worker restored, a roll) it goes back to full speed.
+ * <p>ksmd's cost is its scan rate, paid whether or not there is anything left to merge. Measured on 2
+ * shared cores with 4 workers restored by copying a 225 MiB image (about 740 MiB merged): 15% of a core
+ * while merging at {@link #FAST_PAGES_TO_SCAN} pages every {@link #FAST_SLEEP_MILLIS} ms, still 7-12%
+ * at that rate once everything was merged, and 0.3% at {@link #SETTLED_PAGES_TO_SCAN} pages. So once
+ * {@link MergeSettling} sees no more progress, {@code pages_to_scan} drops to {@link #SETTLED_PAGES_TO_SCAN}
+ * (or the host's own value, if higher); when merging grows again (a worker restored, a roll) it goes
+ * back to full speed. Only a change of state moves the rate.
  *
  * <p>It only ever lowers what thaw raised: when the host already scanned at least as fast before thaw
  * (no recorded original), it changes nothing.
