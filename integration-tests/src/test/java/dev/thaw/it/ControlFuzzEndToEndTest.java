@@ -1,0 +1,69 @@
+package dev.thaw.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.thaw.testkit.FreePort;
+import dev.thaw.testkit.HostileControlLines;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Random, truncated and hostile lines at a live pool's control socket for 10 s while it serves HTTP
+ * load: no request fails, the same workers serve throughout, and every bad peer is dropped and logged.
+ */
+class ControlFuzzEndToEndTest {
+    private static final Duration BOUND = Duration.ofMinutes(3);
+    private static final Duration FUZZ = Duration.ofSeconds(10);
+
+    private Path work;
+
+    @BeforeEach
+    void makeWorkDir() throws Exception {
+        Environment.requireCriu();
+        work = Files.createTempDirectory("thaw-it-control-fuzz-");
+    }
+
+    @AfterEach
+    void deleteWorkDir() throws Exception {
+        TempFiles.delete(work);
+    }
+
+    @Test
+    void ten_seconds_of_garbage_at_the_control_socket_cost_the_pool_no_request_and_no_worker() throws Exception {
+        int port = FreePort.pick();
+        ThawProcess.Result made = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", work.resolve("img").toString(),
+                "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", "20", "--",
+                Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + port, "-Dsample.dataset.mb=5",
+                "-jar", Environment.SAMPLE_JAR.toString());
+        assertEquals(0, made.exitCode(), made.output());
+        Path socket = work.resolve("control.sock");
+        try (Pool pool = Pool.start(work, work.resolve("img"), socket, "--workers", "2")) {
+            Set<Long> serving = pool.awaitReady(2, Set.of(), BOUND);
+            HostileControlLines hostile = new HostileControlLines(20261201);
+            int connections = 0;
+            try (Load load = new Load(port, "/health", 2, FUZZ.plusSeconds(30))) {
+                long deadline = System.nanoTime() + FUZZ.toNanos();
+                while (System.nanoTime() < deadline && connections < 20_000) {
+                    HostileControlLines.sendAndClose(socket, hostile.next());
+                    connections++;
+                }
+                load.close();
+                assertEquals(0, load.failed(), load.report());
+            }
+            assertTrue(connections > 100, "fuzzed " + connections + " connections");
+            assertEquals(serving, pool.readyPids(), "the same workers serve:\n" + pool.thaw().output());
+            assertEquals(2, pool.status().path("targetWorkers").asInt(), "no fuzzed SCALE got through");
+            String out = pool.thaw().output();
+            assertTrue(out.contains("refused a control connection claiming to be worker="), out);
+            assertTrue(out.contains("closed the control connection of"), out);
+            assertEquals(0, pool.thaw().count("exited unexpectedly|internal error|Exception"), out);
+        }
+    }
+}
