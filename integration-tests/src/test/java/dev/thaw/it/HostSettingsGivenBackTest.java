@@ -73,14 +73,15 @@ class HostSettingsGivenBackTest {
         TempFiles.delete(work);
     }
 
+    /**
+     * When ksmd slows down is not asserted here: it follows machine-wide counters, which other pools on a
+     * shared test machine move at will. KsmScanGovernorTest covers it on a stand-in /sys.
+     */
     @Test
-    void a_pool_stopped_with_TERM_gives_the_values_back_and_slows_ksmd_once_merging_settled() throws Exception {
+    void a_pool_stopped_with_TERM_gives_the_values_back() throws Exception {
         setKnownValues();
         try (Pool pool = startPool()) {
             assertEquals(THAWS, current(), "thaw tunes the host while its pool runs");
-            // ksmd's scan rate drops once merging has settled, never below the host's own 123.
-            pool.thaw().awaitLine("^thaw: page merging settled \\(.*\\): ksmd slowed to 123 pages per scan", Duration.ofSeconds(150));
-            assertEquals("123", read(KSM.resolve("pages_to_scan")));
             assertEquals(0, pool.thaw().stop(Duration.ofSeconds(60)), pool.thaw().output());
             assertEquals(KNOWN, current(), pool.thaw().output());
             assertTrue(pool.thaw().count("^thaw: net.ipv4.tcp_migrate_req given back: 0 \\(thaw had set 1\\)") == 1, pool.thaw().output());
