@@ -3,6 +3,7 @@ package dev.thaw.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.thaw.testkit.FreePort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -129,7 +130,7 @@ class CliErrorsTest {
         Environment.requireCriu();
         ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", work.resolve("img").toString(),
                 "--app-checkpoint", "--ready-timeout", "2", "--checkpoint-timeout", "1", "--",
-                Environment.JAVA.toString(), "-Dsample.port=" + Http.freePort(), "-Dsample.dataset.mb=1", "-jar", Environment.SAMPLE_JAR.toString());
+                Environment.JAVA.toString(), "-Dsample.port=" + FreePort.pick(), "-Dsample.dataset.mb=1", "-jar", Environment.SAMPLE_JAR.toString());
         assertEquals(1, r.exitCode(), r.output());
         assertTrue(r.errorLine().contains("the app did not ask for its checkpoint within 3 s: --app-checkpoint needs an app that"
                 + " calls org.crac.Core.checkpointRestore()"), r.output());

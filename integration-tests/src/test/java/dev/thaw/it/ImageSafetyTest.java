@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.thaw.testkit.FreePort;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.RandomAccessFile;
@@ -18,29 +19,31 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * An image is never replaced by a broken one, and a broken image is never restored: each failure is
  * one line naming the problem and the fix.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(SampleAppImageExtension.class)
 class ImageSafetyTest {
     private static final Duration BOUND = Duration.ofMinutes(3);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Made in @BeforeAll: JUnit injects @TempDir fields too late for a PER_CLASS @BeforeAll. */
     private Path work;
+    /** The shared good image: only restored from and copied; every test that writes works on a copy. */
+    private SampleAppImage good;
     private Path image;
     private int port;
 
     @BeforeAll
-    void makeOneGoodImage() throws Exception {
+    void useTheSharedGoodImage(SampleAppImage shared) throws Exception {
         work = Files.createTempDirectory("thaw-it-");
-        Environment.requireCriu();
-        image = work.resolve("good");
-        port = Http.freePort();
-        ThawProcess.Result r = checkpoint(image, "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", "10");
-        assertEquals(0, r.exitCode(), r.output());
+        good = shared;
+        image = shared.dir();
+        port = shared.port(); // the port its workers bind, which a test takes first
     }
 
     @AfterAll
@@ -57,9 +60,7 @@ class ImageSafetyTest {
     }
 
     private Path copyOfImage(String name) throws Exception {
-        Path copy = work.resolve(name);
-        new ProcessBuilder("cp", "-a", image.toString(), copy.toString()).inheritIO().start().waitFor();
-        return copy;
+        return good.copyTo(work.resolve(name));
     }
 
     private String createdAt(Path img) throws Exception {
@@ -124,11 +125,12 @@ class ImageSafetyTest {
 
     @Test
     void checkpoint_refuses_an_existing_image_without_force_and_leaves_it_alone() throws Exception {
-        String before = createdAt(image);
-        ThawProcess.Result r = checkpoint(image, "--warmup-url", "http://127.0.0.1:" + port + "/health");
+        Path existing = copyOfImage("existing"); // were the refusal broken, the shared image would be replaced
+        String before = createdAt(existing);
+        ThawProcess.Result r = checkpoint(existing, "--warmup-url", "http://127.0.0.1:" + port + "/health");
         assertEquals(2, r.exitCode(), r.output());
         assertTrue(r.errorLine().contains("already exists: pass --force"), r.output());
-        assertEquals(before, createdAt(image));
+        assertEquals(before, createdAt(existing));
     }
 
     @Test
@@ -146,7 +148,7 @@ class ImageSafetyTest {
     void a_warmup_url_that_never_answers_fails_the_checkpoint_and_keeps_the_old_image() throws Exception {
         Path target = copyOfImage("kept");
         String before = createdAt(target);
-        int deadPort = Http.freePort();
+        int deadPort = FreePort.pick();
         ThawProcess.Result r = checkpoint(target, "--force", "--ready-timeout", "3",
                 "--warmup-url", "http://127.0.0.1:" + deadPort + "/health");
         assertEquals(1, r.exitCode(), r.output());

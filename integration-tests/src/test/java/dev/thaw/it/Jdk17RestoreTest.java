@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.thaw.testkit.FreePort;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -50,7 +51,7 @@ class Jdk17RestoreTest {
         work = Files.createTempDirectory("thaw-jdk17-");
         Path classes = compileForRelease17(work.resolve("classes"));
         String classPath = classes + ":" + cracJar();
-        int port = Http.freePort();
+        int port = FreePort.pick();
 
         ThawProcess.Result checkpoint = ThawProcess.run(work, Map.of(), Duration.ofMinutes(3), "checkpoint",
                 "--image", work.resolve("image").toString(), "--warmup-url", "http://127.0.0.1:" + port + "/",

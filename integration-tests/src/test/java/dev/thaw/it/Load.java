@@ -1,5 +1,6 @@
 package dev.thaw.it;
 
+import dev.thaw.testkit.Http;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.thaw.testkit.FreePort;
 import dev.thaw.it.apps.MemoryChurnApp;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ class MappedRestoreTest {
         Environment.requireMappingCriu();
         work = Files.createTempDirectory("thaw-map-");
         image = work.resolve("image");
-        int port = Http.freePort();
+        int port = FreePort.pick();
         ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", image.toString(),
                 "--warmup-url", "http://127.0.0.1:" + port + "/ready", "--warmup-requests", "1", "--",
                 Environment.JAVA.toString(), "-Xmx384m", "-cp", Offenders.classPath(MemoryChurnApp.class),
@@ -63,7 +64,7 @@ class MappedRestoreTest {
     @Test
     void mapped_workers_churn_heap_and_native_memory_see_only_their_own_writes_and_outlive_their_image_files() throws Exception {
         Path copy = work.resolve("deleted-under-the-workers");
-        new ProcessBuilder("cp", "-a", image.toString(), copy.toString()).inheritIO().start().waitFor();
+        TempFiles.copyDirectory(image, copy);
         pool = Pool.start(work, copy, work.resolve("map.sock"), "--workers", "2", "--restore-mode", "map");
         pool.thaw().awaitLine("restore mode map: ", Duration.ofSeconds(30));
         pool.thaw().awaitLine("all 2 workers ready", BOUND);

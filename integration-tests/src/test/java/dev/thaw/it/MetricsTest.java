@@ -3,6 +3,8 @@ package dev.thaw.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.thaw.testkit.Http;
+import dev.thaw.testkit.FreePort;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * thaw run's HTTP endpoint on a real pool: /metrics read by a Prometheus text-format parser, /readyz
@@ -24,6 +27,7 @@ import org.junit.jupiter.api.TestInstance;
  * any restore. Every loop is bounded in count and time.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(SampleAppImageExtension.class)
 class MetricsTest {
     private Path work;
     private Path image;
@@ -32,17 +36,11 @@ class MetricsTest {
     private ThawProcess pool;
 
     @BeforeAll
-    void checkpointTheSampleApp() throws Exception {
-        Environment.requireCriu();
+    void restoreFromTheSharedSampleAppImage(SampleAppImage shared) throws Exception {
         work = Files.createTempDirectory("thaw-metrics-");
-        image = work.resolve("image");
+        image = shared.dir(); // only restored from
         socket = work.resolve("pool.sock");
-        appPort = Http.freePort();
-        ThawProcess.Result r = ThawProcess.run(work, Map.of(), Duration.ofMinutes(3), "checkpoint", "--image", image.toString(),
-                "--warmup-url", "http://127.0.0.1:" + appPort + "/health", "--warmup-requests", "100", "--",
-                Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + appPort, "-Dsample.dataset.mb=10",
-                "-jar", Environment.SAMPLE_JAR.toString());
-        assertEquals(0, r.exitCode(), r.output());
+        appPort = shared.port();
     }
 
     @AfterEach
@@ -54,7 +52,7 @@ class MetricsTest {
     }
 
     @AfterAll
-    void removeImage() throws Exception {
+    void removeWork() throws Exception {
         TempFiles.delete(work);
     }
 
@@ -91,7 +89,7 @@ class MetricsTest {
     @Test
     void a_worker_killed_with_SIGKILL_counts_one_crash_replacement_and_one_more_restore_and_readyz_dips_until_it_is_back()
             throws Exception {
-        int httpPort = Http.freePort();
+        int httpPort = FreePort.pick();
         pool = ThawProcess.start(work, Map.of(), "run", "--image", image.toString(), "--socket", socket.toString(),
                 "--workers", "2", "--min-ready-workers", "2", "--http-address", "127.0.0.1:" + httpPort);
         pool.awaitLine("thaw: http endpoint on http://127.0.0.1:" + httpPort + " ", Duration.ofSeconds(30));
@@ -125,7 +123,7 @@ class MetricsTest {
 
     @Test
     void workers_report_their_requests_latency_heap_and_gc_through_the_heartbeat() throws Exception {
-        int httpPort = Http.freePort();
+        int httpPort = FreePort.pick();
         pool = ThawProcess.start(work, Map.of(), "run", "--image", image.toString(), "--socket", socket.toString(),
                 "--workers", "2", "--http-address", "127.0.0.1:" + httpPort);
         pool.awaitLine("all 2 workers ready", Duration.ofSeconds(60));
@@ -154,7 +152,7 @@ class MetricsTest {
     @Test
     void a_taken_http_address_is_a_one_line_error_and_no_worker_is_restored() throws Exception {
         try (ServerSocket taken = new ServerSocket()) {
-            taken.bind(new InetSocketAddress("127.0.0.1", Http.freePort()));
+            taken.bind(new InetSocketAddress("127.0.0.1", FreePort.pick()));
             ThawProcess.Result r = ThawProcess.run(work, Map.of(), Duration.ofSeconds(60), "run", "--image", image.toString(),
                     "--socket", socket.toString(), "--http-address", "127.0.0.1:" + taken.getLocalPort());
             assertEquals(2, r.exitCode(), r.output());

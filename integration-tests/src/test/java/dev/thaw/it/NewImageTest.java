@@ -3,6 +3,8 @@ package dev.thaw.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.thaw.testkit.Http;
+import dev.thaw.testkit.FreePort;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
@@ -43,7 +45,7 @@ class NewImageTest {
         socket = work.resolve("pool.sock");
         jar = work.resolve("app.jar"); // a copy of its own, so a test may take it away
         Files.copy(Environment.SAMPLE_JAR, jar);
-        port = Http.freePort();
+        port = FreePort.pick();
         ThawProcess.Result r = checkpoint(false);
         assertEquals(0, r.exitCode(), r.output());
     }
@@ -158,7 +160,7 @@ class NewImageTest {
     @Test
     void a_new_image_whose_workers_cannot_boot_is_rolled_back_while_the_old_workers_keep_serving() throws Exception {
         Path copy = work.resolve("rolled-back"); // the other tests keep the good image
-        assertEquals(0, new ProcessBuilder("cp", "-a", image.toString(), copy.toString()).inheritIO().start().waitFor());
+        TempFiles.copyDirectory(image, copy);
         pool = Pool.start(work, copy, socket, "--workers", "2", "--max-boot-failures", "3");
         pool.thaw().awaitLine("all 2 workers ready", Duration.ofSeconds(60));
         Set<Long> before = pool.awaitReady(2, Set.of(), Duration.ofSeconds(10));

@@ -1,5 +1,6 @@
 package dev.thaw.it;
 
+import dev.thaw.testkit.FreePort;
 import com.sun.net.httpserver.HttpServer;
 import dev.thaw.it.apps.OffendersApp;
 import java.io.File;
@@ -29,7 +30,7 @@ final class Offenders implements AutoCloseable {
 
     static Offenders start(Path work) throws Exception {
         PostgresServer postgres = PostgresServer.start();
-        HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", Http.freePort()), 50);
+        HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", FreePort.pick()), 50);
         upstream.createContext("/", exchange -> {
             byte[] body = "upstream ok".getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
@@ -37,7 +38,7 @@ final class Offenders implements AutoCloseable {
             exchange.close();
         });
         upstream.start();
-        return new Offenders(postgres, upstream, Http.freePort(), work.resolve("app.log"));
+        return new Offenders(postgres, upstream, FreePort.pick(), work.resolve("app.log"));
     }
 
     int upstreamPort() {

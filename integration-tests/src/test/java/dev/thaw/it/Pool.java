@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.thaw.testkit.Http;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,13 +13,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** A running 'thaw run' and what tests ask of it: its status, its ready workers, signals. */
+/**
+ * A running 'thaw run' and what tests ask of it: its status, its ready workers, signals. Waiting asks
+ * the pool's HTTP endpoint (/status, the same JSON as thaw status --json) from this JVM: polling with
+ * 'thaw status' started a JVM every 50 ms, competing for the CPU the tests measure. {@link #status()}
+ * still runs the real CLI, which WorkerPids, NewImageTest and ReforkTest read.
+ */
 final class Pool implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path work;
     private final Path socket;
     private final ThawProcess thaw;
+    private int httpPort;
 
     private Pool(Path work, Path socket, ThawProcess thaw) {
         this.work = work;
@@ -48,9 +55,15 @@ final class Pool implements AutoCloseable {
         return JSON.readTree(r.lines().get(r.lines().size() - 1));
     }
 
+    /** The ready workers' PIDs, from the pool's /status (503, none, until the supervisor's first turn). */
     Set<Long> readyPids() throws Exception {
+        Http.Response r = Http.get(httpPort(), "/status");
+        if (r.status() == 503) {
+            return Set.of();
+        }
+        assertEquals(200, r.status(), r.body());
         Set<Long> pids = new HashSet<>();
-        for (JsonNode w : status().path("workers")) {
+        for (JsonNode w : r.json().path("workers")) {
             if ("ready".equals(w.path("state").asText())) {
                 pids.add(w.path("pid").asLong());
             }
@@ -58,7 +71,16 @@ final class Pool implements AutoCloseable {
         return pids;
     }
 
-    /** Polls thaw status until {@code n} workers are ready and none of {@code gone} is among them. */
+    /** The port of the pool's HTTP endpoint (ThawProcess lets the kernel choose it), from thaw's line naming it. */
+    private int httpPort() throws InterruptedException {
+        if (httpPort == 0) {
+            String url = thaw.awaitLine("^thaw: http endpoint on http://\\S+:(\\d+) ", Duration.ofSeconds(60)).group(1);
+            httpPort = Integer.parseInt(url);
+        }
+        return httpPort;
+    }
+
+    /** Polls the pool's /status until {@code n} workers are ready and none of {@code gone} is among them. */
     Set<Long> awaitReady(int n, Set<Long> gone, Duration bound) throws Exception {
         long deadline = System.nanoTime() + bound.toNanos();
         Set<Long> pids = Set.of();

@@ -1,5 +1,6 @@
 package dev.thaw.it;
 
+import dev.thaw.testkit.FreePort;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ final class PostgresServer implements AutoCloseable {
         Path bin = installation().orElseThrow(() -> new IllegalStateException("PostgreSQL not installed: run scripts/setup"));
         Path dir = Files.createTempDirectory("thaw-pg-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         run(List.of("chown", "postgres:postgres", dir.toString()));
-        int port = Http.freePort();
+        int port = FreePort.pick();
         run(List.of("runuser", "-u", "postgres", "--", bin.resolve("initdb").toString(), "-D", dir.toString(),
                 "-A", "trust", "-U", "thaw", "--no-sync"));
         run(List.of("runuser", "-u", "postgres", "--", bin.resolve("pg_ctl").toString(), "-D", dir.toString(), "-w",
@@ -60,6 +61,16 @@ final class PostgresServer implements AutoCloseable {
         String out = new String(p.getInputStream().readAllBytes()).strip();
         p.waitFor(10, TimeUnit.SECONDS);
         return Integer.parseInt(out);
+    }
+
+    /** Waits up to 5 s for every client to disconnect (a stopped pool's connections close asynchronously); how many are left. */
+    int awaitNoClientConnections() throws Exception {
+        int n = clientConnections();
+        for (int i = 0; i < 50 && n > 0; i++) {
+            Thread.sleep(100);
+            n = clientConnections();
+        }
+        return n;
     }
 
     /** PIDs of the server processes (backends) serving client connections right now, the asker's excluded. */

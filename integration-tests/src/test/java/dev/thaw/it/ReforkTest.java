@@ -3,6 +3,7 @@ package dev.thaw.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.thaw.testkit.Http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * --refork-after: a worker that served the first threshold of requests is checkpointed while it runs
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.TestInstance;
  * fails leaves the pool serving the old generation, with every worker it had.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(SampleAppImageExtension.class)
 class ReforkTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int THRESHOLD = 150;
@@ -39,17 +42,11 @@ class ReforkTest {
     private Path tmpfs;
 
     @BeforeAll
-    void checkpointTheSampleApp() throws Exception {
-        Environment.requireCriu();
+    void copyFromTheSharedSampleAppImage(SampleAppImage shared) throws Exception {
         work = Files.createTempDirectory("thaw-refork-");
-        image = work.resolve("image");
+        image = shared.dir(); // never served itself: each test serves its own copy
         socket = work.resolve("pool.sock");
-        Files.copy(Environment.SAMPLE_JAR, work.resolve("app.jar"));
-        port = Http.freePort();
-        ThawProcess.Result r = ThawProcess.run(work, Map.of(), Duration.ofMinutes(3), "checkpoint", "--image", image.toString(),
-                "--warmup-requests=100", "--warmup-url", "http://127.0.0.1:" + port + "/health",
-                "--", Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + port, "-Dsample.dataset.mb=10", "-jar", "app.jar");
-        assertEquals(0, r.exitCode(), r.output());
+        port = shared.port();
         assertEquals("leader", manifest(image).path("madeFrom").asText());
     }
 
@@ -66,14 +63,14 @@ class ReforkTest {
     }
 
     @AfterAll
-    void removeImage() throws Exception {
+    void removeWork() throws Exception {
         TempFiles.delete(work);
     }
 
     @Test
     void a_worker_past_the_first_threshold_becomes_generation_2_and_the_other_workers_are_restored_from_it() throws Exception {
         Path served = work.resolve("served");
-        copyImage(image, served);
+        TempFiles.copyDirectory(image, served); // its own copy: a refork replaces the image it serves
         long generation = manifest(served).path("generation").asLong();
         // The second generation's threshold is out of reach: this test looks at exactly one refork.
         pool = Pool.start(work, served, socket, "--workers", "2", "--refork-after", THRESHOLD + ",1000000");
@@ -153,7 +150,7 @@ class ReforkTest {
                 .inheritIO().start();
         assertEquals(0, mount.waitFor(), "mount tmpfs");
         Path served = tmpfs.resolve("image");
-        copyImage(image, served);
+        TempFiles.copyDirectory(image, served); // its own copy: a refork replaces the image it serves
         String createdAt = manifest(served).path("createdAt").asText();
         long generation = manifest(served).path("generation").asLong();
 
@@ -198,11 +195,5 @@ class ReforkTest {
 
     private static JsonNode manifest(Path dir) throws Exception {
         return JSON.readTree(dir.resolve("manifest.json").toFile());
-    }
-
-    /** Each test serves its own copy, since a refork replaces the image it serves. */
-    private static void copyImage(Path from, Path to) throws Exception {
-        Process cp = new ProcessBuilder(List.of("cp", "-a", from.toString(), to.toString())).inheritIO().start();
-        assertEquals(0, cp.waitFor(), "cp -a " + from + " " + to);
     }
 }

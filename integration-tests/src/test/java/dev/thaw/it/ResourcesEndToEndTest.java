@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.thaw.testkit.Http;
+import dev.thaw.testkit.FreePort;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.thaw.it.apps.ResourcesApp;
 import dev.thaw.resources.scoped.RestoreScoped;
@@ -63,7 +65,7 @@ class ResourcesEndToEndTest {
         Environment.requireCriu();
         postgres = PostgresServer.start();
         upstream = ResourcesUpstream.start();
-        port = Http.freePort();
+        port = FreePort.pick();
         String base = "http://127.0.0.1:" + port;
         checkpoint = ThawProcess.run(work, Map.of(), Duration.ofMinutes(3), "checkpoint", "--image", work.resolve("image").toString(),
                 "--warmup-url", base + "/health", "--warmup-url", base + "/db", "--warmup-url", base + "/upstream",
@@ -89,7 +91,7 @@ class ResourcesEndToEndTest {
         collect("/ticks", ticks);
         rotateLogsAndSendUsr1();
         stopExitCode = pool.stop(Duration.ofSeconds(60));
-        connectionsAfterStop = awaitNoClientConnections();
+        connectionsAfterStop = postgres.awaitNoClientConnections();
     }
 
     @AfterAll
@@ -112,14 +114,8 @@ class ResourcesEndToEndTest {
         return String.join(File.pathSeparator, entries);
     }
 
-    /** New connections until every worker has answered (bounded); SO_REUSEPORT spreads connections by hash. */
     private void collect(String path, Map<String, JsonNode> byWorker) throws Exception {
-        for (int i = 0; i < 400 && byWorker.size() < WORKERS; i++) {
-            Http.Response r = Http.get(port, path);
-            assertEquals(200, r.status(), path + " answered " + r.status() + ": " + r.body());
-            JsonNode json = r.json();
-            byWorker.putIfAbsent(json.path("worker").asText(), json);
-        }
+        EveryWorker.collect(port, path, WORKERS, byWorker);
     }
 
     /** What logrotate does: move the files away, then USR1; each worker must write a new file at the old path. */
@@ -141,15 +137,6 @@ class ResourcesEndToEndTest {
             if (!Files.exists(logs.resolve("access-" + w + ".log"))) return false;
         }
         return afterRotation.keySet().containsAll(ALL);
-    }
-
-    private int awaitNoClientConnections() throws Exception {
-        int n = postgres.clientConnections();
-        for (int i = 0; i < 50 && n > 0; i++) {
-            Thread.sleep(100);
-            n = postgres.clientConnections();
-        }
-        return n;
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.thaw.it;
 
+import dev.thaw.testkit.FreePort;
 import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -31,9 +32,9 @@ final class ResourcesUpstream implements AutoCloseable {
     }
 
     static ResourcesUpstream start() throws IOException {
-        HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", Http.freePort()), 50);
+        HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", FreePort.pick()), 50);
         ServerSocket greeter = new ServerSocket();
-        greeter.bind(new InetSocketAddress("127.0.0.1", Http.freePort()));
+        greeter.bind(new InetSocketAddress("127.0.0.1", FreePort.pick()));
         ResourcesUpstream upstream = new ResourcesUpstream(http, greeter);
         http.createContext("/", exchange -> {
             int clientPort = exchange.getRemoteAddress().getPort();

@@ -3,6 +3,7 @@ package dev.thaw.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.thaw.testkit.FreePort;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ class SampleAppEndToEndTest {
         work = Files.createTempDirectory("thaw-it-");
         Environment.requireCriu();
         postgres = PostgresServer.start();
-        port = Http.freePort();
+        port = FreePort.pick();
         String base = "http://127.0.0.1:" + port;
         checkpoint = ThawProcess.run(work, Map.of(), Duration.ofMinutes(5), "checkpoint", "--image", work.resolve("image").toString(),
                 "--warmup-url", base + "/health", "--warmup-url", base + "/search?q=blue", "--warmup-url", base + "/db",
@@ -58,7 +59,7 @@ class SampleAppEndToEndTest {
         collectFromEveryWorker("/db", dbByWorker);
         collectFromEveryWorker("/quote", quoteByWorker);
         stopExitCode = pool.stop(Duration.ofSeconds(60));
-        connectionsAfterStop = awaitNoClientConnections();
+        connectionsAfterStop = postgres.awaitNoClientConnections();
     }
 
     @AfterAll
@@ -72,23 +73,8 @@ class SampleAppEndToEndTest {
         TempFiles.delete(work);
     }
 
-    /** New connections until every worker has answered (bounded); SO_REUSEPORT spreads connections by hash. */
     private void collectFromEveryWorker(String path, Map<String, JsonNode> byWorker) throws Exception {
-        for (int i = 0; i < 400 && byWorker.size() < WORKERS; i++) {
-            Http.Response r = Http.get(port, path);
-            assertEquals(200, r.status(), path + " answered " + r.status() + ": " + r.body());
-            JsonNode json = r.json();
-            byWorker.putIfAbsent(json.path("worker").asText(), json);
-        }
-    }
-
-    private int awaitNoClientConnections() throws Exception {
-        int n = postgres.clientConnections();
-        for (int i = 0; i < 50 && n > 0; i++) {
-            Thread.sleep(100);
-            n = postgres.clientConnections();
-        }
-        return n;
+        EveryWorker.collect(port, path, WORKERS, byWorker);
     }
 
     @Test

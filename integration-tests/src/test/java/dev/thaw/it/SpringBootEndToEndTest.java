@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.thaw.testkit.Http;
+import dev.thaw.testkit.FreePort;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +70,7 @@ class SpringBootEndToEndTest {
 
     /** The mistake a new user makes: Tomcat binds without SO_REUSEPORT, so only one worker gets the port. */
     private void restoredWithoutTheReusePortOption() throws Exception {
-        int port = Http.freePort();
+        int port = FreePort.pick();
         ThawProcess.Result made = ThawProcess.run(work, Map.of(), Duration.ofMinutes(4), "checkpoint", "--image",
                 work.resolve("no-reuse-port").toString(), "--warmup-url", "http://127.0.0.1:" + port + "/health",
                 "--warmup-requests", "20", "--", Environment.JAVA.toString(), "-Xmx256m", "-XX:+UseSerialGC", "-Dserver.port=" + port,
@@ -79,7 +81,7 @@ class SpringBootEndToEndTest {
     }
 
     private void warmedUpByThaw() throws Exception {
-        int port = Http.freePort();
+        int port = FreePort.pick();
         String base = "http://127.0.0.1:" + port;
         Thread watcher = Thread.ofVirtual().start(this::recordLeaderBackends);
         try {
@@ -101,11 +103,11 @@ class SpringBootEndToEndTest {
             warmedStopExitCode = pool.stop(Duration.ofSeconds(60));
             warmedPoolOutput = pool.output();
         }
-        connectionsAfterStop = awaitNoClientConnections();
+        connectionsAfterStop = postgres.awaitNoClientConnections();
     }
 
     private void checkpointedByTheAppOnRefresh() throws Exception {
-        int port = Http.freePort();
+        int port = FreePort.pick();
         onRefreshCheckpoint = ThawProcess.run(work, Map.of(), Duration.ofMinutes(4), "checkpoint", "--image", work.resolve("on-refresh").toString(),
                 "--", Environment.JAVA.toString(), "-Xmx256m", "-XX:+UseSerialGC", "-Dthaw.reuse-port=true",
                 "-Dspring.context.checkpoint=onRefresh", "-Dserver.port=" + port,
@@ -147,12 +149,7 @@ class SpringBootEndToEndTest {
     }
 
     private static void collect(int port, String path, Map<String, JsonNode> byWorker) throws Exception {
-        for (int i = 0; i < 400 && byWorker.size() < WORKERS; i++) {
-            Http.Response r = Http.get(port, path);
-            assertEquals(200, r.status(), path + " answered " + r.status() + ": " + r.body());
-            JsonNode json = r.json();
-            byWorker.putIfAbsent(json.path("worker").asText(), json);
-        }
+        EveryWorker.collect(port, path, WORKERS, byWorker);
     }
 
     private static void awaitFirstAnswer(int port, Duration bound) throws Exception {
@@ -166,15 +163,6 @@ class SpringBootEndToEndTest {
                 Thread.sleep(50);
             }
         }
-    }
-
-    private int awaitNoClientConnections() throws Exception {
-        int n = postgres.clientConnections();
-        for (int i = 0; i < 50 && n > 0; i++) {
-            Thread.sleep(100);
-            n = postgres.clientConnections();
-        }
-        return n;
     }
 
     @Test

@@ -3,6 +3,8 @@ package dev.thaw.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.thaw.testkit.Http;
+import dev.thaw.testkit.FreePort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,12 +22,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * thaw run as an arbiter, under real HTTP load on loopback: crashes, hangs, rolling restarts,
  * scaling and graceful stop. Every loop is bounded in count and time.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(SampleAppImageExtension.class)
 class SupervisorTest {
     /** How long a replacement may take to serve on this shared 2-core box (restores take ~0.2-1 s). */
     private static final Duration REPLACEMENT_BOUND = Duration.ofSeconds(5);
@@ -37,17 +41,11 @@ class SupervisorTest {
     private Pool pool;
 
     @BeforeAll
-    void checkpointTheSampleApp() throws Exception {
-        Environment.requireCriu();
+    void restoreFromTheSharedSampleAppImage(SampleAppImage shared) throws Exception {
         work = Files.createTempDirectory("thaw-sup-");
-        image = work.resolve("image");
+        image = shared.dir(); // only restored from: HUP rolls onto the same image
         socket = work.resolve("pool.sock");
-        port = Http.freePort();
-        ThawProcess.Result r = ThawProcess.run(work, Map.of(), Duration.ofMinutes(3), "checkpoint", "--image", image.toString(),
-                "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-url", "http://127.0.0.1:" + port + "/items/7",
-                "--warmup-requests", "200", "--", Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + port,
-                "-Dsample.dataset.mb=10", "-jar", Environment.SAMPLE_JAR.toString());
-        assertEquals(0, r.exitCode(), r.output());
+        port = shared.port();
     }
 
     @AfterEach
@@ -59,7 +57,7 @@ class SupervisorTest {
     }
 
     @AfterAll
-    void removeImage() throws Exception {
+    void removeWork() throws Exception {
         TempFiles.delete(work);
     }
 
@@ -101,7 +99,7 @@ class SupervisorTest {
         int workers = 3;
         int loadThreads = 4;
         int kills = 30;
-        int httpPort = Http.freePort();
+        int httpPort = FreePort.pick();
         startPool("--workers", Integer.toString(workers), "--http-address", "127.0.0.1:" + httpPort);
         pool.thaw().awaitLine("all 3 workers ready", Duration.ofSeconds(60));
         Set<Long> pids = awaitReady(workers, Set.of(), REPLACEMENT_BOUND);

@@ -3,6 +3,7 @@ package dev.thaw.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.thaw.testkit.FreePort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +47,7 @@ class ThawCheckTest {
 
     @Test
     void check_exits_0_for_the_sample_app() throws Exception {
-        int port = Http.freePort();
+        int port = FreePort.pick();
         ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "check",
                 "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", "20", "--",
                 Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + port, "-Dsample.dataset.mb=5",

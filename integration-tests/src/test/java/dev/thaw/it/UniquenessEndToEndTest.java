@@ -3,6 +3,7 @@ package dev.thaw.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import dev.thaw.testkit.FreePort;
 import dev.thaw.it.apps.UniquenessApp;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ class UniquenessEndToEndTest {
     void checkpointThenRestoreTwoWorkers() throws Exception {
         work = Files.createTempDirectory("thaw-it-unique-");
         Environment.requireCriu();
-        int port = Http.freePort();
+        int port = FreePort.pick();
         ThawProcess.Result checkpoint = ThawProcess.run(work, Map.of("GREETING", "from-the-leader"), BOUND,
                 "checkpoint", "--image", work.resolve("image").toString(),
                 "--warmup-url", "http://127.0.0.1:" + port + "/ready", "--warmup-requests", "1", "--",

@@ -1,5 +1,6 @@
 package dev.thaw.it;
 
+import dev.thaw.testkit.Http;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.thaw.host.HostProcess;
 import java.io.IOException;
