@@ -10,7 +10,6 @@ import dev.thaw.deploy.DashboardQueries;
 import dev.thaw.deploy.Promtool;
 import dev.thaw.testkit.FreePort;
 import dev.thaw.testkit.Http;
-import dev.thaw.testkit.TcpSockets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +29,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * thaw run's /metrics meets a real Prometheus (Debian's package, scripts/setup): promtool accepts the
@@ -41,11 +41,11 @@ import org.junit.jupiter.api.TestMethodOrder;
  * it is Prometheus's own rule evaluation that is seen to fire or go pending.
  *
  * <p>The tests run in order on one pool (the later ones change it). Everything is on 127.0.0.1 and every
- * wait is bounded. The image is the sample app checkpointed as SampleAppImageExtension makes it (that
- * shared extension is not committed yet; this class can move to it when it is).
+ * wait is bounded. The image is the shared one of SampleAppImageExtension, only restored from.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SampleAppImageExtension.class)
 class PrometheusTest {
     private static final Path DASHBOARD = Environment.REPO.resolve("deploy/grafana/thaw.json");
     private static final Path RULES = Environment.REPO.resolve(Promtool.ALERT_RULES);
@@ -53,8 +53,8 @@ class PrometheusTest {
     private static final int CRASHES = 4;
 
     private Path work;
+    private SampleAppImage shared;
     private Path image;
-    private int appPort;
     private int httpA;
     private int httpB;
     private String instanceA;
@@ -64,8 +64,7 @@ class PrometheusTest {
     private Pool poolB;
 
     @BeforeAll
-    void checkpointStartPrometheusAndAPool() throws Exception {
-        Environment.requireCriu();
+    void startPrometheusAndAPool(SampleAppImage shared) throws Exception {
         Promtool.missing().ifPresent(problem -> {
             if (Environment.required()) {
                 fail("THAW_REQUIRE_CRIU=1 but " + problem);
@@ -73,14 +72,8 @@ class PrometheusTest {
             Assumptions.abort(problem + " (set THAW_REQUIRE_CRIU=1 to make this a failure)");
         });
         work = Files.createTempDirectory("thaw-prometheus-");
-        image = work.resolve("image");
-        appPort = FreePort.pick();
-        String app = "http://127.0.0.1:" + appPort;
-        ThawProcess.Result checkpoint = ThawProcess.run(work, Map.of(), Duration.ofMinutes(3), "checkpoint", "--image", image.toString(),
-                "--warmup-url", app + "/health", "--warmup-url", app + "/items/7", "--warmup-requests", "200",
-                "--", Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + appPort, "-Dsample.dataset.mb=10",
-                "-jar", Environment.SAMPLE_JAR.toString());
-        assertEquals(0, checkpoint.exitCode(), checkpoint.output());
+        this.shared = shared;
+        image = shared.dir();
         httpA = FreePort.pick();
         do {
             httpB = FreePort.pick();
@@ -136,7 +129,7 @@ class PrometheusTest {
             poolA.awaitReady(2, gone, Duration.ofSeconds(30));
         }
         for (int i = 0; i < REQUESTS; i++) {
-            assertEquals(200, Http.get(appPort, "/items/" + (i % 50)).status());
+            assertEquals(200, Http.get(shared.port(), "/items/" + (i % 50)).status());
         }
         // The workers report their counts in their next heartbeat (1 s), Prometheus scrapes every second.
         String sel = "{instance=\"" + instanceA + "\"}";
@@ -223,7 +216,7 @@ class PrometheusTest {
         // Pool B: one worker and --max-memory 1 (MiB), below any JVM: recycled at each memory sample (every 5 s).
         // More than 2 x 1 recycles in the hour makes the rule true; it holds 5 minutes before firing: pending.
         assertEquals(0, poolA.thaw().stop(Duration.ofSeconds(60)), poolA.thaw().output());
-        awaitAppPortFree(Duration.ofSeconds(30)); // pool A's workers are gone
+        shared.awaitPortFree(Duration.ofSeconds(30)); // pool A's workers are gone
         poolB = Pool.start(work, image, work.resolve("b.sock"), "--workers", "1", "--max-memory", "1",
                 "--http-address", instanceB);
         AlertRules.Rule memory = rules.get("ThawMemoryRecyclingFrequent");
@@ -235,16 +228,6 @@ class PrometheusTest {
         System.out.println("PrometheusTest: alerts seen: crash loop " + crashing + ", restore p90 " + restores + ", below min ready "
                 + pendingBelowMin + ", memory recycling " + forInstance(prometheus.query(memory.expr()), instanceB));
         assertEquals(new TreeSet<>(rules.keySet()), checked, "every alert in " + RULES + " is evaluated here");
-    }
-
-    private void awaitAppPortFree(Duration bound) throws InterruptedException {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (TcpSockets.isListening(appPort)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("something still listens on the sample app's port " + appPort + " after " + bound);
-            }
-            Thread.sleep(100);
-        }
     }
 
     private static List<PrometheusServer.Sample> forInstance(List<PrometheusServer.Sample> samples, String instance) {
