@@ -30,6 +30,7 @@ public final class InspectCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         ImageDirectory dir = new ImageDirectory(image);
+        dir.requirePrivate();
         ImageManifest m = verify ? dir.verify() : ImageManifest.read(dir.target());
         if (json) {
             out.println(m.toJson());

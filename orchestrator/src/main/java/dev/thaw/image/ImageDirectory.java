@@ -95,6 +95,7 @@ public final class ImageDirectory {
         if (Files.exists(target) && !Files.isDirectory(target)) {
             throw new ThawException(ThawException.EXIT_USAGE, target + " exists and is not a directory: choose another --image");
         }
+        ImagePrivacy.protectParent(parent).ifPresent(done -> System.err.println("thaw: " + done));
         if (Files.isDirectory(target) && !Files.isRegularFile(target.resolve(ImageManifest.FILE_NAME)) && !isEmpty(target)) {
             // --force replaces images, never whatever directory a typo names (it is deleted as root).
             throw new ThawException(ThawException.EXIT_USAGE, target + " is not a thaw image (no " + ImageManifest.FILE_NAME
@@ -114,7 +115,11 @@ public final class ImageDirectory {
     public Path createStaging() throws IOException {
         Path staging = target.resolveSibling("." + target.getFileName() + STAGING + HostProcess.selfTag() + "-"
                 + UUID.randomUUID().toString().substring(0, 8));
-        Files.createDirectories(staging.resolve(ImageManifest.CRIU_DIR));
+        // 0700 from the first byte: CRIU writes the heap into it, and files made inside a directory others cannot
+        // enter stay private whatever their own mode, until seal() closes them too.
+        Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectory(staging.resolve(ImageManifest.CRIU_DIR),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         return staging;
     }
 
@@ -246,6 +251,15 @@ public final class ImageDirectory {
         if (!Files.isDirectory(target)) {
             throw ThawException.badImage("image " + target + " does not exist: make one with 'thaw checkpoint --image " + target + " -- <java command>'");
         }
+    }
+
+    /**
+     * Refuses an image that other users could read or change (see {@link ImagePrivacy}): before thaw
+     * restores it (run, HUP, USR2's switch) or shows it (inspect).
+     */
+    public void requirePrivate() {
+        verifyExists();
+        ImagePrivacy.require(target);
     }
 
     /** Reads and verifies an image for restore: manifest, every file's size and checksum, the JDK. */

@@ -7,6 +7,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.stream.Stream;
 
 /**
@@ -32,7 +33,7 @@ public final class PinnedImage implements AutoCloseable {
      * swap in the middle of linking shows up as a checksum mismatch; the pin is then taken again.
      */
     public static PinnedImage pin(ImageDirectory image) throws IOException {
-        image.verifyExists();
+        image.requirePrivate();
         String problem = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             Path dir = linkAll(image.target());
@@ -83,7 +84,7 @@ public final class PinnedImage implements AutoCloseable {
         for (int n = 1; ; n++) {
             Path dir = parent.resolve(base + n);
             try {
-                Files.createDirectory(dir);
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             } catch (FileAlreadyExistsException taken) {
                 continue;
             } catch (IOException e) {
