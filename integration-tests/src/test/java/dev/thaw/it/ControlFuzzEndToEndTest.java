@@ -3,21 +3,21 @@ package dev.thaw.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.thaw.testkit.FreePort;
 import dev.thaw.testkit.HostileControlLines;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Random, truncated and hostile lines at a live pool's control socket for 10 s while it serves HTTP
  * load: no request fails, the same workers serve throughout, and every bad peer is dropped and logged.
  */
+@ExtendWith(SampleAppImageExtension.class)
 class ControlFuzzEndToEndTest {
     private static final Duration BOUND = Duration.ofMinutes(3);
     private static final Duration FUZZ = Duration.ofSeconds(10);
@@ -36,13 +36,9 @@ class ControlFuzzEndToEndTest {
     }
 
     @Test
-    void ten_seconds_of_garbage_at_the_control_socket_cost_the_pool_no_request_and_no_worker() throws Exception {
-        int port = FreePort.pick();
-        ThawProcess.Result made = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", work.resolve("img").toString(),
-                "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", "20", "--",
-                Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + port, "-Dsample.dataset.mb=5",
-                "-jar", Environment.SAMPLE_JAR.toString());
-        assertEquals(0, made.exitCode(), made.output());
+    void ten_seconds_of_garbage_at_the_control_socket_cost_the_pool_no_request_and_no_worker(SampleAppImage shared) throws Exception {
+        int port = shared.port();
+        shared.copyTo(work.resolve("img")); // a copy: were a fuzzed line to reach a command that writes the image, only this one would change
         Path socket = work.resolve("control.sock");
         try (Pool pool = Pool.start(work, work.resolve("img"), socket, "--workers", "2")) {
             Set<Long> serving = pool.awaitReady(2, Set.of(), BOUND);

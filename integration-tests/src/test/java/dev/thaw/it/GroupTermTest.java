@@ -3,7 +3,6 @@ package dev.thaw.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.thaw.testkit.FreePort;
 import dev.thaw.testkit.Http;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +15,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * TERM to thaw's whole process group, as systemd's KillMode=control-group, `timeout` or
  * `kill -TERM -- -PGID` send it: the workers' helpers are in sessions of their own, so the signal
  * reaches thaw alone, which drains the workers. A request in flight finishes.
  */
+@ExtendWith(SampleAppImageExtension.class)
 class GroupTermTest {
     private static final Duration BOUND = Duration.ofMinutes(3);
 
@@ -39,14 +40,9 @@ class GroupTermTest {
     }
 
     @Test
-    void TERM_to_thaws_process_group_drains_the_workers_and_lets_a_request_in_flight_finish() throws Exception {
-        int port = FreePort.pick();
-        ThawProcess.Result made = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", work.resolve("img").toString(),
-                "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", "20", "--",
-                Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + port, "-Dsample.dataset.mb=5",
-                "-jar", Environment.SAMPLE_JAR.toString());
-        assertEquals(0, made.exitCode(), made.output());
-        try (Pool pool = Pool.startUnder(List.of("setsid"), Map.of(), work, work.resolve("img"), work.resolve("control.sock"),
+    void TERM_to_thaws_process_group_drains_the_workers_and_lets_a_request_in_flight_finish(SampleAppImage shared) throws Exception {
+        int port = shared.port(); // only restored from
+        try (Pool pool = Pool.startUnder(List.of("setsid"), Map.of(), work, shared.dir(), work.resolve("control.sock"),
                 "--workers", "2")) {
             pool.awaitReady(2, Set.of(), BOUND);
             CompletableFuture<Http.Response> slow = CompletableFuture.supplyAsync(() -> {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.host.HostProcess;
-import dev.thaw.testkit.FreePort;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * thaw run gives the host back its machine-wide settings (KSM's ksmd, net.ipv4.tcp_migrate_req): after a
@@ -26,6 +26,7 @@ import org.junit.jupiter.api.TestInstance;
  * put back at the end.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(SampleAppImageExtension.class)
 class HostSettingsGivenBackTest {
     private static final Path KSM = Path.of("/sys/kernel/mm/ksm");
     private static final Path MIGRATE_REQ = Path.of("/proc/sys/net/ipv4/tcp_migrate_req");
@@ -50,19 +51,12 @@ class HostSettingsGivenBackTest {
     }
 
     @BeforeAll
-    void checkpointTheSampleApp() throws Exception {
-        Environment.requireCriu();
+    void restoreFromTheSharedSampleAppImage(SampleAppImage shared) throws Exception {
         for (Path p : KNOWN.keySet()) {
             machines.put(p, read(p));
         }
         work = Files.createTempDirectory("thaw-host-");
-        image = work.resolve("image");
-        int port = FreePort.pick();
-        ThawProcess.Result r = ThawProcess.run(work, Map.of(), Duration.ofMinutes(3), "checkpoint", "--image", image.toString(),
-                "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", "50", "--",
-                Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + port, "-Dsample.dataset.mb=10", "-jar",
-                Environment.SAMPLE_JAR.toString());
-        assertEquals(0, r.exitCode(), r.output());
+        image = shared.dir(); // only restored from
     }
 
     @AfterAll
