@@ -60,6 +60,28 @@ class ControlFuzzEndToEndTest {
             assertTrue(out.contains("refused a control connection claiming to be worker="), out);
             assertTrue(out.contains("closed the control connection of"), out);
             assertEquals(0, pool.thaw().count("exited unexpectedly|internal error|Exception"), out);
+
+            // Another user cannot even connect: the socket is root's, 0600.
+            Process nobody = new ProcessBuilder("setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--",
+                    Environment.JAVA.toString(), "-cp", System.getProperty("java.class.path"), ConnectAsAnotherUser.class.getName(),
+                    socket.toString()).redirectErrorStream(true).start();
+            String said = new String(nobody.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(3, nobody.waitFor(), said);
+            assertTrue(said.contains("Permission denied"), said);
+        }
+    }
+
+    /** Run as uid 65534: tries to connect to the pool's control socket; exit 3 and the error when refused. */
+    public static final class ConnectAsAnotherUser {
+        public static void main(String[] args) {
+            try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+                c.connect(java.net.UnixDomainSocketAddress.of(args[0]));
+                System.out.println("connected");
+                System.exit(0);
+            } catch (java.io.IOException e) {
+                System.out.println(e.getMessage());
+                System.exit(3);
+            }
         }
     }
 }

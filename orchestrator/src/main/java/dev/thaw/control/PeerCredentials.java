@@ -31,6 +31,19 @@ public record PeerCredentials(long pid, int uid, int gid) {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.ADDRESS, ValueLayout.ADDRESS));
 
+    /** Whether the peer runs as root or as the user this process runs as: who may steer a pool (thaw status, scale, reload). */
+    public boolean isRootOrSelf() {
+        return uid == 0 || uid == selfUid();
+    }
+
+    private static int selfUid() {
+        try {
+            return (Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
     /** The credentials of {@code channel}'s peer, fixed by the kernel when it connected. */
     public static PeerCredentials of(SocketChannel channel) throws UnavailableException {
         int fd = fileDescriptor(channel);

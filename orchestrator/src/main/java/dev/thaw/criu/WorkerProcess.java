@@ -108,6 +108,11 @@ public final class WorkerProcess {
         return Optional.empty();
     }
 
+    /** Whether {@code pid} is a process of this worker's PID namespace (its criu, its JVM or anything they started). */
+    public boolean contains(long pid) {
+        return HostProcess.of(pid).map(p -> p.descendsFrom(namespace.pid())).orElse(false);
+    }
+
     /** The JVM as the kernel named it, while it is alive; empty before adoption and after its exit. */
     public Optional<HostProcess> jvm() {
         HostProcess p = jvm;

@@ -51,6 +51,11 @@ final class RestoredWorker implements WorkerHandle {
     }
 
     @Override
+    public boolean contains(long pid) {
+        return process.contains(pid);
+    }
+
+    @Override
     public long hostPid() {
         return process.hostPid();
     }

@@ -178,11 +178,31 @@ public final class Supervisor {
             case ControlEvent.Closed c -> reforker.connectionClosed(c.peer());
             // A peer's bad line costs it its connection (the server closed it), never the supervisor.
             case ControlEvent.Rejected r -> log("closed the control connection of " + r.peer().describe() + ": " + r.why());
-            case ControlEvent.Received r when r.peer().is(Role.CLI) -> answerCli(r.peer(), r.message());
-            case ControlEvent.Received r when r.message() instanceof ControlMessage.Hello && r.peer().is(Role.WORKER) ->
-                    acceptWorker(r.peer());
+            case ControlEvent.Received r when r.peer().is(Role.CLI) -> fromCli(r.peer(), r.message());
+            case ControlEvent.Received r when r.peer().is(Role.LEADER) -> refuse(r.peer(), "a leader has nothing to say to thaw run");
+            case ControlEvent.Received r when r.message() instanceof ControlMessage.Hello -> acceptWorker(r.peer());
             case ControlEvent.Received r -> workers.byPeer(r.peer().connectionId()).ifPresent(w -> fromWorker(w, r.message()));
         }
+    }
+
+    /**
+     * Who may steer the pool is decided by the kernel's word, not the peer's: root or thaw's own user,
+     * from a process outside every worker. A compromised worker that connects as the CLI is refused.
+     */
+    private void fromCli(Peer peer, ControlMessage m) {
+        long pid = peer.credentials().pid();
+        if (!peer.credentials().isRootOrSelf()) {
+            refuse(peer, "uid " + peer.credentials().uid() + " may not steer this pool (only root or thaw's user)");
+        } else if (workers.all().stream().anyMatch(w -> w.process.contains(pid))) {
+            refuse(peer, "it runs inside a worker, and a worker may not steer the pool");
+        } else if (!(m instanceof ControlMessage.Hello)) {
+            answerCli(peer, m);
+        }
+    }
+
+    private void refuse(Peer peer, String why) {
+        log("refused the control connection of " + peer.describe() + ": " + why);
+        peer.close();
     }
 
     private void fromWorker(Worker w, ControlMessage m) {
@@ -198,7 +218,7 @@ public final class Supervisor {
                 w.restoreError = oneLine(failed.error());
                 log(w.describe() + " afterRestore failed: " + w.restoreError);
             }
-            default -> { } // a worker sends nothing else; anything else is ignored, as the protocol says
+            default -> refuse(w.peer, "a worker may not send " + m.getClass().getSimpleName().toUpperCase());
         }
     }
 
@@ -662,7 +682,7 @@ public final class Supervisor {
                 peer.send(new ControlMessage.Reply(rolling, rolling ? "rolling restart of " + rollPending.size() + " workers"
                         : "nothing to roll: no worker is ready" + (state == State.RUNNING ? "" : " (the pool is stopping)"), null));
             }
-            default -> { } // HELLO
+            default -> refuse(peer, "the CLI may not send " + m.getClass().getSimpleName().toUpperCase());
         }
     }
 

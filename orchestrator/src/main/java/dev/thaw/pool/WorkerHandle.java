@@ -30,6 +30,9 @@ public interface WorkerHandle {
      */
     Optional<String> adopt(long pid);
 
+    /** Whether {@code pid} runs inside this worker (its JVM, or anything in its PID namespace). */
+    boolean contains(long pid);
+
     /** The JVM's host PID for logs and labels, -1 until adopted. */
     long hostPid();
 

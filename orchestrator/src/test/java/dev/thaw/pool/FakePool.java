@@ -173,11 +173,16 @@ public final class FakePool {
 
     /** thaw status / scale / reload, as the CLI sends them; returns the reply. */
     Message cli(ControlMessage request) {
+        return cliAs(new PeerCredentials(1, 0, 0), request).sent.getLast();
+    }
+
+    /** A CLI connection from the process the kernel names in {@code who}; returns what it was sent. */
+    RecordingChannel cliAs(PeerCredentials who, ControlMessage request) {
         RecordingChannel channel = new RecordingChannel();
-        Peer cli = new Peer(connectionIds.incrementAndGet(), Role.CLI, -1, new PeerCredentials(1, 0, 0), channel);
+        Peer cli = new Peer(connectionIds.incrementAndGet(), Role.CLI, -1, who, channel);
         supervisor.post(new ControlEvent.Received(cli, request));
         step();
-        return channel.sent.getLast();
+        return channel;
     }
 
     // ---- what the pool did ---------------------------------------------------------------------
@@ -305,6 +310,11 @@ public final class FakePool {
         @Override
         public long hostPid() {
             return pid;
+        }
+
+        @Override
+        public boolean contains(long candidate) {
+            return candidate == pid;
         }
 
         /** Its identity after a refork's dump: like the agent, it runs afterRestore and counts requests from 0. */

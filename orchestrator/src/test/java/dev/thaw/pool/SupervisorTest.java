@@ -520,6 +520,41 @@ class SupervisorTest {
         }
     }
 
+    @Nested
+    class PeersAreWhoTheKernelSays {
+        @Test
+        void a_worker_connecting_as_the_cli_is_refused_and_cannot_scale_the_pool() {
+            FakePool pool = new FakePool("workers", "2");
+            pool.settle();
+            FakeWorker w = inSlot(pool, 0);
+            FakePool.RecordingChannel c = pool.cliAs(new dev.thaw.control.PeerCredentials(w.pid, 0, 0), new ControlMessage.Scale(1024));
+            assertTrue(c.closed && c.sent.isEmpty(), "refused without an answer");
+            assertEquals(2, pool.status().targetWorkers());
+            assertTrue(pool.log().contains("it runs inside a worker, and a worker may not steer the pool"), pool.log());
+        }
+
+        @Test
+        void another_user_may_not_steer_the_pool() {
+            FakePool pool = new FakePool("workers", "1");
+            pool.settle();
+            FakePool.RecordingChannel c = pool.cliAs(new dev.thaw.control.PeerCredentials(4242, 1000, 1000), new ControlMessage.Reload());
+            assertTrue(c.closed && c.sent.isEmpty());
+            assertTrue(pool.log().contains("uid 1000 may not steer this pool"), pool.log());
+        }
+
+        @Test
+        void a_worker_sending_what_only_the_cli_may_send_loses_its_connection_and_is_replaced() {
+            FakePool pool = new FakePool("workers", "2");
+            pool.settle();
+            FakeWorker w = inSlot(pool, 0);
+            pool.send(w, new ControlMessage.Scale(1024).encode());
+            pool.step();
+            assertTrue(w.channel.closed);
+            assertEquals(2, pool.status().targetWorkers());
+            assertTrue(pool.log().contains("a worker may not send SCALE"), pool.log());
+        }
+    }
+
     @Test
     void status_shows_each_worker_with_its_pid_state_and_requests() {
         FakePool pool = new FakePool("workers", "2");

@@ -218,10 +218,10 @@ public sealed interface ControlMessage {
                 case ABORT -> new Abort(m.get("reason").orElse("no reason given"));
                 case READY -> new Ready(integer(m, "worker"), number(m, "after-restore-ms"));
                 case RESTORE_FAILED -> new RestoreFailed(integer(m, "worker"), m.get("error").orElse("no reason given"));
-                case HEARTBEAT -> new Heartbeat(integer(m, "worker"), number(m, "requests"), integer(m, "inflight"),
-                        number(m, "oldest-ms"), new Latency(numbers(m, "latency-bounds-ms"), numbers(m, "latency-cumulative"),
-                        number(m, "latency-count"), number(m, "latency-sum-us")), number(m, "heap-used"),
-                        number(m, "heap-committed"), number(m, "gc-pause-ms"), number(m, "gc-count"));
+                case HEARTBEAT -> new Heartbeat(integer(m, "worker"), count(m, "requests"), (int) count(m, "inflight"),
+                        count(m, "oldest-ms"), new Latency(numbers(m, "latency-bounds-ms"), numbers(m, "latency-cumulative"),
+                        count(m, "latency-count"), count(m, "latency-sum-us")), count(m, "heap-used"),
+                        count(m, "heap-committed"), count(m, "gc-pause-ms"), count(m, "gc-count"));
                 case REOPEN_LOGS -> new ReopenLogs();
                 case STATUS -> new Status();
                 case SCALE -> new Scale(integer(m, "workers"));
@@ -241,6 +241,15 @@ public sealed interface ControlMessage {
         } catch (NumberFormatException e) {
             throw new ProtocolException("malformed " + m.type() + ": " + key + "=" + v + " is not a number");
         }
+    }
+
+    /** A count or a size a worker reports: never negative, so that no figure can turn a comparison around. */
+    private static long count(Message m, String key) {
+        long v = number(m, key);
+        if (v < 0 || ("inflight".equals(key) && v > Integer.MAX_VALUE)) {
+            throw new ProtocolException("malformed " + m.type() + ": " + key + "=" + v + " is out of range");
+        }
+        return v;
     }
 
     private static int integer(Message m, String key) {

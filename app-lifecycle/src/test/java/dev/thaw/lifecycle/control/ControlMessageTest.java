@@ -56,6 +56,14 @@ class ControlMessageTest {
     }
 
     @Test
+    void a_worker_cannot_report_a_negative_count() {
+        Message m = new ControlMessage.Heartbeat(0, 1, 0, 0, new ControlMessage.Latency(new long[0], new long[0], 0, 0), 0, 0, 0, 0)
+                .encode().with("requests", "-5");
+        ProtocolException e = assertThrows(ProtocolException.class, () -> ControlMessage.decode(m));
+        assertTrue(e.getMessage().contains("requests=-5 is out of range"), e.getMessage());
+    }
+
+    @Test
     void a_latency_histogram_that_does_not_ascend_is_refused() {
         Message m = new ControlMessage.Heartbeat(0, 1, 0, 0, new ControlMessage.Latency(new long[] {5, 50}, new long[] {1, 2}, 2, 10),
                 0, 0, 0, 0).encode().with("latency-bounds-ms", "50,5");
