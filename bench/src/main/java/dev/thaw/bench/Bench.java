@@ -73,7 +73,7 @@ public final class Bench {
         report.machine = machine;
         progress.say("bench: " + machine.cpu() + ", " + machine.cores() + " cores, " + Bytes.human(machine.memoryBytes())
                 + ", " + machine.kernel() + ", app on " + machine.appJdk() + ", CRIU " + machine.criu());
-        RestoreMode.Choice choice = RestoreMode.choose("auto", criu);
+        RestoreMode.Choice choice = RestoreMode.choose(settings.restoreMode(), criu);
         progress.say("bench: " + choice.announcement());
         if (choice.mode() != RestoreMode.MAP) {
             notes.add("Restore by mapping was not measured: " + choice.announcement() + ". Every restore here copies the image, "
@@ -193,7 +193,7 @@ public final class Bench {
     /** Sends the warm-up requests with the load generator, bounded in time as well as count. */
     private void driveWarmup() throws InterruptedException {
         long millis = Math.max(2000, Math.min(20_000, settings.warmupRequests() * 5L));
-        LoadGenerator.run(settings.load(), settings.connections(), millis);
+        LoadGenerator.run(settings.warmup(), settings.connections(), millis);
     }
 
     // ---- 2. the thaw image ---------------------------------------------------------------------

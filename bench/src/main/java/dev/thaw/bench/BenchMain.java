@@ -1,6 +1,7 @@
 package dev.thaw.bench;
 
 import dev.thaw.ThawException;
+import dev.thaw.cli.SettingOptions;
 import dev.thaw.leader.Progress;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -19,6 +20,7 @@ public final class BenchMain {
 
     static int execute(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new BenchCommand());
+        SettingOptions.addTo(cli.getCommandSpec(), BenchSettingsSpec.ALL);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler(BenchMain::handleError);

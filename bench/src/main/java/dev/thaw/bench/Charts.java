@@ -27,7 +27,7 @@ public final class Charts {
     private Charts() {
     }
 
-    /** Writes startup.png, latency.png, memory.png, timeline.png and memory-per-worker.png into {@code dir}; returns their paths. */
+    /** Writes startup.png, latency.png, timeline.png, memory.png and memory-per-worker.png into {@code dir}; returns their paths. */
     public static List<Path> write(BenchResult r, Path dir) throws IOException {
         System.setProperty("java.awt.headless", "true");
         Files.createDirectories(dir);

@@ -157,7 +157,7 @@ final class EconomyBench {
     private boolean refork(Path image) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(settings.thawCommand());
         command.addAll(List.of("run", "--image", image.toString(), "--workers", Integer.toString(REFORK_WORKERS), "--ksm", "false",
-                "--refork-after", REFORK_AFTER + ",1000000000", "--socket", settings.workDir().resolve("refork.sock").toString(),
+                "--refork-after", REFORK_AFTER + ",1000000000", "--restore-mode", settings.restoreMode(), "--socket", settings.workDir().resolve("refork.sock").toString(),
                 "--http-address", "off"));
         progress.say("bench: refork: thaw run --workers " + REFORK_WORKERS + " --refork-after " + REFORK_AFTER + " under load");
         try (LoggedProcess pool = LoggedProcess.start(command, settings.workDir().resolve("thaw-run-refork.log"))) {
@@ -254,7 +254,7 @@ final class EconomyBench {
         ImageManifest manifest = images.checkpoint(dir, command);
         progress.say("bench: image with " + flag + ": " + Bytes.human(manifest.imageBytes()));
         return new Restorer(criu, dir, manifest, Files.createDirectories(settings.workDir().resolve("restores")),
-                RestoreMode.choose("auto", criu).mode());
+                RestoreMode.choose(settings.restoreMode(), criu).mode());
     }
 
     private void stop(Jvms jvms) throws InterruptedException {

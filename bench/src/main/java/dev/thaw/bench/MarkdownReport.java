@@ -110,7 +110,7 @@ public final class MarkdownReport {
             md.append("### thaw run under signals\n\n").append(notMeasured(r, Scenario.POOL_START)).append("\n\n");
         }
         if (r.reliability() != null) {
-            md.append("### thaw run under signals\n\n").append(reliabilityText(r.reliability())).append('\n')
+            md.append("### thaw run under signals\n\n").append(reliabilityText(r.reliability(), r.settings().restoreMode())).append('\n')
                     .append(reliabilityTable(r)).append('\n');
         }
         if (r.economy() != null) {
@@ -279,9 +279,10 @@ public final class MarkdownReport {
         return error.replace("|", "\\|").replaceAll("\\s*\\n\\s*", " / ");
     }
 
-    static String reliabilityText(Reliability rel) {
+    static String reliabilityText(Reliability rel, String restoreModeSetting) {
         return "`thaw run --workers " + rel.workers() + "` from the same image, "
-                + (rel.restoreMode() == null ? "" : "restoring in " + rel.restoreMode() + " mode (its default, `--restore-mode auto`), ")
+                + (rel.restoreMode() == null ? "" : "restoring in " + rel.restoreMode() + " mode (`--restore-mode " + restoreModeSetting
+                        + "`" + ("auto".equals(restoreModeSetting) ? ", its default" : "") + "), ")
                 + "driven through its signals while a load "
                 + "generator sends requests (" + "a new connection per request, so that SO_REUSEPORT spreads them over "
                 + "every worker). Times are read from thaw run's log lines as they arrive: from the signal to the line "

@@ -4,6 +4,7 @@ import dev.thaw.Bytes;
 import dev.thaw.ThawException;
 import dev.thaw.bench.BenchResult.Memory;
 import dev.thaw.bench.BenchResult.Setup;
+import dev.thaw.cli.ThawCli;
 import dev.thaw.criu.RestoreMode;
 import dev.thaw.criu.Restorer;
 import dev.thaw.host.PageMerging;
@@ -48,6 +49,7 @@ final class MemoryBench {
     }
 
     List<Memory> run(Jvms jvms) throws IOException, InterruptedException {
+        notes.add(sharingNote());
         List<Memory> result = new ArrayList<>(coldJvms(jvms));
         PageMerging.disableForChildren();
         for (int n : settings.workers()) {
@@ -76,7 +78,7 @@ final class MemoryBench {
         List<Jvms.Running> all = new ArrayList<>();
         for (int n : settings.workers()) {
             while (all.size() < n) {
-                all.add(jvms.startCold(settings.command(), "memory-cold-" + all.size()));
+                all.add(jvms.startCold(coldCommand(), "memory-cold-" + all.size()));
             }
             awaitAllListening(all, n);
             if (!Jvms.awaitQuiet(all, Duration.ofSeconds(settings.readyTimeoutSeconds()))) {
@@ -86,6 +88,31 @@ final class MemoryBench {
         }
         stopAll(jvms);
         return result;
+    }
+
+    /**
+     * N cold JVMs on the app's one port, as N restored workers are: with thaw's reuse-port option (its agent and
+     * -Dthaw.reuse-port=true) when the bench gives it to the image too, so that an app whose server cannot share its port
+     * (Tomcat) runs N times; the app's own command otherwise. The report says which ({@link #sharingNote}).
+     */
+    List<String> coldCommand() {
+        List<String> image = settings.checkpointedCommand();
+        if (!image.contains(BenchSettings.REUSE_PORT_PROPERTY + "=true")) {
+            return settings.command();
+        }
+        List<String> c = new ArrayList<>(image);
+        c.add(1, "-javaagent:" + ThawCli.agentJar());
+        return List.copyOf(c);
+    }
+
+    /** How the N cold JVMs shared the app's port, for the report. */
+    String sharingNote() {
+        return coldCommand().equals(settings.command())
+                ? "The N cold JVMs of the memory phase ran the app's command unchanged and shared its port through the app's own"
+                        + " SO_REUSEPORT (thaw bench --reuse-port false, or the command sets -Dthaw.reuse-port itself)."
+                : "The N cold JVMs of the memory phase shared the app's port through thaw's reuse-port option, as the restored workers"
+                        + " did (thaw bench --reuse-port, its default): each ran with -javaagent:thaw-agent.jar -Dthaw.reuse-port=true,"
+                        + " whose classes and JDK hooks their PSS includes. One JVM serving N workers' load ran the command unchanged.";
     }
 
     /**
@@ -100,7 +127,8 @@ final class MemoryBench {
         while (!all.stream().allMatch(j -> ListeningSockets.listens(j.jvmPid(), port))) {
             if (System.nanoTime() > deadline || !all.stream().allMatch(Jvms.Running::isAlive)) {
                 throw new ThawException("not all of " + n + " cold JVMs listen on port " + port + " within "
-                        + settings.readyTimeoutSeconds() + " s (or one exited): see memory-cold-*.log in " + settings.workDir());
+                        + settings.readyTimeoutSeconds() + " s (or one exited): see memory-cold-*.log in " + settings.workDir()
+                        + (coldCommand().equals(settings.command()) ? "; an app that cannot share its port needs thaw bench --reuse-port true" : ""));
             }
             Thread.sleep(50);
         }

@@ -47,7 +47,7 @@ final class PoolScenarios {
      */
     void run(int workers, RunningReport report) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(settings.thawCommand());
-        command.addAll(List.of("run", "--image", image.toString(), "--workers", Integer.toString(workers),
+        command.addAll(List.of("run", "--image", image.toString(), "--workers", Integer.toString(workers), "--restore-mode", settings.restoreMode(),
                 "--socket", settings.workDir().resolve("pool.sock").toString(),
                 "--http-address", "off")); // its default port may be taken by another pool on this machine; the bench reads log lines
         try (LoggedProcess pool = LoggedProcess.start(command, settings.workDir().resolve("thaw-run.log"))) {

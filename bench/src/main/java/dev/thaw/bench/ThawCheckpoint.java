@@ -7,7 +7,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,12 +63,12 @@ final class ThawCheckpoint implements EconomyBench.ImageMaker {
         List<String> line = new ArrayList<>(settings.thawCommand());
         line.addAll(List.of("checkpoint", "--image", dir.toString(), "--force",
                 "--warmup-requests", Integer.toString(settings.warmupRequests()),
-                "--ready-timeout", Integer.toString(settings.readyTimeoutSeconds())));
-        List<URI> warmup = new ArrayList<>(List.of(settings.probe()));
-        settings.load().stream().filter(u -> !u.equals(settings.probe())).forEach(warmup::add);
-        warmup.forEach(u -> line.addAll(List.of("--warmup-url", u.toString())));
+                "--leader-ready-timeout", Integer.toString(settings.readyTimeoutSeconds())));
+        if (!settings.appCheckpoints()) { // Spring's onRefresh: the app asks for its checkpoint before it serves, without a warm-up
+            settings.warmup().forEach(u -> line.addAll(List.of("--warmup-url", u.toString())));
+        }
         line.add("--");
-        line.addAll(command);
+        line.addAll(settings.withReusePort(command));
         return line;
     }
 

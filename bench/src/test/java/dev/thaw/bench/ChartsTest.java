@@ -17,7 +17,7 @@ class ChartsTest {
     @Test
     void every_chart_is_written_as_a_png_headless(@TempDir Path dir) throws Exception {
         List<Path> files = Charts.write(Fixtures.allTargetsMet(), dir);
-        assertEquals(List.of("startup.png", "latency.png", "memory.png", "timeline.png", "memory-per-worker.png"),
+        assertEquals(List.of("startup.png", "latency.png", "timeline.png", "memory.png", "memory-per-worker.png"),
                 files.stream().map(f -> f.getFileName().toString()).toList());
         for (Path f : files) {
             byte[] bytes = Files.readAllBytes(f);

@@ -115,7 +115,7 @@ class MappingReportTest {
     void the_whole_report_has_the_mapping_sections_the_mode_of_thaw_run_and_the_map_column_in_memory() {
         String md = MarkdownReport.render(Fixtures.mapped(), "img");
         for (String part : List.of("Restore by mapping (issue 12):", "Kept from issue 9:", "### Restore time against image size",
-                "### N workers restored at once", "N restored (map): total PSS", "restoring in map mode (its default",
+                "### N workers restored at once", "N restored (map): total PSS", "restoring in map mode (`--restore-mode auto`, its default)",
                 "`criu restore --mmap-page-image`")) {
             assertTrue(md.contains(part), part);
         }

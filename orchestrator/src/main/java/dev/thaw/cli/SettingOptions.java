@@ -16,9 +16,10 @@ import picocli.CommandLine.Model.OptionSpec;
  * ({@link CommandSettings}), and the way back: what was given on the command line, the environment and
  * the {@code --config} file, as {@link SettingSources}. Options hold text; a setting parses and
  * validates its own value, so a bad one is reported the same way from a flag, a variable or the file.
+ * Public for {@code thaw bench}, whose settings are declared in its own module (dev.thaw.bench.BenchSettingsSpec).
  */
-final class SettingOptions {
-    static final String CONFIG = "--config";
+public final class SettingOptions {
+    public static final String CONFIG = "--config";
 
     private SettingOptions() {
     }
@@ -30,7 +31,7 @@ final class SettingOptions {
         }
     }
 
-    static void addTo(CommandSpec command, List<Setting<?>> settings) {
+    public static void addTo(CommandSpec command, List<Setting<?>> settings) {
         if (command.findOption(CONFIG) == null) {
             command.addOption(OptionSpec.builder(CONFIG).paramLabel("FILE").type(Path.class)
                     .description("Settings file (Java properties: 'name = value', docs/settings.md); flags and THAW_* win over it.")
@@ -63,13 +64,22 @@ final class SettingOptions {
 
     static SettingSources sources(CommandSpec command, Map<String, String> env) {
         OptionSpec config = command.findOption(CONFIG);
-        return new SettingSources(given(command), env, config == null ? null : config.getValue());
+        return new SettingSources(given(command, CommandSettings.of(command.name())), env, config == null ? null : config.getValue());
+    }
+
+    /**
+     * A command declared outside {@link CommandSettings} ({@code thaw bench}): its {@code settings} from its flags, {@code env}
+     * and its --config file, which may also hold the settings of every other command.
+     */
+    public static SettingSources sources(CommandSpec command, List<Setting<?>> settings, Map<String, String> env) {
+        OptionSpec config = command.findOption(CONFIG);
+        return new SettingSources(given(command, settings), env, config == null ? null : config.getValue(), settings);
     }
 
     /** The settings given as flags, by setting name; a repeated flag's values joined as in the environment. */
-    private static Map<String, String> given(CommandSpec command) {
+    private static Map<String, String> given(CommandSpec command, List<Setting<?>> settings) {
         Map<String, String> flags = new HashMap<>();
-        for (Setting<?> s : CommandSettings.of(command.name())) {
+        for (Setting<?> s : settings) {
             Object value = command.findOption(s.flag()).getValue();
             if (value instanceof List<?> list) {
                 if (!list.isEmpty()) {

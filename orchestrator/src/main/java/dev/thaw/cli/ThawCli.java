@@ -74,8 +74,8 @@ public final class ThawCli implements Runnable {
         return "thaw".equals(name) ? "" : name + " ";
     }
 
-    /** The agent jar sits next to thaw.jar; $THAW_AGENT overrides. */
-    static Path agentJar() {
+    /** The agent jar sits next to thaw.jar; $THAW_AGENT overrides. Public for thaw bench. */
+    public static Path agentJar() {
         String explicit = System.getenv("THAW_AGENT");
         if (explicit != null && !explicit.isBlank()) {
             return Path.of(explicit).toAbsolutePath();

@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
-/** Value parsers shared by the settings; each error message says what is accepted. */
-final class Parsers {
+/** Value parsers shared by the settings (thaw bench's too); each error message says what is accepted. */
+public final class Parsers {
     private Parsers() {
     }
 
-    static Function<String, Integer> intIn(int min, int max) {
+    public static Function<String, Integer> intIn(int min, int max) {
         return s -> {
             int v;
             try {
@@ -28,7 +28,7 @@ final class Parsers {
     }
 
     /** Seconds, with an optional unit: 30, 30s, 500ms, 2m. */
-    static Function<String, Duration> duration(Duration min) {
+    public static Function<String, Duration> duration(Duration min) {
         return s -> {
             Duration d;
             try {
@@ -52,7 +52,7 @@ final class Parsers {
     }
 
     /** A comma-separated list of positive whole numbers, or false (an empty list: off). */
-    static Function<String, List<Integer>> countsOrFalse() {
+    public static Function<String, List<Integer>> countsOrFalse() {
         return s -> {
             if (s.equalsIgnoreCase("false") || s.equalsIgnoreCase("off")) {
                 return List.of();
@@ -73,7 +73,7 @@ final class Parsers {
         };
     }
 
-    static Function<String, Boolean> bool() {
+    public static Function<String, Boolean> bool() {
         return s -> switch (s.toLowerCase()) {
             case "true", "yes", "on", "1" -> true;
             case "false", "no", "off", "0" -> false;
@@ -81,7 +81,7 @@ final class Parsers {
         };
     }
 
-    static Function<String, Long> mebibytes() {
+    public static Function<String, Long> mebibytes() {
         return s -> {
             try {
                 long v = Long.parseLong(s);
@@ -95,7 +95,7 @@ final class Parsers {
         };
     }
 
-    static Function<String, String> oneOf(String... values) {
+    public static Function<String, String> oneOf(String... values) {
         return s -> {
             for (String v : values) {
                 if (v.equals(s)) {
@@ -107,7 +107,7 @@ final class Parsers {
     }
 
     /** {@code HOST:PORT} ({@code [::1]:9191} for IPv6) or {@code off}; port 0 lets the kernel pick a free one. */
-    static Function<String, Optional<InetSocketAddress>> addressOrOff() {
+    public static Function<String, Optional<InetSocketAddress>> addressOrOff() {
         return s -> {
             if (s.equalsIgnoreCase("off")) {
                 return Optional.empty();

@@ -25,9 +25,19 @@ public final class SettingSources {
      * serve the checkpoint and the pool; a key that no command knows is an error.
      */
     public SettingSources(Map<String, String> flags, Map<String, String> env, Path configFile) {
+        this(flags, env, configFile, List.of());
+    }
+
+    /**
+     * For a command whose settings are declared outside this package ({@code thaw bench}, in its own module): its
+     * config file may hold {@code alsoKnown} besides the settings of every command here.
+     */
+    public SettingSources(Map<String, String> flags, Map<String, String> env, Path configFile, List<Setting<?>> alsoKnown) {
         this.flags = Map.copyOf(flags);
         this.env = Map.copyOf(env);
-        this.file = configFile == null ? Map.of() : readConfig(configFile, CommandSettings.every());
+        List<Setting<?>> known = new java.util.ArrayList<>(CommandSettings.every());
+        known.addAll(alsoKnown);
+        this.file = configFile == null ? Map.of() : readConfig(configFile, known);
         this.fileName = configFile == null ? null : configFile.toString();
     }
 
