@@ -83,6 +83,7 @@ public final class Bench {
         Path imageDir = settings.workDir().resolve("image");
         Optional<ImageManifest> manifest = report.measure(Scenario.CHECKPOINT, () -> checkpoint(imageDir, settings.command()),
                 m -> report.image = new BenchResult.Image(m.imageBytes(), m.dumpMillis(), m.coldStartMillis()));
+        manifest.ifPresent(m -> noteHeapShrink(settings.workDir().resolve("checkpoint-" + imageDir.getFileName() + ".log")));
         if (manifest.isPresent()) {
             measureRestores(report, imageDir, manifest.get(), choice, aotCache);
             if (settings.poolWorkers() > 0) {
@@ -126,6 +127,39 @@ public final class Bench {
                 stopAll(jvms);
             }
         }
+    }
+
+    /**
+     * The JVM's pid on this host. A restored worker's is known to its {@link dev.thaw.criu.WorkerProcess} only once thaw has
+     * found it; until then it is the java process among the worker's processes (unshare, criu, the JVM).
+     */
+    private static long javaPid(Jvms.Running jvm) {
+        if (jvm.jvmPid() > 0) {
+            return jvm.jvmPid();
+        }
+        for (long pid : jvm.pids()) {
+            try {
+                if (Files.readString(Path.of("/proc", Long.toString(pid), "comm")).strip().equals("java")) {
+                    return pid;
+                }
+            } catch (IOException e) {
+                // gone
+            }
+        }
+        return -1;
+    }
+
+    /** The leader's last collection before its dump, thaw's heap shrink: the heap every restored worker starts with. */
+    private void noteHeapShrink(Path checkpointLog) {
+        List<FirstSecondCost.Gc> gcs = FirstSecondCost.gcs(checkpointLog);
+        if (gcs.isEmpty()) {
+            notes.add("The leader logged no collection (-Xlog:gc) in " + checkpointLog.getFileName() + ": the heap the image holds is not known.");
+            return;
+        }
+        FirstSecondCost.Gc last = gcs.get(gcs.size() - 1);
+        notes.add("Measured (-Xlog:gc of the leader): its last collection before the dump, thaw's heap shrink, left "
+                + Bytes.human(last.heapAfterBytes()) + " of heap in use and " + Bytes.human(last.heapCommittedBytes())
+                + " committed: every restored worker starts with that heap, and grows it again as it allocates.");
     }
 
     /** After a scenario, failed or not: none of its JVMs is left, and the app's port is free for the next. */
@@ -220,12 +254,14 @@ public final class Bench {
         Map<Mode, List<Jvms.Running>> restored = new EnumMap<>(Mode.class);
         Map<Mode, List<LoadGenerator.Recording>> fresh = new EnumMap<>(Mode.class);
         Map<Mode, Traffic> steady = new EnumMap<>(Mode.class);
+        Map<Mode, List<FirstSecondCost.Run>> costs = new EnumMap<>(Mode.class);
+        Map<Mode, Double> steadyGcs = new EnumMap<>(Mode.class);
         for (int run = 1; run <= settings.runs(); run++) {
             boolean last = run == settings.runs();
             for (Mode mode : modes) {
                 Jvms.Running jvm = switch (mode) {
-                    case COLD -> jvms.startCold(settings.command(), "cold-" + run);
-                    case AOT -> jvms.startCold(withJvmFlag("-XX:AOTCache=" + aotCache), "aot-" + run);
+                    case COLD -> jvms.startCold(withJvmFlag(FirstSecondCost.GC_LOG_FLAG), "cold-" + run);
+                    case AOT -> jvms.startCold(withJvmFlag(FirstSecondCost.GC_LOG_FLAG, "-XX:AOTCache=" + aotCache), "aot-" + run);
                     case RESTORED -> jvms.restore(copy);
                     case RESTORED_MAP -> jvms.restore(map);
                 };
@@ -236,7 +272,27 @@ public final class Bench {
                 }
                 long millis = BenchSettings.FRESH_LOAD_MILLIS
                         + (last ? settings.steadySeconds() * 1000L + BenchSettings.STEADY_WINDOW_MILLIS : 0);
+                // The JVM's own counters from the start of the load to one second later, read while the load goes on.
+                long pid = javaPid(jvm);
+                FirstSecondCost.Counters before = FirstSecondCost.Counters.of(pid);
+                long loadStart = System.currentTimeMillis();
+                java.util.concurrent.CompletableFuture<FirstSecondCost.Counters> oneSecondIn = new java.util.concurrent.CompletableFuture<>();
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        Thread.sleep(BenchSettings.FIRST_SECOND_MILLIS);
+                        oneSecondIn.complete(FirstSecondCost.Counters.of(pid));
+                    } catch (InterruptedException e) {
+                        oneSecondIn.complete(FirstSecondCost.Counters.NONE);
+                    }
+                });
                 LoadGenerator.Recording load = LoadGenerator.run(settings.load(), settings.connections(), millis);
+                List<FirstSecondCost.Gc> gcs = jvm.gcs();
+                costs.computeIfAbsent(mode, m -> new ArrayList<>()).add(new FirstSecondCost.Run(oneSecondIn.join().minus(before),
+                        FirstSecondCost.between(gcs, loadStart, loadStart + BenchSettings.FIRST_SECOND_MILLIS)));
+                if (last) {
+                    steadyGcs.put(mode, FirstSecondCost.between(gcs, loadStart + millis - BenchSettings.STEADY_WINDOW_MILLIS, loadStart + millis)
+                            .size() * 1000.0 / BenchSettings.STEADY_WINDOW_MILLIS);
+                }
                 jvms.killAll();
                 probe.awaitFree();
                 if (mode == Mode.AOT) {
@@ -262,7 +318,8 @@ public final class Bench {
             String restoreMode = mode == Mode.RESTORED ? copy.mode().label() : mode == Mode.RESTORED_MAP ? map.mode().label() : null;
             result.add(new Startup(mode, firstOk.get(mode), Summary.of(firstOk.get(mode)),
                     Traffic.pool(windows(runs, 0, BenchSettings.FIRST_SECOND_MILLIS)), steady.getOrDefault(mode, Traffic.NONE),
-                    timeline(runs), restoreMode == null ? null : Jvms.figures(restoreMode, restored.getOrDefault(mode, List.of()))));
+                    timeline(runs), restoreMode == null ? null : Jvms.figures(restoreMode, restored.getOrDefault(mode, List.of())),
+                    FirstSecondCost.of(costs.getOrDefault(mode, List.of()), steadyGcs.getOrDefault(mode, -1.0))));
         }
         return result;
     }
@@ -295,10 +352,10 @@ public final class Bench {
         return slices;
     }
 
-    /** The app's command with a JVM flag added right after the java executable. */
-    private List<String> withJvmFlag(String flag) {
+    /** The app's command with JVM flags added right after the java executable. */
+    private List<String> withJvmFlag(String... flags) {
         List<String> c = new ArrayList<>(settings.command());
-        c.add(1, flag);
+        c.addAll(1, List.of(flags));
         return c;
     }
 

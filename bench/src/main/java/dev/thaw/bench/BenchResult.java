@@ -85,13 +85,20 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
      * @param steady a window after {@code steadySeconds} of load, in the last run
      * @param timeline the first {@link BenchSettings#FRESH_LOAD_MILLIS} of load in slices of
      *                 {@link BenchSettings#SLICE_MILLIS}, all runs pooled per slice
+     * @param cost what the first second cost the JVM: page faults, CPU, collections and the heap's size
      */
     public record Startup(Mode mode, List<Long> firstOkMillis, Summary toFirstOk, Traffic firstSecond, Traffic steady,
-                          List<Traffic> timeline, RestoreFigures criu) {
+                          List<Traffic> timeline, RestoreFigures criu, FirstSecondCost cost) {
         @JsonCreator
         public Startup {
             firstOkMillis = List.copyOf(firstOkMillis);
             timeline = List.copyOf(timeline);
+            cost = cost == null ? FirstSecondCost.NONE : cost; // absent from the bench.json of older runs
+        }
+
+        public Startup(Mode mode, List<Long> firstOkMillis, Summary toFirstOk, Traffic firstSecond, Traffic steady,
+                       List<Traffic> timeline, RestoreFigures criu) {
+            this(mode, firstOkMillis, toFirstOk, firstSecond, steady, timeline, criu, null);
         }
 
         public Startup(Mode mode, List<Long> firstOkMillis, Summary toFirstOk, Traffic firstSecond, Traffic steady,

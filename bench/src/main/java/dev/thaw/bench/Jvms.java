@@ -60,6 +60,9 @@ final class Jvms implements AutoCloseable {
         /** Kills it at once and waits (bounded) until it is gone. */
         void kill();
 
+        /** Its collections so far, from the -Xlog:gc lines on its output ({@link FirstSecondCost#GC_LOG_FLAG}). */
+        List<FirstSecondCost.Gc> gcs();
+
         /** Why it failed to start, when known (a restored worker's first CRIU error). */
         default Optional<String> failure() {
             return Optional.empty();
@@ -93,7 +96,7 @@ final class Jvms implements AutoCloseable {
         Process p = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(workDir.resolve(logName + ".log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-        Running r = new ColdJvm(p, started);
+        Running r = new ColdJvm(p, started, workDir.resolve(logName + ".log"));
         running.add(r);
         return r;
     }
@@ -108,9 +111,10 @@ final class Jvms implements AutoCloseable {
         WorkerIdentity identity = new WorkerIdentity(id, from.manifest().generation(), Instant.now(), control.socket(),
                 Duration.ofSeconds(1), Map.of(), Map.of());
         long started = System.nanoTime();
-        WorkerProcess worker = from.restore(identity, line -> { });
+        java.util.Queue<FirstSecondCost.Gc> gcs = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        WorkerProcess worker = from.restore(identity, line -> FirstSecondCost.Gc.parse(line).ifPresent(gcs::add));
         restored.put(id, worker);
-        Running r = new Restored(worker, started);
+        Running r = new Restored(worker, started, gcs);
         running.add(r);
         return r;
     }
@@ -194,10 +198,17 @@ final class Jvms implements AutoCloseable {
     private static final class ColdJvm implements Running {
         private final Process process;
         private final long started;
+        private final Path log;
 
-        ColdJvm(Process process, long started) {
+        ColdJvm(Process process, long started, Path log) {
             this.process = process;
             this.started = started;
+            this.log = log;
+        }
+
+        @Override
+        public List<FirstSecondCost.Gc> gcs() {
+            return FirstSecondCost.gcs(log);
         }
 
         @Override
@@ -235,10 +246,17 @@ final class Jvms implements AutoCloseable {
     private final class Restored implements Running {
         private final WorkerProcess worker;
         private final long started;
+        private final java.util.Queue<FirstSecondCost.Gc> gcs;
 
-        Restored(WorkerProcess worker, long started) {
+        Restored(WorkerProcess worker, long started, java.util.Queue<FirstSecondCost.Gc> gcs) {
             this.worker = worker;
             this.started = started;
+            this.gcs = gcs;
+        }
+
+        @Override
+        public List<FirstSecondCost.Gc> gcs() {
+            return List.copyOf(gcs);
         }
 
         @Override

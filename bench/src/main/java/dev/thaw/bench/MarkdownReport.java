@@ -80,6 +80,13 @@ public final class MarkdownReport {
                     .append(BenchSettings.FRESH_LOAD_MILLIS / 1000 + r.settings().steadySeconds())
                     .append(" s of load, in the last run. The load generator runs in thaw's own JVM, on the same cores as the app.\n\n")
                     .append(trafficTable(r)).append('\n')
+                    .append("What the first second cost each JVM, per run (averages): its own counters from `/proc/PID/stat` between the ")
+                    .append("start of the load and one second later (page faults: minor, served from memory, e.g. a page of a mapped ")
+                    .append("image or a new heap page; major, read from a file; CPU time), and its collections in that second from ")
+                    .append("`-Xlog:gc` (").append("`").append(FirstSecondCost.GC_LOG_FLAG).append("`, given to every measured JVM and to ")
+                    .append("the leader, so restored workers log theirs too), with the heap committed after the last of them.\n\n")
+                    .append(costTable(r)).append('\n')
+                    .append(firstSecondVerdict(r))
                     .append("![first second of traffic](").append(images).append("/latency.png)\n\n")
                     .append("p99 of each ").append(BenchSettings.SLICE_MILLIS).append(" ms of the first ")
                     .append(BenchSettings.FRESH_LOAD_MILLIS / 1000).append(" s of load, all runs pooled per slice:\n\n")
@@ -528,6 +535,80 @@ public final class MarkdownReport {
         }
         return table(List.of("", "first s: req/s", "p50", "p99", "max", "errors", "steady: req/s", "p50", "p99",
                 "p99 first s / steady"), rows);
+    }
+
+    static String costTable(BenchResult r) {
+        List<List<String>> rows = new ArrayList<>();
+        for (Startup s : r.startup()) {
+            FirstSecondCost c = s.cost();
+            rows.add(List.of(s.mode().label, fmt(c.gcs(), 1), fmt(c.gcPauseMillis(), 1) + " ms",
+                    c.heapCommittedBytes() == 0 ? "no GC" : Bytes.human(c.heapCommittedBytes()), fmt(c.minorFaults(), 0),
+                    fmt(c.majorFaults(), 0), fmt(c.cpuMillis(), 0) + " ms", c.steadyGcsPerSecond() < 0 ? "" : fmt(c.steadyGcsPerSecond(), 1)));
+        }
+        return table(List.of("", "first s: GCs", "GC pauses", "heap committed after them", "minor faults", "major faults", "CPU",
+                "steady: GCs/s"), rows);
+    }
+
+    /**
+     * Says plainly whether restored workers were faster than cold JVMs in their first second and, when not, which of the
+     * measured costs (collections, page faults, CPU) were higher in the restored worker than in the cold JVM.
+     */
+    static String firstSecondVerdict(BenchResult r) {
+        Startup cold = r.startup(Mode.COLD);
+        if (cold == null || cold.firstSecond().requestsPerSecond() <= 0) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder();
+        for (Mode mode : List.of(Mode.RESTORED_MAP, Mode.RESTORED)) {
+            Startup s = r.startup(mode);
+            if (s == null) {
+                continue;
+            }
+            double rps = s.firstSecond().requestsPerSecond();
+            double coldRps = cold.firstSecond().requestsPerSecond();
+            double ratio = rps / coldRps;
+            if (ratio > FASTER) {
+                md.append(String.format(Locale.ROOT, "%s workers were faster than cold JVMs in their first second: %.0f req/s against %.0f (%.2fx); "
+                        + "their steady state: %.0f req/s.\n\n", capitalized(mode.label), rps, coldRps, ratio, s.steady().requestsPerSecond()));
+                continue;
+            }
+            FirstSecondCost c = s.cost();
+            FirstSecondCost k = cold.cost();
+            md.append(String.format(Locale.ROOT, "**%s workers were not faster than cold JVMs in their first second**: %.0f req/s against %.0f "
+                    + "(%.2fx), %.0f req/s in their steady state. Measured in that second, per run, restored against cold: %.1f against %.1f "
+                    + "collections (%.1f ms against %.1f ms of pauses; heap committed after them %s against %s), %.0f against %.0f minor and "
+                    + "%.0f against %.0f major page faults, %.0f ms against %.0f ms of CPU. ", capitalized(mode.label), rps, coldRps, ratio,
+                    s.steady().requestsPerSecond(), c.gcs(), k.gcs(), c.gcPauseMillis(), k.gcPauseMillis(), heap(c), heap(k), c.minorFaults(),
+                    k.minorFaults(), c.majorFaults(), k.majorFaults(), c.cpuMillis(), k.cpuMillis()));
+            List<String> causes = new ArrayList<>();
+            if (c.gcs() > 0 && c.gcPauseMillis() > k.gcPauseMillis() * MORE) {
+                causes.add(String.format(Locale.ROOT, "collections in the first second (%.1f ms of pauses against %.1f ms), as the heap grows back "
+                        + "from the one the leader was shrunk to before its dump (see the notes)", c.gcPauseMillis(), k.gcPauseMillis()));
+            }
+            if (c.minorFaults() + c.majorFaults() > (k.minorFaults() + k.majorFaults()) * MORE) {
+                causes.add(String.format(Locale.ROOT, "page faults (%.0f against %.0f): each first touch of an image page %s costs a fault",
+                        c.minorFaults() + c.majorFaults(), k.minorFaults() + k.majorFaults(),
+                        mode == Mode.RESTORED_MAP ? "mapped copy-on-write, and each first write a copy," : "or of a new heap page"));
+            }
+            md.append(causes.isEmpty()
+                    ? "Neither its collections nor its page faults exceeded the cold JVM's by more than " + Math.round((MORE - 1) * 100)
+                            + "%: the cause is not among those measured here.\n\n"
+                    : "Likely cause, from these figures: " + String.join("; and ", causes) + ".\n\n");
+        }
+        return md.toString();
+    }
+
+    /** "Faster" in the verdict: more than 10% more requests in the first second than a cold JVM. */
+    private static final double FASTER = 1.1;
+    /** A cost counts as a likely cause when the restored worker's exceeds the cold JVM's by more than 20%. */
+    private static final double MORE = 1.2;
+
+    private static String heap(FirstSecondCost c) {
+        return c.heapCommittedBytes() == 0 ? "no GC" : Bytes.human(c.heapCommittedBytes());
+    }
+
+    private static String capitalized(String label) {
+        return Character.toUpperCase(label.charAt(0)) + label.substring(1);
     }
 
     static String memorySummaryTable(BenchResult r) {

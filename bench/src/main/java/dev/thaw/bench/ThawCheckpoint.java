@@ -68,7 +68,10 @@ final class ThawCheckpoint implements EconomyBench.ImageMaker {
             settings.warmup().forEach(u -> line.addAll(List.of("--warmup-url", u.toString())));
         }
         line.add("--");
-        line.addAll(settings.withReusePort(command));
+        // -Xlog:gc in the leader: its heap shrink is in the log, and every restored worker logs its collections.
+        List<String> logged = new ArrayList<>(command);
+        logged.add(1, FirstSecondCost.GC_LOG_FLAG);
+        line.addAll(settings.withReusePort(logged));
         return line;
     }
 
