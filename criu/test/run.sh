@@ -266,6 +266,32 @@ else
   fail "refork dump of D, mapped from a deleted image (see $T/img3/dump.log)"
 fi
 
+# 11. A task that dropped root (thaw's --user): dumped even where root lacks CAP_SYS_RESOURCE, which
+#     prlimit() of another user's task needs (patch 0007 reads /proc/PID/limits then), and restored as
+#     that user.
+setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- \
+  setsid sleep 600 < /dev/null > /dev/null 2>&1 &
+NPID=$!; disown; sleep 0.3
+mkdir -p "$T/img4"
+if "$CRIU" dump -t "$NPID" -D "$T/img4" -o dump.log -v4; then
+  if (( (0x$(awk '/^CapEff:/ {print $2}' /proc/self/status) >> 24) & 1 )); then
+    pass "dump of nobody's task (prlimit permitted here: root has CAP_SYS_RESOURCE)"
+  else
+    expect "dump of nobody's task without CAP_SYS_RESOURCE read its limits from /proc" 1 \
+      "$(grep -c 'read from /proc (prlimit: no CAP_SYS_RESOURCE)' "$T/img4/dump.log" | awk '{print ($1 > 0)}')"
+  fi
+  mkdir -p "$T/work.N"
+  unshare -p -m -f --mount-proc "$CRIU" restore -D "$T/img4" -W "$T/work.N" -o restore.log -v4 \
+    < /dev/null > /dev/null 2>&1 &
+  UNSHARES+=($!)
+  for i in $(seq 100); do RPID=$(pgrep -u 65534 -x sleep | head -1); [ -n "$RPID" ] && break; sleep 0.05; done
+  expect "the restored task runs as nobody" 65534 "$(awk '/^Uid:/ {print $3}' "/proc/${RPID:-0}/status" 2>/dev/null)"
+  [ -n "$RPID" ] && kill -9 "$RPID"
+else
+  fail "dump of a task that dropped root (see $T/img4/dump.log)"
+  kill -9 "$NPID" 2>/dev/null
+fi
+
 for f in "$T"/cmd.*; do echo exit >> "$f"; done
 sleep 0.5
 if [ $FAILS = 0 ]; then log "all tests passed"; else log "$FAILS test(s) failed"; exit 1; fi

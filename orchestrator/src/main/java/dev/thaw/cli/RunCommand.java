@@ -87,7 +87,8 @@ public final class RunCommand implements Callable<Integer> {
             // Host settings are closed last: the workers are gone before the host gets its values back.
             try (SystemTuning tuning = SystemTuning.apply(out, settings.ksm(), HostFiles.real());
                  MetricsEndpoint http = MetricsEndpoint.start(endpoint, metrics, out);
-                 ControlServer ignored = ControlServer.open(socket, supervisor::post)) {
+                 ControlServer control = ControlServer.open(socket, supervisor::post)) {
+                control.allow(socket.getParent(), manifest.appUser()); // the workers run as the image's --user
                 installSignalHandlers(supervisor);
                 restoring = true;
                 int code = supervisor.run();

@@ -1,5 +1,6 @@
 package dev.thaw.config;
 
+import dev.thaw.host.AppUser;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -12,7 +13,8 @@ import java.util.List;
  * @param appCheckpoint the app asks for its checkpoint itself: --app-checkpoint, or Spring's onRefresh in the command
  */
 public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Duration leaderReadyTimeout,
-                                 Duration checkpointTimeout, Duration dumpTimeout, boolean appCheckpoint, boolean privateNetwork) {
+                                 Duration checkpointTimeout, Duration dumpTimeout, boolean appCheckpoint, boolean privateNetwork,
+                                 AppUser appUser) {
     /** Spring Framework's property that makes the app checkpoint itself once its context is refreshed. */
     public static final String SPRING_CHECKPOINT = "-Dspring.context.checkpoint=onRefresh";
 
@@ -27,7 +29,7 @@ public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Durat
         CheckpointSettings settings = new CheckpointSettings(s.value(CheckpointSettingsSpec.WARMUP_URL),
                 s.value(CheckpointSettingsSpec.WARMUP_REQUESTS), s.value(CheckpointSettingsSpec.LEADER_READY_TIMEOUT),
                 s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), s.value(CheckpointSettingsSpec.DUMP_TIMEOUT), askedFor || spring,
-                s.value(CheckpointSettingsSpec.PRIVATE_NETWORK));
+                s.value(CheckpointSettingsSpec.PRIVATE_NETWORK), appUser(s));
         if (!settings.appCheckpoint() && settings.warmupUrls().isEmpty()) {
             throw new SettingException("thaw cannot tell when the app is ready to be checkpointed: give --warmup-url URL (thaw waits for a 200,"
                     + " warms the app up, then dumps it) or --app-checkpoint (the app asks for the checkpoint itself)");
@@ -39,11 +41,22 @@ public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Durat
         return settings;
     }
 
+    /** --user and --group resolved on this host; null when the app runs as thaw's own user. */
+    private static AppUser appUser(SettingSources s) {
+        String user = s.value(CheckpointSettingsSpec.USER);
+        String group = s.value(CheckpointSettingsSpec.GROUP);
+        if (user.isEmpty() && !group.isEmpty()) {
+            throw new SettingException("--group " + group + " needs --user: give the user the app runs as");
+        }
+        return user.isEmpty() ? null : AppUser.resolve(user, group);
+    }
+
     /** {@code thaw check}: it has no other way than a warm-up URL to know the app has started. */
     public static CheckpointSettings forCheck(SettingSources s) {
         CheckpointSettings settings = new CheckpointSettings(s.value(CheckpointSettingsSpec.WARMUP_URL),
                 s.value(CheckpointSettingsSpec.WARMUP_REQUESTS), s.value(CheckpointSettingsSpec.LEADER_READY_TIMEOUT),
-                s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), CheckpointSettingsSpec.DUMP_TIMEOUT.parseValue(CheckpointSettingsSpec.DUMP_TIMEOUT.defaultValue(), "its default") /* check never dumps */, false, false);
+                s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), CheckpointSettingsSpec.DUMP_TIMEOUT.parseValue(CheckpointSettingsSpec.DUMP_TIMEOUT.defaultValue(), "its default") /* check never dumps */, false, false,
+                appUser(s));
         if (settings.warmupUrls().isEmpty()) {
             throw new SettingException("thaw check needs --warmup-url URL: without it, it cannot tell when the app has started, and would"
                     + " check an app that has not opened anything yet");

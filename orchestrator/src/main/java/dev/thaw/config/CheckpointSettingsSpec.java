@@ -49,6 +49,17 @@ public final class CheckpointSettingsSpec {
             "A dump writes the whole heap: a few seconds per GiB on a local disk, minutes on a slow network volume. A hung"
                     + " dump (a stuck file system, a kernel bug) otherwise holds the checkpoint, or a refork's worker, this long.",
             Parsers.duration(Duration.ofSeconds(1)));
+    public static final Setting<String> USER = new Setting<>("user", "NAME|UID", "",
+            "The user the app runs as: the leader starts with this user's credentials, no supplementary groups, no capabilities"
+                    + " and no_new_privs, and every worker restored from the image runs the same way; thaw run lets this user, and"
+                    + " no other, reach its control socket. Empty: the app runs as thaw's own user (root).",
+            "A remote code execution in the app then gets an unprivileged user instead of root with thaw's capabilities; the"
+                    + " user must be able to read the app's files and the agent jar, and its files written from the app are its own.",
+            Parsers.text());
+    public static final Setting<String> GROUP = new Setting<>("group", "NAME|GID", "",
+            "The group the app runs as, with --user. Empty: the user's primary group.",
+            "A group of its own keeps the app's files out of other services' reach.",
+            Parsers.text());
     public static final Setting<Boolean> APP_CHECKPOINT = new Setting<>("app-checkpoint", "true|false", "false",
             "The app asks for the checkpoint itself (org.crac Core.checkpointRestore()): wait for it instead of warming it up"
                     + " and sending CHECKPOINT. Implied by -Dspring.context.checkpoint=onRefresh in the java command."
@@ -64,7 +75,8 @@ public final class CheckpointSettingsSpec {
             Parsers.bool());
 
     /** What {@code thaw check} and {@code thaw checkpoint} both take. */
-    public static final List<Setting<?>> LEADER = List.of(WARMUP_URL, WARMUP_REQUESTS, LEADER_READY_TIMEOUT, CHECKPOINT_TIMEOUT);
+    public static final List<Setting<?>> LEADER = List.of(WARMUP_URL, WARMUP_REQUESTS, LEADER_READY_TIMEOUT, CHECKPOINT_TIMEOUT, USER,
+            GROUP);
     /** {@code thaw checkpoint}'s: the leader's, and how it is checkpointed. */
     public static final List<Setting<?>> CHECKPOINT = Stream.concat(LEADER.stream(), Stream.of(DUMP_TIMEOUT, APP_CHECKPOINT, PRIVATE_NETWORK))
             .toList();

@@ -73,6 +73,11 @@ public final class Parsers {
         };
     }
 
+    /** Any text, trimmed; empty means not set. */
+    public static Function<String, String> text() {
+        return String::strip;
+    }
+
     public static Function<String, Boolean> bool() {
         return s -> switch (s.toLowerCase()) {
             case "true", "yes", "on", "1" -> true;

@@ -1,5 +1,6 @@
 package dev.thaw.control;
 
+import dev.thaw.host.AppUser;
 import dev.thaw.lifecycle.control.ControlConnection;
 import dev.thaw.lifecycle.control.ControlMessage;
 import dev.thaw.lifecycle.control.ProtocolException;
@@ -41,6 +42,22 @@ public final class ControlServer implements AutoCloseable {
         // Only the owner (root, in practice) may drive the pool through this socket.
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
         return new ControlServer(socket, server, sink);
+    }
+
+    /**
+     * Lets the app's user (--user) connect, and nobody else but root: the socket becomes that user's
+     * (still 0600), and {@code socketDir}, if it is private, becomes traversable (0711) but not readable.
+     * Who the connected process is, is then still checked with SO_PEERCRED.
+     */
+    public void allow(Path socketDir, AppUser user) throws IOException {
+        if (user == null) {
+            return;
+        }
+        Files.setAttribute(socket, "unix:uid", user.uid());
+        Files.setAttribute(socket, "unix:gid", user.gid());
+        if (socketDir != null && Files.getPosixFilePermissions(socketDir).equals(PosixFilePermissions.fromString("rwx------"))) {
+            Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwx--x--x"));
+        }
     }
 
     public Path socket() {

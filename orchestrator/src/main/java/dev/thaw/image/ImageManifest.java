@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.thaw.Bytes;
 import dev.thaw.ThawException;
+import dev.thaw.host.AppUser;
 import dev.thaw.leader.JdkInfo;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,13 +28,14 @@ import java.util.List;
  *     --image, --force and --generation: what 'thaw run' replays on USR2 to make the next image
  * @param madeFrom what was dumped: "leader" for 'thaw checkpoint', or the reforked worker
  *     ("worker 0 of generation 1 after 512 requests"); older manifests without it read as "leader"
+ * @param appUser the user the app runs as (--user); null when it runs as thaw's own user
  * @param memoryAtDump what the JVM held when it was dumped, after its full GC (null when it did not say)
  */
 public record ImageManifest(int format, String thawVersion, Instant createdAt, long generation,
                             JdkInfo jdk, List<String> command, String workingDirectory, List<FileDigest> appFiles,
                             String criuVersion, PipeInodes pipes, long leaderPid, long imageBytes,
                             List<FileDigest> imageFiles, long coldStartMillis, long dumpMillis,
-                            List<String> checkpointArguments, String madeFrom, MemoryAtDump memoryAtDump) {
+                            List<String> checkpointArguments, String madeFrom, MemoryAtDump memoryAtDump, AppUser appUser) {
 
     public static final String MADE_FROM_LEADER = "leader";
 
@@ -50,7 +52,7 @@ public record ImageManifest(int format, String thawVersion, Instant createdAt, l
                                   String worker, MemoryAtDump memory) {
         return new ImageManifest(FORMAT, thawVersion, at, generation + 1, jdk, command, workingDirectory, appFiles, criuVersion,
                 workerPipes, pidInImage, ImageDirectory.sizeOf(files), files, coldStartMillis, dumpMillis, checkpointArguments, worker,
-                memory);
+                memory, appUser);
     }
 
     public static final int FORMAT = 1;

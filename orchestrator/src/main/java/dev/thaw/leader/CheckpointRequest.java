@@ -1,5 +1,6 @@
 package dev.thaw.leader;
 
+import dev.thaw.host.AppUser;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.List;
  *     when 'thaw run' makes the next one (USR2)
  * @param checkpointArguments recorded in the manifest, see {@link ImageManifest#checkpointArguments()}
  * @param leaderProperties {@code -D} options for the leader: the guardrail's settings, detective mode
+ * @param appUser the user the app runs as (--user), null for thaw's own
  * @param dumpTimeout how long criu dump may take before it is killed (--dump-timeout)
  * @param appCheckpoint the app asks for the checkpoint itself (org.crac {@code Core.checkpointRestore()},
  *        e.g. Spring's {@code -Dspring.context.checkpoint=onRefresh}): no warm-up, no CHECKPOINT message
@@ -23,7 +25,7 @@ public record CheckpointRequest(Path image, boolean force, List<String> command,
                                 List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
                                 Duration checkpointTimeout, Path agentJar, long generation,
                                 List<String> checkpointArguments, List<String> leaderProperties,
-                                boolean appCheckpoint, Duration dumpTimeout) {
+                                boolean appCheckpoint, Duration dumpTimeout, AppUser appUser) {
     /** --dump-timeout's default, for requests that never dump (thaw check) or do not say. */
     public static final Duration DEFAULT_DUMP_TIMEOUT = Duration.ofMinutes(10);
 
@@ -43,7 +45,7 @@ public record CheckpointRequest(Path image, boolean force, List<String> command,
                              Duration checkpointTimeout, Path agentJar, long generation, List<String> checkpointArguments,
                              List<String> leaderProperties) {
         this(image, force, command, workingDirectory, warmupUrls, warmupRequests, readyTimeout, checkpointTimeout,
-                agentJar, generation, checkpointArguments, leaderProperties, false, DEFAULT_DUMP_TIMEOUT);
+                agentJar, generation, checkpointArguments, leaderProperties, false, DEFAULT_DUMP_TIMEOUT, null);
     }
 
     /** With the guardrail's defaults; thaw warms the leader up and asks for the checkpoint. */
@@ -51,6 +53,6 @@ public record CheckpointRequest(Path image, boolean force, List<String> command,
                              List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
                              Duration checkpointTimeout, Path agentJar, long generation, List<String> checkpointArguments) {
         this(image, force, command, workingDirectory, warmupUrls, warmupRequests, readyTimeout, checkpointTimeout,
-                agentJar, generation, checkpointArguments, List.of(), false, DEFAULT_DUMP_TIMEOUT);
+                agentJar, generation, checkpointArguments, List.of(), false, DEFAULT_DUMP_TIMEOUT, null);
     }
 }

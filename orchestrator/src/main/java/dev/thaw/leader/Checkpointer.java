@@ -54,7 +54,9 @@ public final class Checkpointer {
         try (InterruptCleanup interrupted = InterruptCleanup.install(progress);
              ControlServer server = ControlServer.open(runDir.resolve("control.sock"), events::add)) {
             interrupted.removeOnInterrupt(runDir);
-            List<String> command = LeaderCommand.build(request.command(), request.agentJar(), server.socket(), request.leaderProperties());
+            server.allow(runDir, request.appUser());
+            List<String> command = LeaderCommand.build(request.command(), request.agentJar(), server.socket(), request.leaderProperties(),
+                    request.appUser());
             long started = System.nanoTime();
             leader = startLeader(command, request.workingDirectory());
             ControlMessage.Hello hello = awaitLeaderHello(leader, request.readyTimeout());
@@ -82,7 +84,7 @@ public final class Checkpointer {
                     request.command(), request.workingDirectory().toString(),
                     appFiles(request).stream().map(p -> FileDigest.of(p, p.toString())).toList(),
                     criu.version(), pipes, leader.pid(), ImageDirectory.sizeOf(files), files, coldStartMillis, dumpMillis,
-                    request.checkpointArguments(), ImageManifest.MADE_FROM_LEADER, memory);
+                    request.checkpointArguments(), ImageManifest.MADE_FROM_LEADER, memory, request.appUser());
             manifest.write(staging);
             image.commit(staging);
             staging = null;
@@ -122,7 +124,9 @@ public final class Checkpointer {
         try (InterruptCleanup interrupted = InterruptCleanup.install(progress);
              ControlServer server = ControlServer.open(runDir.resolve("control.sock"), events::add)) {
             interrupted.removeOnInterrupt(runDir);
-            List<String> command = LeaderCommand.build(request.command(), request.agentJar(), server.socket(), request.leaderProperties());
+            server.allow(runDir, request.appUser());
+            List<String> command = LeaderCommand.build(request.command(), request.agentJar(), server.socket(), request.leaderProperties(),
+                    request.appUser());
             leader = startLeader(command, request.workingDirectory());
             awaitLeaderHello(leader, request.readyTimeout());
             warmUp(request, leader, System.nanoTime());

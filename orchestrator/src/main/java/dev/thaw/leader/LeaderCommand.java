@@ -1,6 +1,7 @@
 package dev.thaw.leader;
 
 import dev.thaw.ThawException;
+import dev.thaw.host.AppUser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +27,12 @@ public final class LeaderCommand {
 
     /** {@code thawOptions}: thaw's own {@code -D} options for the leader, placed before the app's so the app's win. */
     public static List<String> build(List<String> userCommand, Path agentJar, Path controlSocket, List<String> thawOptions) {
+        return build(userCommand, agentJar, controlSocket, thawOptions, null);
+    }
+
+    /** {@code appUser}: the user the app runs as (--user): setpriv drops to it for good; null keeps thaw's. */
+    public static List<String> build(List<String> userCommand, Path agentJar, Path controlSocket, List<String> thawOptions,
+                                     AppUser appUser) {
         if (userCommand.isEmpty()) {
             throw new ThawException(ThawException.EXIT_USAGE, "no java command given: use 'thaw checkpoint --image DIR -- java -jar app.jar'");
         }
@@ -35,7 +42,11 @@ public final class LeaderCommand {
                     + "': thaw adds its agent to the java command line (e.g. 'thaw checkpoint ... -- java -jar app.jar')");
         }
         List<String> command = new ArrayList<>();
-        command.addAll(List.of("setpriv", "--pdeathsig", "KILL", "--", "setsid"));
+        command.add("setpriv");
+        if (appUser != null) {
+            command.addAll(appUser.setprivOptions());
+        }
+        command.addAll(List.of("--pdeathsig", "KILL", "--", "setsid"));
         command.add(java);
         command.add("-javaagent:" + agentJar);
         command.add("-Dorg.crac.Core.Compat=dev.thaw.lifecycle.crac");

@@ -47,7 +47,8 @@ class ThawCliTest {
     @Test
     void inspect_of_a_missing_directory_is_a_bad_image_error() {
         assertEquals(5, thaw("inspect", "/nonexistent/image"));
-        assertTrue(err.toString().startsWith("thaw: error: /nonexistent/image is not a complete thaw image"), err.toString());
+        assertTrue(err.toString().startsWith("thaw: error: image /nonexistent/image does not exist: make one with 'thaw checkpoint"),
+                err.toString());
     }
 
     @Test
