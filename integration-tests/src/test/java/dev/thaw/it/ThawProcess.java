@@ -123,7 +123,7 @@ final class ThawProcess implements AutoCloseable {
         return process;
     }
 
-    /** TERM, as Ctrl-C or Kubernetes would; then waits for the exit. */
+    /** TERM, as Kubernetes and systemd send it (a graceful stop; Ctrl-C sends INT, the fast stop); then waits for the exit. */
     int stop(Duration timeout) throws InterruptedException {
         // Through the handle: Process.destroy() would also close our end of thaw's output pipe.
         process.toHandle().destroy();
