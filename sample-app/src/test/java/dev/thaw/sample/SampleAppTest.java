@@ -132,9 +132,12 @@ class SampleAppTest {
         return Http.get(port, path);
     }
 
-    /** The JSON text of a top-level field ({@code "3"}, {@code 17}, {@code null}...), or null when it is absent. */
+    /**
+     * The JSON text ({@code "3"}, {@code 17}, {@code null}...) of the first field of that name, the top
+     * level first, then nested objects (/quote nests the upstream's answer); null when it is absent.
+     */
     private static String field(Http.Response response, String name) throws IOException {
-        JsonNode value = response.json().get(name);
+        JsonNode value = response.json().findValue(name);
         return value == null ? null : value.toString();
     }
 
