@@ -75,7 +75,16 @@ public final class ControlServer implements AutoCloseable {
                 }
                 Thread.ofVirtual().name("thaw-control-peer").start(() -> serve(new ControlConnection(channel), credentials));
             } catch (IOException e) {
-                return; // closed
+                if (!server.isOpen()) {
+                    return; // closed
+                }
+                // EMFILE and the like pass: workers must still be able to connect once they do.
+                System.err.println("thaw: control socket: cannot accept a connection (" + e.getMessage() + "); retrying");
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException stop) {
+                    return;
+                }
             }
         }
     }

@@ -36,6 +36,19 @@ public record PeerCredentials(long pid, int uid, int gid) {
         return uid == 0 || uid == selfUid();
     }
 
+    /**
+     * Whether the peer still exists and runs in thaw's own PID namespace (its /proc/PID/ns/pid is
+     * thaw's). Workers run in namespaces of their own; a process that is gone proves nothing.
+     */
+    public boolean sharesPidNamespaceWithThaw() {
+        try {
+            java.nio.file.Path theirs = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc", Long.toString(pid), "ns", "pid"));
+            return theirs.equals(java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid")));
+        } catch (java.io.IOException | UnsupportedOperationException gone) {
+            return false;
+        }
+    }
+
     private static int selfUid() {
         try {
             return (Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");

@@ -9,7 +9,6 @@ import dev.thaw.image.ImageManifest;
 import dev.thaw.image.PinnedImage;
 import dev.thaw.lifecycle.WorkerIdentity;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -116,11 +115,8 @@ public final class ImageSource implements ImageStore, AutoCloseable {
     @Override
     public void releaseRetired(Collection<Path> inUse) {
         retired.removeIf(pin -> {
-            boolean used = inUse.contains(pin.dir());
-            if (!used) {
-                closeQuietly(pin);
-            }
-            return !used;
+            // An image that cannot be removed now stays on the list, and removal is tried again later.
+            return !inUse.contains(pin.dir()) && removed(pin);
         });
     }
 
@@ -136,11 +132,17 @@ public final class ImageSource implements ImageStore, AutoCloseable {
         restorer = new Restorer(criu, pin.dir(), pin.manifest(), runDir, mode);
     }
 
-    private static void closeQuietly(PinnedImage pin) {
+    private static boolean removed(PinnedImage pin) {
         try {
             pin.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove " + pin.dir() + ": remove it by hand", e);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            System.err.println("thaw: cannot remove the retired image " + pin.dir() + " (" + e.getMessage() + "); trying again later");
+            return false;
         }
+    }
+
+    private static void closeQuietly(PinnedImage pin) {
+        removed(pin);
     }
 }

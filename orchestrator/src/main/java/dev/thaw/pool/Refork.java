@@ -48,7 +48,7 @@ final class Refork {
         Thread.ofPlatform().name("thaw-refork-dump").daemon().start(() -> {
             try {
                 done.accept(new Event.ReforkDumped(this, images.dumpRefork(mold.process, serving, madeFrom(), memory), null));
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException | Error e) { // an event always follows, or the refork never ends
                 done.accept(new Event.ReforkDumped(this, null, String.valueOf(e.getMessage())));
             }
         });

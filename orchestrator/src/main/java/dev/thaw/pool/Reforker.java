@@ -57,6 +57,11 @@ final class Reforker {
         return refork != null;
     }
 
+    /** Whether criu is dumping {@code w} right now: a TERM then would put a JVM shutting down into the image. */
+    boolean isDumping(Worker w) {
+        return isMold(w) && refork.phase == Refork.Phase.DUMPING;
+    }
+
     /**
      * Starts a refork if one is due: a threshold is set, nothing else changes the pool ({@code poolBusy}:
      * a roll, a USR2 checkpoint or a restore under way), the backoff is over, and another worker serves.
@@ -95,7 +100,9 @@ final class Reforker {
     /** The mold's beforeCheckpoint refused: it goes on serving. */
     void checkpointFailed(Worker w, String error) {
         if (isMold(w)) {
-            w.servesAgain(clock.nanoTime());
+            if (w.is(WorkerState.REFORKING)) { // not when it was told to stop meanwhile: it drains
+                w.servesAgain(clock.nanoTime());
+            }
             failed("its beforeCheckpoint refused: " + error);
         }
     }
@@ -106,6 +113,10 @@ final class Reforker {
             return;
         }
         refork.mold.peer = null;
+        if (refork.phase == Refork.Phase.CHECKPOINTING && !refork.mold.is(WorkerState.REFORKING)) {
+            failed("it was told to stop before its dump"); // a JVM on its way out must not become the image
+            return;
+        }
         if (refork.readyToDump && refork.phase == Refork.Phase.CHECKPOINTING) {
             log.accept(refork.mold.describe() + " ready to dump: criu dump --leave-running into " + images.directory());
             refork.startDump(images, images.manifest(), events);

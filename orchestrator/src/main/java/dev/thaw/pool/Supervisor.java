@@ -195,6 +195,10 @@ public final class Supervisor {
             refuse(peer, "uid " + peer.credentials().uid() + " may not steer this pool (only root or thaw's user)");
         } else if (workers.all().stream().anyMatch(w -> w.process.contains(pid))) {
             refuse(peer, "it runs inside a worker, and a worker may not steer the pool");
+        } else if (!peer.credentials().sharesPidNamespaceWithThaw()) {
+            // Fails closed: a process that is gone, or in another PID namespace (a worker's child that
+            // handed its socket over and exited), is not believed to be an operator's thaw CLI.
+            refuse(peer, "it is gone, or runs in another PID namespace than thaw");
         } else if (!(m instanceof ControlMessage.Hello)) {
             answerCli(peer, m);
         }
@@ -501,6 +505,9 @@ public final class Supervisor {
     }
 
     private Worker restoreWorker(int slot, Worker replaces) {
+        if (state != State.RUNNING) {
+            return null; // halted or stopping: nothing new starts
+        }
         WorkerIdentity identity = new WorkerIdentity(slot, images.manifest().generation(), clock.now(),
                 controlSocket, settings.heartbeat(), settings.env(), settings.properties());
         try {
@@ -532,9 +539,14 @@ public final class Supervisor {
         if (w.is(WorkerState.DRAINING)) {
             return;
         }
+        boolean dumping = reforker.isDumping(w);
         w.drain(why, clock.nanoTime() + settings.gracefulTimeout().toNanos());
-        log(w.describe() + " stopping (" + why.reason() + ")");
-        w.terminate();
+        log(w.describe() + " stopping (" + why.reason() + ")" + (dumping ? ": killed, its refork's dump is under way" : ""));
+        if (dumping) {
+            w.kill(); // the dump fails; a TERM would have put a JVM in mid-shutdown into the next image
+        } else {
+            w.terminate();
+        }
     }
 
     private void beginStop(String why, boolean graceful) {
@@ -609,6 +621,10 @@ public final class Supervisor {
         }
         if (nextImage != null) {
             log("received SIGUSR2: a new image is already being made (pid " + nextImage.pid() + ")");
+            return;
+        }
+        if (reforker.inProgress()) {
+            log("received SIGUSR2: a refork is making the next generation now; send USR2 again once it is done");
             return;
         }
         try {

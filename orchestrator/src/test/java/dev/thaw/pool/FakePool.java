@@ -173,7 +173,7 @@ public final class FakePool {
 
     /** thaw status / scale / reload, as the CLI sends them; returns the reply. */
     Message cli(ControlMessage request) {
-        return cliAs(new PeerCredentials(1, 0, 0), request).sent.getLast();
+        return cliAs(new PeerCredentials(ProcessHandle.current().pid(), 0, 0), request).sent.getLast();
     }
 
     /** A CLI connection from the process the kernel names in {@code who}; returns what it was sent. */
@@ -383,6 +383,8 @@ public final class FakePool {
         boolean writtenIsUnusable;
         /** What the next refork dump does: null to succeed, else the error it fails with. */
         String dumpFails;
+        /** Holds every refork dump until a test counts it down: a dump under way. */
+        java.util.concurrent.CountDownLatch dumpGate = new java.util.concurrent.CountDownLatch(0);
         IOException restoreFails;
         private long nextPid = 1000;
 
@@ -470,8 +472,16 @@ public final class FakePool {
         @Override
         public ImageManifest dumpRefork(WorkerHandle mold, ImageManifest serving, String madeFrom,
                                         ImageManifest.MemoryAtDump memory) throws IOException {
+            try {
+                dumpGate.await();
+            } catch (InterruptedException e) {
+                throw new IOException("interrupted");
+            }
             if (dumpFails != null) {
                 throw new IOException(dumpFails);
+            }
+            if (!mold.isAlive()) {
+                throw new IOException("the task exited during the dump"); // as criu fails when its task is killed
             }
             written = manifest(serving.generation() + 1);
             return written;

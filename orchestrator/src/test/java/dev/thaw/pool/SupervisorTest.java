@@ -449,6 +449,53 @@ class SupervisorTest {
             assertFalse(inSlot(pool, 0).channel.received(MessageType.CHECKPOINT));
         }
 
+        @Test
+        void a_mold_told_to_stop_during_its_checkpoint_is_not_dumped_and_nothing_throws() {
+            FakeWorker mold = servedThenMold();
+            pool.signal("TERM");
+            pool.send(mold, new ControlMessage.CheckpointFailed("closing", false).encode()); // its beforeCheckpoint, interrupted
+            pool.step();
+            assertEquals(WorkerState.DRAINING, mold.state());
+            assertTrue(pool.log().contains("its beforeCheckpoint refused"), pool.log());
+            pool.settle();
+            assertTrue(pool.supervisor.finished(), pool.log());
+        }
+
+        @Test
+        void a_mold_that_drains_before_its_dump_is_never_dumped() {
+            FakeWorker mold = servedThenMold();
+            pool.signal("TERM"); // the mold drains with the others
+            pool.send(mold, new ControlMessage.ReadyToDump(mold.pid, new ControlMessage.MemoryAfterGc(1, 2, 3, 4), null).encode());
+            pool.step();
+            pool.disconnect(mold);
+            assertTrue(pool.log().contains("failed: it was told to stop before its dump"), pool.log());
+            assertEquals(1, pool.images.manifest().generation());
+        }
+
+        @Test
+        void a_mold_stopped_while_criu_dumps_it_is_killed_so_that_no_image_is_made_of_a_jvm_shutting_down() throws Exception {
+            FakeWorker mold = servedThenMold();
+            pool.images.dumpGate = new java.util.concurrent.CountDownLatch(1);
+            pool.send(mold, new ControlMessage.ReadyToDump(mold.pid, new ControlMessage.MemoryAfterGc(1, 2, 3, 4), null).encode());
+            pool.step();
+            pool.disconnect(mold); // the dump starts and waits at the gate
+            pool.signal("TERM");
+            assertTrue(mold.killed, "killed, not TERMed: " + pool.log());
+            pool.images.dumpGate.countDown();
+            pool.supervisor.stepWaiting(10_000);
+            assertEquals(1, pool.images.manifest().generation(), "no generation 2 from a killed mold");
+            pool.settle();
+            assertTrue(pool.supervisor.finished(), pool.log());
+        }
+
+        @Test
+        void usr2_during_a_refork_waits_for_it() {
+            servedThenMold();
+            pool.signal("USR2");
+            assertEquals(0, pool.nextImages.started.size());
+            assertTrue(pool.log().contains("a refork is making the next generation now"), pool.log());
+        }
+
         private int checkpoints() {
             return (int) pool.images.restored.stream().flatMap(w -> w.channel.sent.stream())
                     .filter(m -> m.type() == MessageType.CHECKPOINT).count();
@@ -531,6 +578,16 @@ class SupervisorTest {
             assertTrue(c.closed && c.sent.isEmpty(), "refused without an answer");
             assertEquals(2, pool.status().targetWorkers());
             assertTrue(pool.log().contains("it runs inside a worker, and a worker may not steer the pool"), pool.log());
+        }
+
+        @Test
+        void a_cli_connection_from_a_process_that_is_gone_is_not_believed() {
+            FakePool pool = new FakePool("workers", "1");
+            pool.settle();
+            FakePool.RecordingChannel c = pool.cliAs(new dev.thaw.control.PeerCredentials(Integer.MAX_VALUE, 0, 0), new ControlMessage.Scale(9));
+            assertTrue(c.closed && c.sent.isEmpty());
+            assertEquals(1, pool.status().targetWorkers());
+            assertTrue(pool.log().contains("it is gone, or runs in another PID namespace than thaw"), pool.log());
         }
 
         @Test
