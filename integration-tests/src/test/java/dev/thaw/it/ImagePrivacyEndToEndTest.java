@@ -56,4 +56,26 @@ class ImagePrivacyEndToEndTest {
                 && refused.errorLine().endsWith("chmod -R go-rwx " + image), refused.output());
         assertEquals(1, refused.lines().stream().filter(l -> l.startsWith("thaw: error:")).count(), refused.output());
     }
+
+    @Test
+    void an_image_made_on_a_cpu_with_a_feature_this_one_lacks_is_refused_before_any_restore() throws Exception {
+        int port = FreePort.pick();
+        Path image = work.resolve("img");
+        ThawProcess.Result made = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", image.toString(),
+                "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", "20", "--",
+                Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + port, "-Dsample.dataset.mb=5",
+                "-jar", Environment.SAMPLE_JAR.toString());
+        assertEquals(0, made.exitCode(), made.output());
+        Path manifest = image.resolve("manifest.json");
+        String json = Files.readString(manifest);
+        assertTrue(json.contains("\"cpuFlags\""), "the image records its host's CPU flags: " + json);
+        // As if made on a CPU with a feature this one does not have (root may write the 0400 file).
+        Files.writeString(manifest, json.replaceFirst("\"cpuFlags\" *: *\\[", "\"cpuFlags\" : [ \"thaw_test_only_flag\", "));
+
+        ThawProcess.Result refused = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", image.toString(),
+                "--socket", work.resolve("control.sock").toString(), "--workers", "1");
+        assertEquals(5, refused.exitCode(), refused.output());
+        assertTrue(refused.errorLine().contains("features this one lacks (thaw_test_only_flag)"), refused.output());
+        assertEquals(0, refused.lines().stream().filter(l -> l.contains("ready in")).count(), "nothing was restored");
+    }
 }

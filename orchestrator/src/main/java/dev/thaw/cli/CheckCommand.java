@@ -37,7 +37,7 @@ public final class CheckCommand implements Callable<Integer> {
                 settings.warmupRequests(), settings.leaderReadyTimeout(), settings.checkpointTimeout(),
                 ThawCli.agentJar(), 0, List.of(), leaderProperties, false, CheckpointRequest.DEFAULT_DUMP_TIMEOUT, settings.appUser());
         dev.thaw.leader.Progress progress = Progress.printer(out);
-        progress.say("check of " + String.join(" ", command));
+        progress.say("check of " + dev.thaw.leader.LeaderCommand.describe(command));
         Checkpointer.GuardrailVerdict verdict = new Checkpointer(null, progress).check(request);
         verdict.report().lines().forEach(progress::say);
         progress.say(verdict.passed() ? "check passed: this app can be checkpointed"

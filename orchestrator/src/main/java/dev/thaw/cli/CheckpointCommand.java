@@ -64,7 +64,7 @@ public final class CheckpointCommand implements Callable<Integer> {
                 settings.warmupUrls(), settings.warmupRequests(), settings.leaderReadyTimeout(), settings.checkpointTimeout(),
                 ThawCli.agentJar(), generation, ReplayArguments.of(spec.commandLine().getParseResult().originalArgs()),
                 leaderProperties, settings.appCheckpoint(), settings.dumpTimeout(), settings.appUser());
-        Progress.printer(out).say("checkpoint of " + String.join(" ", command));
+        Progress.printer(out).say("checkpoint of " + dev.thaw.leader.LeaderCommand.describe(command));
         new Checkpointer(criu, Progress.printer(out)).checkpoint(request);
         return 0;
     }

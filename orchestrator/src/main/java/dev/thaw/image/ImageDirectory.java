@@ -277,7 +277,21 @@ public final class ImageDirectory {
         }
         verifyJdk(manifest);
         verifyAppFiles(manifest);
+        verifyCpu(manifest, HostFingerprint.current());
         return manifest;
+    }
+
+    /** An image made on a CPU with features this one lacks would die with SIGILL in compiled code: refused here instead. */
+    static void verifyCpu(ImageManifest manifest, HostFingerprint here) {
+        if (manifest.host() == null) {
+            return; // made by a thaw that did not record it
+        }
+        java.util.Set<String> missing = manifest.host().flagsMissingOn(here);
+        if (!missing.isEmpty()) {
+            throw ThawException.badImage("the image was made on a CPU with features this one lacks (" + String.join(", ", missing)
+                    + "): the JVM compiled code that uses them and would die with SIGILL here; make the image on this kind of"
+                    + " host with 'thaw checkpoint --force'");
+        }
     }
 
     private static void verifyJdk(ImageManifest manifest) {

@@ -28,6 +28,7 @@ import java.util.List;
  *     --image, --force and --generation: what 'thaw run' replays on USR2 to make the next image
  * @param madeFrom what was dumped: "leader" for 'thaw checkpoint', or the reforked worker
  *     ("worker 0 of generation 1 after 512 requests"); older manifests without it read as "leader"
+ * @param host the kernel and CPU features of the host it was made on (null from an older thaw): a restore needs the CPU's
  * @param appUser the user the app runs as (--user); null when it runs as thaw's own user
  * @param memoryAtDump what the JVM held when it was dumped, after its full GC (null when it did not say)
  */
@@ -35,7 +36,8 @@ public record ImageManifest(int format, String thawVersion, Instant createdAt, l
                             JdkInfo jdk, List<String> command, String workingDirectory, List<FileDigest> appFiles,
                             String criuVersion, PipeInodes pipes, long leaderPid, long imageBytes,
                             List<FileDigest> imageFiles, long coldStartMillis, long dumpMillis,
-                            List<String> checkpointArguments, String madeFrom, MemoryAtDump memoryAtDump, AppUser appUser) {
+                            List<String> checkpointArguments, String madeFrom, MemoryAtDump memoryAtDump, AppUser appUser,
+                            HostFingerprint host) {
 
     public static final String MADE_FROM_LEADER = "leader";
 
@@ -52,7 +54,7 @@ public record ImageManifest(int format, String thawVersion, Instant createdAt, l
                                   String worker, MemoryAtDump memory) {
         return new ImageManifest(FORMAT, thawVersion, at, generation + 1, jdk, command, workingDirectory, appFiles, criuVersion,
                 workerPipes, pidInImage, ImageDirectory.sizeOf(files), files, coldStartMillis, dumpMillis, checkpointArguments, worker,
-                memory, appUser);
+                memory, appUser, host);
     }
 
     public static final int FORMAT = 1;

@@ -10,6 +10,7 @@ import dev.thaw.criu.CriuLog;
 import dev.thaw.host.DiskSpace;
 import dev.thaw.host.OutputPump;
 import dev.thaw.image.FileDigest;
+import dev.thaw.image.HostFingerprint;
 import dev.thaw.image.ImageDirectory;
 import dev.thaw.image.ImageManifest;
 import dev.thaw.lifecycle.control.ControlMessage;
@@ -84,7 +85,7 @@ public final class Checkpointer {
                     request.command(), request.workingDirectory().toString(),
                     appFiles(request).stream().map(p -> FileDigest.of(p, p.toString())).toList(),
                     criu.version(), pipes, leader.pid(), ImageDirectory.sizeOf(files), files, coldStartMillis, dumpMillis,
-                    request.checkpointArguments(), ImageManifest.MADE_FROM_LEADER, memory, request.appUser());
+                    request.checkpointArguments(), ImageManifest.MADE_FROM_LEADER, memory, request.appUser(), HostFingerprint.current());
             manifest.write(staging);
             image.commit(staging);
             staging = null;
@@ -162,7 +163,7 @@ public final class Checkpointer {
     }
 
     private Process startLeader(List<String> command, Path cwd) throws IOException {
-        progress.say("leader starting: " + String.join(" ", command.subList(command.indexOf("setsid") + 1, command.size())));
+        progress.say("leader starting: " + LeaderCommand.describe(command.subList(command.indexOf("setsid") + 1, command.size())));
         Process p = new ProcessBuilder(command).directory(cwd.toFile()).start();
         OutputPump.start(p.getInputStream(), "leader | ", progress::say);
         OutputPump.start(p.getErrorStream(), "leader | ", progress::say);

@@ -21,6 +21,41 @@ public final class LeaderCommand {
     private LeaderCommand() {
     }
 
+    /**
+     * The user's java command as it may be logged: the java executable and what it runs ({@code -jar
+     * app.jar} or the main class), and how many other options and arguments there are. Those are not
+     * printed: -D options and arguments often carry passwords and tokens, and thaw's output ends up in
+     * journals and pod logs. The manifest keeps the whole command, readable by root only (thaw inspect).
+     */
+    public static String describe(List<String> userCommand) {
+        if (userCommand.isEmpty()) {
+            return "(no command)";
+        }
+        List<String> shown = new ArrayList<>(List.of(userCommand.get(0)));
+        int options = 0;
+        int arguments = 0;
+        for (int i = 1; i < userCommand.size(); i++) {
+            String a = userCommand.get(i);
+            if (shown.size() > 1) {
+                arguments++;
+            } else if (("-jar".equals(a) || "-cp".equals(a) || "-classpath".equals(a) || "--class-path".equals(a))
+                    && i + 1 < userCommand.size()) {
+                if ("-jar".equals(a)) {
+                    shown.addAll(List.of(a, userCommand.get(++i)));
+                } else {
+                    options++;
+                    i++;
+                }
+            } else if (a.startsWith("-")) {
+                options++;
+            } else {
+                shown.add(a); // the main class
+            }
+        }
+        return String.join(" ", shown) + " (" + options + " JVM options and " + arguments
+                + " arguments not shown: they may hold secrets; 'thaw inspect IMAGE' shows them to root)";
+    }
+
     public static List<String> build(List<String> userCommand, Path agentJar, Path controlSocket) {
         return build(userCommand, agentJar, controlSocket, List.of());
     }

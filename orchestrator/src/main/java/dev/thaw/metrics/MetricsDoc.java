@@ -97,7 +97,7 @@ public final class MetricsDoc {
 
     static ImageManifest exampleImage() {
         return new ImageManifest(ImageManifest.FORMAT, "doc", Instant.EPOCH, 1, null, List.of("java"), "/", List.of(),
-                "4.2.1", null, 1, 1, List.of(), 1, 1, List.of(), null, null, null);
+                "4.2.1", null, 1, 1, List.of(), 1, 1, List.of(), null, null, null, null);
     }
 
     /** A pool of one ready worker (this JVM's PID, so /proc figures are real) that has reported everything once. */

@@ -25,7 +25,7 @@ class ImageDirectoryTest {
         List<FileDigest> files = ImageDirectory.digestCriuFiles(staging);
         JdkInfo jdk = JdkInfo.of(Path.of(System.getProperty("java.home")));
         new ImageManifest(ImageManifest.FORMAT, "test", Instant.now(), 1, jdk, List.of("java", "-jar", "app.jar"), "/",
-                List.of(), "4.2.1", new ImageManifest.PipeInodes(1, 2, 3), 42, ImageDirectory.sizeOf(files), files, 100, 10, List.of(), null, null, null)
+                List.of(), "4.2.1", new ImageManifest.PipeInodes(1, 2, 3), 42, ImageDirectory.sizeOf(files), files, 100, 10, List.of(), null, null, null, null)
                 .write(staging);
         return staging;
     }

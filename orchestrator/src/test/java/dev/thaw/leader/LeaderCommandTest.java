@@ -15,6 +15,16 @@ class LeaderCommandTest {
     Path dir;
 
     @Test
+    void the_command_as_logged_names_what_runs_and_hides_options_and_arguments_that_may_hold_secrets() {
+        assertEquals("/jdk/bin/java -jar app.jar (2 JVM options and 1 arguments not shown: they may hold secrets; 'thaw inspect IMAGE'"
+                        + " shows them to root)",
+                LeaderCommand.describe(List.of("/jdk/bin/java", "-Xmx1g", "-Ddb.password=hunter2", "-jar", "app.jar", "--token=abc")));
+        assertEquals("java com.example.Main (1 JVM options and 0 arguments not shown: they may hold secrets; 'thaw inspect IMAGE'"
+                        + " shows them to root)",
+                LeaderCommand.describe(List.of("java", "-cp", "lib/*", "com.example.Main")));
+    }
+
+    @Test
     void the_leader_runs_under_setsid_with_the_agent_and_thaw_as_org_crac_implementation() {
         List<String> cmd = LeaderCommand.build(List.of("/jdk/bin/java", "-Xmx1g", "-jar", "app.jar", "--port", "1"),
                 Path.of("/thaw/thaw-agent.jar"), Path.of("/run/x/control.sock"));

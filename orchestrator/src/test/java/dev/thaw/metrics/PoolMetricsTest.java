@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 class PoolMetricsTest {
     private static final ImageManifest IMAGE = new ImageManifest(ImageManifest.FORMAT, "test", Instant.ofEpochSecond(1_700_000_000), 3,
-            null, List.of("java"), "/", List.of(), "4.2.1", null, 1, 300L << 20, List.of(), 735, 360, List.of(), null, null, null);
+            null, List.of("java"), "/", List.of(), "4.2.1", null, 1, 300L << 20, List.of(), 735, 360, List.of(), null, null, null, null);
 
     private final PoolMetrics metrics = new PoolMetrics(IMAGE, 2);
 
@@ -109,7 +109,7 @@ class PoolMetricsTest {
         metrics.checkpointStarted();
         metrics.checkpointFinished(true);
         metrics.imageChanged(new ImageManifest(ImageManifest.FORMAT, "test", Instant.ofEpochSecond(1_700_000_100), 4, null, List.of("java"),
-                "/", List.of(), "4.2.1", null, 1, 100L << 20, List.of(), 735, 500, List.of(), null, null, null));
+                "/", List.of(), "4.2.1", null, 1, 100L << 20, List.of(), 735, 500, List.of(), null, null, null, null));
         String scrape = metrics.scrape();
         assertTrue(scrape.contains("thaw_checkpoints_total{outcome=\"succeeded\"} 1.0\n"), scrape);
         assertTrue(scrape.contains("thaw_checkpoints_total{outcome=\"failed\"} 1.0\n"), scrape);
@@ -126,7 +126,7 @@ class PoolMetricsTest {
         metrics.reforkStarted(mold, 4);
         metrics.imageChanged(new ImageManifest(ImageManifest.FORMAT, "test", Instant.ofEpochSecond(1_700_000_100), 4, null, List.of("java"),
                 "/", List.of(), "4.2.1", null, 1, 100L << 20, List.of(), 735, 500, List.of(), "worker 0 of generation 3 after 500 requests",
-                null, null));
+                null, null, null));
         metrics.reforkFinished(true);
         metrics.workerReplaced(new PoolListener.WorkerRef(1, 3, 101), PoolListener.Reason.REFORK);
         metrics.poolChanged(new PoolStatus(4, "worker 0 of generation 3 after 500 requests", 1, 2, false,

@@ -391,7 +391,7 @@ public final class FakePool {
         static ImageManifest manifest(long generation) {
             return new ImageManifest(ImageManifest.FORMAT, "test", Instant.EPOCH.plusSeconds(generation), generation, null,
                     List.of("java", "-jar", "app.jar"), "/", List.of(), "criu", null, 1, 1L << 20, List.of(), 0, 0,
-                    List.of("--warmup-url", "http://127.0.0.1:8080/"), generation == 1 ? "leader" : "a refork", null, null);
+                    List.of("--warmup-url", "http://127.0.0.1:8080/"), generation == 1 ? "leader" : "a refork", null, null, null);
         }
 
         static Path pathOf(long generation) {
