@@ -284,12 +284,14 @@ if "$CRIU" dump -t "$NPID" -D "$T/img4" -o dump.log -v4; then
   unshare -p -m -f --mount-proc "$CRIU" restore -D "$T/img4" -W "$T/work.N" -o restore.log -v4 \
     < /dev/null > /dev/null 2>&1 &
   UNSHARES+=($!)
-  for i in $(seq 100); do RPID=$(pgrep -u 65534 -x sleep | head -1); [ -n "$RPID" ] && break; sleep 0.05; done
-  expect "the restored task runs as nobody" 65534 "$(awk '/^Uid:/ {print $3}' "/proc/${RPID:-0}/status" 2>/dev/null)"
-  [ -n "$RPID" ] && kill -9 "$RPID"
+  RPID=""
+  for i in $(seq 200); do RPID=$(pgrep -u 65534 -x sleep | head -1 || true); [ -n "$RPID" ] && break; sleep 0.05; done
+  expect "the restored task runs as nobody (see $T/work.N/restore.log)" 65534 \
+    "$(awk '/^Uid:/ {print $3}' "/proc/${RPID:-0}/status" 2>/dev/null || true)"
+  if [ -n "$RPID" ]; then kill -9 "$RPID"; fi
 else
   fail "dump of a task that dropped root (see $T/img4/dump.log)"
-  kill -9 "$NPID" 2>/dev/null
+  kill -9 "$NPID" 2>/dev/null || true
 fi
 
 for f in "$T"/cmd.*; do echo exit >> "$f"; done

@@ -22,6 +22,9 @@ import java.util.function.Consumer;
  * one place, in order.
  */
 public final class ControlServer implements AutoCloseable {
+    /** How long a new connection may take to say HELLO (a restoring worker says it within milliseconds). */
+    static final long HELLO_TIMEOUT_MILLIS = 10_000;
+
     private final Path socket;
     private final ServerSocketChannel server;
     private final Consumer<ControlEvent> sink;
@@ -105,8 +108,22 @@ public final class ControlServer implements AutoCloseable {
      */
     private void serve(ControlConnection connection, PeerCredentials credentials) {
         Peer peer;
+        java.util.concurrent.atomic.AtomicBoolean greeted = new java.util.concurrent.atomic.AtomicBoolean();
+        // A peer that connects and says nothing would hold a thread and a file descriptor for good.
+        Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(HELLO_TIMEOUT_MILLIS);
+            } catch (InterruptedException stop) {
+                return;
+            }
+            if (!greeted.get()) {
+                closeQuietly(connection);
+            }
+        });
         try {
-            if (!(ControlMessage.decode(connection.receive()) instanceof ControlMessage.Hello hello)) {
+            ControlMessage first = ControlMessage.decode(connection.receive());
+            greeted.set(true);
+            if (!(first instanceof ControlMessage.Hello hello)) {
                 throw new ProtocolException("expected HELLO first");
             }
             peer = new Peer(ids.incrementAndGet(), hello.role(), hello.worker(), credentials, PeerChannel.of(connection));

@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
@@ -56,7 +57,7 @@ public final class ImageDirectory {
         List<Path> candidates;
         try (Stream<Path> siblings = Files.list(parent)) {
             candidates = siblings.filter(p -> p.getFileName().toString().startsWith(staging)
-                    || p.getFileName().toString().startsWith(old)).toList();
+                    || p.getFileName().toString().startsWith(old)).filter(ImageDirectory::madeByThaw).toList();
         }
         if (candidates.isEmpty()) {
             return; // nothing to do, and no lock file made next to an image that may never be written
@@ -77,6 +78,32 @@ public final class ImageDirectory {
                     Durable.syncDirectory(parent);
                 }
             }
+        }
+    }
+
+    /**
+     * Whether {@code p}, a leftover by its name, is a real directory of thaw's own user. In a sticky
+     * directory (an emptyDir, /tmp) another user could plant a ".NAME.old-x" or a symlink for root to
+     * delete recursively; only what thaw itself made is removed.
+     */
+    static boolean madeByThaw(Path p) {
+        try {
+            return Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                    && (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)
+                    == (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Runs {@code action} holding the directory's lock: a commit in progress in another thread finishes
+     * first. For the shutdown hook of an interrupted checkpoint, which must not delete a staging
+     * directory in the middle of its swap.
+     */
+    public void whileLocked(Runnable action) throws IOException {
+        try (Lock ignored = lock()) {
+            action.run();
         }
     }
 

@@ -53,7 +53,7 @@ public final class PinnedImage implements AutoCloseable {
         Path parent = image.target().getParent();
         String prefix = "." + image.target().getFileName() + MARK;
         try (Stream<Path> siblings = Files.list(parent)) {
-            for (Path p : siblings.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
+            for (Path p : siblings.filter(p -> p.getFileName().toString().startsWith(prefix)).filter(ImageDirectory::madeByThaw).toList()) {
                 String suffix = p.getFileName().toString().substring(prefix.length());
                 int dash = suffix.lastIndexOf('-');
                 if (dash > 0 && !HostProcess.ownerAlive(suffix.substring(0, dash))) {

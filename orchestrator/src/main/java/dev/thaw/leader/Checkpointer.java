@@ -55,6 +55,7 @@ public final class Checkpointer {
         try (InterruptCleanup interrupted = InterruptCleanup.install(progress);
              ControlServer server = ControlServer.open(runDir.resolve("control.sock"), events::add)) {
             interrupted.removeOnInterrupt(runDir);
+            interrupted.guard(image);
             server.allow(runDir, request.appUser());
             List<String> command = LeaderCommand.build(request.command(), request.agentJar(), server.socket(), request.leaderProperties(),
                     request.appUser());

@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class InterruptCleanup implements AutoCloseable {
     private final List<Path> paths = new CopyOnWriteArrayList<>();
+    /** The image being written, whose lock a commit holds: staging is removed only once no swap is under way. */
+    private volatile ImageDirectory image;
     private final Progress progress;
     private final Thread hook;
 
@@ -31,6 +33,11 @@ final class InterruptCleanup implements AutoCloseable {
         return c;
     }
 
+    /** The image directory the checkpoint commits into. */
+    void guard(ImageDirectory image) {
+        this.image = image;
+    }
+
     /** Removes {@code path} if the checkpoint is interrupted. */
     void removeOnInterrupt(Path path) {
         paths.add(path);
@@ -42,12 +49,23 @@ final class InterruptCleanup implements AutoCloseable {
         for (ProcessHandle p : children) {
             p.onExit().completeOnTimeout(p, 5, TimeUnit.SECONDS).join();
         }
-        for (Path p : paths) {
-            try {
-                ImageDirectory.deleteRecursively(p);
-            } catch (IOException | RuntimeException e) {
-                progress.say("interrupted: cannot remove " + p + " (" + e.getMessage() + "): remove it by hand");
+        Runnable removeAll = () -> {
+            for (Path p : paths) {
+                try {
+                    ImageDirectory.deleteRecursively(p);
+                } catch (IOException | RuntimeException e) {
+                    progress.say("interrupted: cannot remove " + p + " (" + e.getMessage() + "): remove it by hand");
+                }
             }
+        };
+        try {
+            if (image != null) {
+                image.whileLocked(removeAll); // a swap under way completes first; staging then holds nothing of the image
+            } else {
+                removeAll.run();
+            }
+        } catch (IOException e) {
+            progress.say("interrupted: cannot take the image directory's lock (" + e.getMessage() + "); left " + paths);
         }
         progress.say("interrupted: stopped the leader" + (children.size() > 1 ? " and " + (children.size() - 1) + " more processes" : "")
                 + "; the image directory is as it was");

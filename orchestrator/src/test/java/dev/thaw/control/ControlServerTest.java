@@ -64,6 +64,18 @@ class ControlServerTest {
         }
     }
 
+    @Test
+    void a_connection_that_says_nothing_is_closed_after_the_hello_timeout() throws Exception {
+        try (ControlServer server = ControlServer.open(dir.resolve("control.sock"), events::add);
+             ControlConnection silent = ControlConnection.connect(server.socket())) {
+            long started = System.nanoTime();
+            assertTrue(closedByServer(silent), "closed by the server");
+            long waited = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(waited >= ControlServer.HELLO_TIMEOUT_MILLIS - 500 && waited < ControlServer.HELLO_TIMEOUT_MILLIS + 5_000,
+                    "closed after " + waited + " ms");
+        }
+    }
+
     private static boolean closedByServer(ControlConnection c) {
         try {
             c.receive();

@@ -113,6 +113,22 @@ class ImageDirectoryTest {
     }
 
     @Test
+    void leftovers_planted_by_another_user_or_as_symlinks_are_never_deleted() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "only root can give a directory away");
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "served"));
+        Path victim = Files.createDirectories(dir.resolve("precious"));
+        Files.writeString(victim.resolve("file"), "keep");
+        Path link = Files.createSymbolicLink(dir.resolve(".img.old-link0000"), victim);
+        Path planted = Files.createDirectories(dir.resolve(".img.staging-" + Integer.MAX_VALUE + "@1-planted0"));
+        assertEquals(0, new ProcessBuilder("chown", "65534", planted.toString()).start().waitFor());
+        image.removeLeftovers();
+        assertTrue(Files.exists(victim.resolve("file")), "nothing reached through a symlink");
+        assertTrue(Files.isSymbolicLink(link));
+        assertTrue(Files.isDirectory(planted), "another user's directory is not thaw's to delete");
+    }
+
+    @Test
     void a_committed_image_is_private_and_read_only() throws Exception {
         ImageDirectory image = new ImageDirectory(dir.resolve("img"));
         image.commit(stagedImage(image, "new"));
