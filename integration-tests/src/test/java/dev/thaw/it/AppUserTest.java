@@ -41,10 +41,7 @@ class AppUserTest {
     @Test
     void the_leader_and_every_worker_run_as_the_given_user_without_capabilities_and_still_serve_and_refork() throws Exception {
         int port = FreePort.pick();
-        ThawProcess.Result made = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", work.resolve("img").toString(),
-                "--user", "nobody", "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", "20", "--",
-                Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + port, "-Dsample.dataset.mb=5",
-                "-jar", Environment.SAMPLE_JAR.toString());
+        ThawProcess.Result made = SampleCheckpoint.run(work, work.resolve("img"), port, Map.of(), "--user", "nobody");
         assertEquals(0, made.exitCode(), made.output());
         assertTrue(Files.readString(work.resolve("img/manifest.json")).contains("\"uid\" : 65534"), "the image records the app's user");
 

@@ -40,10 +40,7 @@ class CheckpointInterruptedTest {
     void term_during_the_warm_up_stops_the_leader_and_leaves_nothing_behind() throws Exception {
         int port = FreePort.pick();
         Path image = work.resolve("img");
-        try (ThawProcess thaw = ThawProcess.start(work, Map.of(), "checkpoint", "--image", image.toString(),
-                "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", "10000000", "--",
-                Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + port, "-Dsample.dataset.mb=5",
-                "-jar", Environment.SAMPLE_JAR.toString())) {
+        try (ThawProcess thaw = ThawProcess.start(work, Map.of(), SampleCheckpoint.args(image, port, 10_000_000))) {
             long leader = Long.parseLong(thaw.awaitLine("leader pid (\\d+) connected", Duration.ofMinutes(2)).group(1));
             thaw.awaitLine("leader answered 200", Duration.ofMinutes(2));
             assertTrue(listening(port), "the leader serves its port during the warm-up");

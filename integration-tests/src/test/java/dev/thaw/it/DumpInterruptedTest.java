@@ -1,7 +1,6 @@
 package dev.thaw.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.thaw.criu.Criu;
@@ -12,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -110,12 +108,7 @@ class DumpInterruptedTest {
     }
 
     private String[] checkpoint(String... more) {
-        List<String> args = new ArrayList<>(List.of("checkpoint", "--image", work.resolve("img").toString(),
-                "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", "20"));
-        args.addAll(List.of(more));
-        args.addAll(List.of("--", Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + port, "-Dsample.dataset.mb=5",
-                "-jar", Environment.SAMPLE_JAR.toString()));
-        return args.toArray(String[]::new);
+        return SampleCheckpoint.args(work.resolve("img"), port, 20, more);
     }
 
     private List<Path> stagingDirectories() throws IOException {

@@ -53,8 +53,8 @@ class HungCriuTest {
     @Test
     void a_checkpoint_whose_dump_hangs_fails_at_the_dump_timeout_and_stops_its_leader() throws Exception {
         int port = FreePort.pick();
-        ThawProcess.Result r = ThawProcess.run(work, Map.of("THAW_CRIU", hungCriu.toString()), BOUND, sampleCheckpoint(port, "img",
-                "--dump-timeout", "3"));
+        ThawProcess.Result r = SampleCheckpoint.run(work, work.resolve("img"), port, Map.of("THAW_CRIU", hungCriu.toString()),
+                "--dump-timeout", "3");
 
         assertNotEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("criu dump did not finish in time and was killed (timed out after 3 s"), r.output());
@@ -69,7 +69,7 @@ class HungCriuTest {
     @Test
     void a_refork_whose_dump_hangs_fails_at_the_dump_timeout_and_every_worker_serves_on() throws Exception {
         int port = FreePort.pick();
-        ThawProcess.Result made = ThawProcess.run(work, Map.of(), BOUND, sampleCheckpoint(port, "img"));
+        ThawProcess.Result made = SampleCheckpoint.run(work, work.resolve("img"), port, Map.of());
         assertEquals(0, made.exitCode(), made.output());
         try (Pool pool = Pool.startUnder(List.of(), Map.of("THAW_CRIU", hungCriu.toString()), work, work.resolve("img"),
                 work.resolve("control.sock"), "--workers", "2", "--refork-after", "20", "--dump-timeout", "3")) {
@@ -86,15 +86,6 @@ class HungCriuTest {
             assertEquals(0, hungDumps(), "the hung dump was killed");
             assertEquals(1, pool.status().path("imageGeneration").asLong(), "generation 1 keeps serving");
         }
-    }
-
-    private String[] sampleCheckpoint(int port, String image, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("checkpoint", "--image", work.resolve(image).toString(),
-                "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", "20"));
-        args.addAll(List.of(more));
-        args.addAll(List.of("--", Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + port, "-Dsample.dataset.mb=5",
-                "-jar", Environment.SAMPLE_JAR.toString()));
-        return args.toArray(String[]::new);
     }
 
     private long hungDumps() {

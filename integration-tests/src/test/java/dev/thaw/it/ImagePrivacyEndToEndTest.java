@@ -35,10 +35,7 @@ class ImagePrivacyEndToEndTest {
     void a_checkpoint_is_closed_to_others_and_a_group_readable_image_is_refused_by_run_with_one_line() throws Exception {
         int port = FreePort.pick();
         Path image = work.resolve("img");
-        ThawProcess.Result made = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", image.toString(),
-                "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", "20", "--",
-                Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + port, "-Dsample.dataset.mb=5",
-                "-jar", Environment.SAMPLE_JAR.toString());
+        ThawProcess.Result made = SampleCheckpoint.run(work, image, port, Map.of());
         assertEquals(0, made.exitCode(), made.output());
         try (Stream<Path> all = Files.walk(image)) {
             for (Path p : all.toList()) {
@@ -61,10 +58,7 @@ class ImagePrivacyEndToEndTest {
     void an_image_made_on_a_cpu_with_a_feature_this_one_lacks_is_refused_before_any_restore() throws Exception {
         int port = FreePort.pick();
         Path image = work.resolve("img");
-        ThawProcess.Result made = ThawProcess.run(work, Map.of(), BOUND, "checkpoint", "--image", image.toString(),
-                "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", "20", "--",
-                Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + port, "-Dsample.dataset.mb=5",
-                "-jar", Environment.SAMPLE_JAR.toString());
+        ThawProcess.Result made = SampleCheckpoint.run(work, image, port, Map.of());
         assertEquals(0, made.exitCode(), made.output());
         Path manifest = image.resolve("manifest.json");
         String json = Files.readString(manifest);

@@ -55,7 +55,6 @@ public final class Checkpointer {
         try (InterruptCleanup interrupted = InterruptCleanup.install(progress);
              ControlServer server = ControlServer.open(runDir.resolve("control.sock"), events::add)) {
             interrupted.removeOnInterrupt(runDir);
-            interrupted.guard(image);
             server.allow(runDir, request.appUser());
             List<String> command = LeaderCommand.build(request.command(), request.agentJar(), server.socket(), request.leaderProperties(),
                     request.appUser());
@@ -78,6 +77,7 @@ public final class Checkpointer {
             ImageManifest.MemoryAtDump memory = ImageManifest.MemoryAtDump.of(ready.memory());
             staging = image.createStaging();
             interrupted.removeOnInterrupt(staging);
+            interrupted.guard(image); // from here a swap may be under way when a signal comes
             DiskSpace.requireRoomFor(leader.pid(), staging);
             long dumpMillis = dump(leader, staging, runDir, request.dumpTimeout());
             keepRunDir = false;
