@@ -41,11 +41,18 @@ class AppUserTest {
     @Test
     void the_leader_and_every_worker_run_as_the_given_user_without_capabilities_and_still_serve_and_refork() throws Exception {
         int port = FreePort.pick();
-        ThawProcess.Result made = SampleCheckpoint.run(work, work.resolve("img"), port, Map.of(), "--user", "nobody");
+        // The app's user must read what the app runs: the jar and thaw's agent, copied here so that this holds
+        // wherever the checkout is (a checkout under /root is closed to nobody).
+        Path jar = Files.copy(Environment.SAMPLE_JAR, work.resolve("app.jar"));
+        Path agent = Files.copy(Environment.REPO.resolve("orchestrator/target/thaw-agent.jar"), work.resolve("thaw-agent.jar"));
+        Map<String, String> env = Map.of("THAW_AGENT", agent.toString());
+        ThawProcess.Result made = ThawProcess.run(work, env, SampleCheckpoint.BOUND,
+                SampleCheckpoint.args(work.resolve("img"), port, 20, jar, "--user", "nobody"));
         assertEquals(0, made.exitCode(), made.output());
         assertTrue(Files.readString(work.resolve("img/manifest.json")).contains("\"uid\" : 65534"), "the image records the app's user");
 
-        try (Pool pool = Pool.start(work, work.resolve("img"), work.resolve("control.sock"), "--workers", "2", "--refork-after", "50")) {
+        try (Pool pool = Pool.startUnder(List.of(), env, work, work.resolve("img"), work.resolve("control.sock"), "--workers", "2",
+                "--refork-after", "50")) {
             Set<Long> workers = pool.awaitReady(2, Set.of(), BOUND);
             for (long pid : workers) {
                 assertUnprivileged(pid);

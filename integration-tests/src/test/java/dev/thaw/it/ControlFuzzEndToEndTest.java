@@ -62,26 +62,37 @@ class ControlFuzzEndToEndTest {
             assertEquals(0, pool.thaw().count("exited unexpectedly|internal error|Exception"), out);
 
             // Another user cannot even connect: the socket is root's, 0600.
-            Process nobody = new ProcessBuilder("setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--",
-                    Environment.JAVA.toString(), "-cp", System.getProperty("java.class.path"), ConnectAsAnotherUser.class.getName(),
-                    socket.toString()).redirectErrorStream(true).start();
+            Process nobody = connectAsNobody(socket, work);
             String said = new String(nobody.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             assertEquals(3, nobody.waitFor(), said);
             assertTrue(said.contains("Permission denied"), said);
         }
     }
 
-    /** Run as uid 65534: tries to connect to the pool's control socket; exit 3 and the error when refused. */
-    public static final class ConnectAsAnotherUser {
-        public static void main(String[] args) {
-            try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
-                c.connect(java.net.UnixDomainSocketAddress.of(args[0]));
-                System.out.println("connected");
-                System.exit(0);
-            } catch (java.io.IOException e) {
-                System.out.println(e.getMessage());
-                System.exit(3);
-            }
-        }
+    /**
+     * Runs, as uid 65534, a one-file Java program (the JDK's source launcher) that connects to
+     * {@code socket}; its exit code is 3 and it prints the error when the connection is refused. The
+     * program lives in a directory of its own that anyone can read, so it runs wherever the checkout is.
+     */
+    private static Process connectAsNobody(Path socket, Path work) throws Exception {
+        Path dir = Files.createDirectories(work.resolve("connect-as-nobody"));
+        Files.setPosixFilePermissions(work, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path source = Files.writeString(dir.resolve("Connect.java"), """
+                public class Connect {
+                    public static void main(String[] args) {
+                        try (var c = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+                            c.connect(java.net.UnixDomainSocketAddress.of(args[0]));
+                            System.out.println("connected");
+                        } catch (java.io.IOException e) {
+                            System.out.println(e.getMessage());
+                            System.exit(3);
+                        }
+                    }
+                }
+                """);
+        Files.setPosixFilePermissions(source, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        return new ProcessBuilder("setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--",
+                Environment.JAVA.toString(), source.toString(), socket.toString()).directory(dir.toFile()).redirectErrorStream(true).start();
     }
 }

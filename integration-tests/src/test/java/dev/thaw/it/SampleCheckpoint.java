@@ -19,11 +19,16 @@ final class SampleCheckpoint {
 
     /** The arguments of thaw: checkpoint into {@code image}, warmed up {@code warmupRequests} times, then {@code thawOptions}. */
     static String[] args(Path image, int port, int warmupRequests, String... thawOptions) {
+        return args(image, port, warmupRequests, Environment.SAMPLE_JAR, thawOptions);
+    }
+
+    /** The same, for the sample app's jar at {@code jar} (a copy that another user may read). */
+    static String[] args(Path image, int port, int warmupRequests, Path jar, String... thawOptions) {
         List<String> args = new ArrayList<>(List.of("checkpoint", "--image", image.toString(),
                 "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", Integer.toString(warmupRequests)));
         args.addAll(List.of(thawOptions));
         args.addAll(List.of("--", Environment.JAVA.toString(), "-Xmx256m", "-Dsample.port=" + port, "-Dsample.dataset.mb=5",
-                "-jar", Environment.SAMPLE_JAR.toString()));
+                "-jar", jar.toString()));
         return args.toArray(String[]::new);
     }
 

@@ -114,7 +114,7 @@ class ImageDirectoryTest {
 
     @Test
     void leftovers_planted_by_another_user_or_as_symlinks_are_never_deleted() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "only root can give a directory away");
+        RootOnly.require("only root can give a directory away");
         ImageDirectory image = new ImageDirectory(dir.resolve("img"));
         image.commit(stagedImage(image, "served"));
         Path victim = Files.createDirectories(dir.resolve("precious"));
