@@ -33,7 +33,7 @@ public record PeerCredentials(long pid, int uid, int gid) {
 
     /** Whether the peer runs as root or as the user this process runs as: who may steer a pool (thaw status, scale, reload). */
     public boolean isRootOrSelf() {
-        return uid == 0 || uid == selfUid();
+        return uid == 0 || uid == dev.thaw.host.HostProcess.selfUid();
     }
 
     /**
@@ -46,14 +46,6 @@ public record PeerCredentials(long pid, int uid, int gid) {
             return theirs.equals(java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid")));
         } catch (java.io.IOException | UnsupportedOperationException gone) {
             return false;
-        }
-    }
-
-    private static int selfUid() {
-        try {
-            return (Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
-        } catch (java.io.IOException e) {
-            return 0;
         }
     }
 

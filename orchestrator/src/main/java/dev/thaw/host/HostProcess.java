@@ -61,6 +61,15 @@ public record HostProcess(long pid, long startTicks) {
     }
 
     /** This JVM, named for files it owns ("{pid}@{startTicks}"), so that a reused PID never owns them. */
+    /** The effective uid of this process (the owner of /proc/self): whose files thaw makes, whom it trusts. */
+    public static int selfUid() {
+        try {
+            return (Integer) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read /proc/self: is /proc mounted?", e);
+        }
+    }
+
     public static String selfTag() {
         return of(ProcessHandle.current().pid()).map(p -> p.pid() + "@" + p.startTicks())
                 .orElse(Long.toString(ProcessHandle.current().pid()));

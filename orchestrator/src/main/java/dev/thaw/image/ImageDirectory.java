@@ -90,7 +90,7 @@ public final class ImageDirectory {
         try {
             return Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
                     && (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)
-                    == (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+                    == HostProcess.selfUid();
         } catch (IOException | UnsupportedOperationException e) {
             return false;
         }
@@ -105,6 +105,14 @@ public final class ImageDirectory {
         try (Lock ignored = lock()) {
             action.run();
         }
+    }
+
+    /**
+     * Before a checkpoint writes here: a parent open to other users but owned by thaw's gets the sticky
+     * bit (see {@link ImagePrivacy#protectParent}), so that the image can be restored. Says what it did.
+     */
+    public java.util.Optional<String> protectParent() {
+        return ImagePrivacy.protectParent(target.toAbsolutePath().getParent());
     }
 
     /** Refuses to overwrite an existing image unless forced; checked before any work starts. */
@@ -122,7 +130,6 @@ public final class ImageDirectory {
         if (Files.exists(target) && !Files.isDirectory(target)) {
             throw new ThawException(ThawException.EXIT_USAGE, target + " exists and is not a directory: choose another --image");
         }
-        ImagePrivacy.protectParent(parent).ifPresent(done -> System.err.println("thaw: " + done));
         if (Files.isDirectory(target) && !Files.isRegularFile(target.resolve(ImageManifest.FILE_NAME)) && !isEmpty(target)) {
             // --force replaces images, never whatever directory a typo names (it is deleted as root).
             throw new ThawException(ThawException.EXIT_USAGE, target + " is not a thaw image (no " + ImageManifest.FILE_NAME

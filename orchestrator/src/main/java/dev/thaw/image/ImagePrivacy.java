@@ -1,6 +1,7 @@
 package dev.thaw.image;
 
 import dev.thaw.ThawException;
+import dev.thaw.host.HostProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,7 +26,7 @@ final class ImagePrivacy {
 
     static void require(Path image) {
         Path target = image.toAbsolutePath().normalize();
-        int owner = thisProcessUid();
+        int owner = HostProcess.selfUid();
         try (Stream<Path> all = Files.walk(target)) {
             all.forEach(p -> requirePrivate(target, p, owner));
         } catch (IOException e) {
@@ -75,7 +76,7 @@ final class ImagePrivacy {
     static java.util.Optional<String> protectParent(Path parent) {
         Path dir = parent.toAbsolutePath().normalize();
         int mode = attribute(dir, "mode");
-        if ((mode & GROUP_OR_OTHERS_WRITE) == 0 || (mode & STICKY) != 0 || attribute(dir, "uid") != thisProcessUid()) {
+        if ((mode & GROUP_OR_OTHERS_WRITE) == 0 || (mode & STICKY) != 0 || attribute(dir, "uid") != HostProcess.selfUid()) {
             return java.util.Optional.empty();
         }
         try {
@@ -86,11 +87,6 @@ final class ImagePrivacy {
         }
         return java.util.Optional.of("set the sticky bit on " + dir + " (mode " + octal(mode) + " -> " + octal(mode | STICKY)
                 + "): other users can no longer replace the image in it");
-    }
-
-    /** The effective uid of this process: the owner of /proc/self. */
-    private static int thisProcessUid() {
-        return attribute(Path.of("/proc/self"), "uid");
     }
 
     private static int attribute(Path p, String name) {

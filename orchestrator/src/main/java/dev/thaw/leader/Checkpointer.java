@@ -44,6 +44,7 @@ public final class Checkpointer {
     public ImageManifest checkpoint(CheckpointRequest request) throws IOException, InterruptedException {
         ImageDirectory image = new ImageDirectory(request.image());
         image.checkWritable(request.force());
+        image.protectParent().ifPresent(progress::say);
         image.removeLeftovers();
         if (!request.warmupUrls().isEmpty()) {
             PrivateNetwork.requireNothingServes(request.warmupUrls().get(0));

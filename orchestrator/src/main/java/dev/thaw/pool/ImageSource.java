@@ -122,9 +122,9 @@ public final class ImageSource implements ImageStore, AutoCloseable {
 
     @Override
     public void close() {
-        retired.forEach(ImageSource::closeQuietly);
+        retired.forEach(ImageSource::removed);
         retired.clear();
-        closeQuietly(current);
+        removed(current);
     }
 
     private void use(PinnedImage pin) {
@@ -140,9 +140,5 @@ public final class ImageSource implements ImageStore, AutoCloseable {
             System.err.println("thaw: cannot remove the retired image " + pin.dir() + " (" + e.getMessage() + "); trying again later");
             return false;
         }
-    }
-
-    private static void closeQuietly(PinnedImage pin) {
-        removed(pin);
     }
 }

@@ -3,7 +3,6 @@ package dev.thaw.image;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.thaw.ThawException;
 import java.nio.file.Files;
@@ -57,13 +56,13 @@ class ImagePrivacyTest {
     void a_checkpoint_makes_an_open_parent_it_owns_sticky_so_its_image_can_be_restored() throws Exception {
         Path shared = Files.createDirectories(dir.resolve("emptydir"));
         chmod("0777", shared);
-        new ImageDirectory(shared.resolve("img")).checkWritable(false);
+        new ImageDirectory(shared.resolve("img")).protectParent();
         assertEquals(01777, (Integer) Files.getAttribute(shared, "unix:mode") & 07777);
     }
 
     @Test
     void an_image_owned_by_another_user_is_refused() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "only root can give a file away");
+        RootOnly.require("only root can give a file away");
         Path image = sealedImage();
         assertEquals(0, new ProcessBuilder("chown", "-R", "65534", image.toString()).start().waitFor());
         ThawException e = assertThrows(ThawException.class, () -> new ImageDirectory(image).requirePrivate());
