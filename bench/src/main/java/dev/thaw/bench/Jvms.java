@@ -112,9 +112,13 @@ final class Jvms implements AutoCloseable {
                 Duration.ofSeconds(1), Map.of(), Map.of());
         long started = System.nanoTime();
         java.util.Queue<FirstSecondCost.Gc> gcs = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        WorkerProcess worker = from.restore(identity, line -> FirstSecondCost.Gc.parse(line).ifPresent(gcs::add));
+        OutputLog log = new OutputLog(workDir.resolve("restored-" + id + ".log"));
+        WorkerProcess worker = from.restore(identity, line -> {
+            log.append(line);
+            FirstSecondCost.Gc.parse(line).ifPresent(gcs::add);
+        });
         restored.put(id, worker);
-        Running r = new Restored(worker, started, gcs);
+        Running r = new Restored(worker, started, gcs, log);
         running.add(r);
         return r;
     }
@@ -247,11 +251,13 @@ final class Jvms implements AutoCloseable {
         private final WorkerProcess worker;
         private final long started;
         private final java.util.Queue<FirstSecondCost.Gc> gcs;
+        private final OutputLog log;
 
-        Restored(WorkerProcess worker, long started, java.util.Queue<FirstSecondCost.Gc> gcs) {
+        Restored(WorkerProcess worker, long started, java.util.Queue<FirstSecondCost.Gc> gcs, OutputLog log) {
             this.worker = worker;
             this.started = started;
             this.gcs = gcs;
+            this.log = log;
         }
 
         @Override
@@ -308,6 +314,7 @@ final class Jvms implements AutoCloseable {
         public void kill() {
             worker.kill();
             waitGone(worker.namespace().toHandle());
+            log.close();
         }
     }
 }
