@@ -9,8 +9,13 @@ import java.util.concurrent.atomic.LongAdder;
  * Counts the requests this JVM serves, for the orchestrator: every heartbeat carries the total (for
  * --max-requests recycling), the number in flight and the age of the oldest one (for --timeout: a
  * worker stuck in a request is replaced even though its heartbeat thread still runs), and how long the
- * finished ones took, as histogram buckets (for thaw's metrics). Servers call {@link #begin()} when a
- * request starts and {@link #end(long)} when its response is done; thaw's Jetty resource does this for you.
+ * finished ones took, as histogram buckets (for thaw's metrics).
+ *
+ * <p>Two kinds of callers: thaw's agent counts the requests of the servers it recognizes by itself
+ * ({@link #beginByAgent()}, see docs/resources.md for the list); an app on any other server calls
+ * {@link #begin()} when a request starts and {@link #end(long)} when its response is done (thaw's Jetty
+ * resource does this for you). Once the app counts through {@link #begin()}, the agent's counting stops,
+ * so that no request is counted twice.
  */
 public final class Requests {
     /**
@@ -25,12 +30,47 @@ public final class Requests {
     /** Requests that took at most LATENCY_BOUNDS_MILLIS[i] and more than the bound before (not cumulative). */
     private static final AtomicLongArray BUCKETS = new AtomicLongArray(LATENCY_BOUNDS_MILLIS.length + 1);
     private static final LongAdder LATENCY_SUM_MICROS = new LongAdder();
+    /** True once the app counted a request itself: from then on the agent's counting stands aside. */
+    private static volatile boolean countedByApp;
 
     private Requests() {
     }
 
     /** A request started; returns a token for {@link #end(long)}. */
     public static long begin() {
+        countedByApp = true;
+        return start();
+    }
+
+    /**
+     * For thaw's agent, at a recognized server's entry point: like {@link #begin()}, except that it
+     * counts nothing (and returns 0) when the app counts its requests itself.
+     */
+    public static long beginByAgent() {
+        return countedByApp ? 0 : start();
+    }
+
+    /**
+     * For thaw's agent: the request of {@code token} (from {@link #beginByAgent()}) finished. If the app
+     * began counting while it ran, it is dropped rather than counted: the app counted it already.
+     */
+    public static void endByAgent(long token) {
+        if (token == 0) {
+            return;
+        }
+        if (countedByApp) {
+            STARTED.remove(token);
+        } else {
+            end(token);
+        }
+    }
+
+    /** True when the app reports its requests through {@link #begin()} (thaw's Jetty resource, or its own code). */
+    public static boolean countedByApp() {
+        return countedByApp;
+    }
+
+    private static long start() {
         long id = IDS.incrementAndGet();
         STARTED.put(id, System.nanoTime());
         return id;

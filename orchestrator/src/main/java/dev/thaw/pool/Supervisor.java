@@ -58,6 +58,8 @@ public final class Supervisor {
     private State state = State.RUNNING;
     private boolean announcedAllReady;
     private long nextMemorySampleNanos;
+    /** The line about an app whose requests nobody counts was said (it is said once). */
+    private boolean saidNoRequestsCounted;
     /** The USR2 checkpoint in progress, if any. */
     private NextImageLauncher.Running nextImage;
     private ThawException halt;
@@ -213,6 +215,7 @@ public final class Supervisor {
         switch (m) {
             case ControlMessage.Ready ready -> {
                 w.afterRestoreMillis = ready.afterRestoreMillis();
+                sayWhenNoRequestsCounted(ready);
                 markReady(w);
             }
             case ControlMessage.Heartbeat beat -> recordHeartbeat(w, beat);
@@ -223,6 +226,19 @@ public final class Supervisor {
                 log(w.describe() + " afterRestore failed: " + w.restoreError);
             }
             default -> refuse(w.peer, "a worker may not send " + m.getClass().getSimpleName().toUpperCase());
+        }
+    }
+
+    /**
+     * Once per run: an app whose server thaw's agent does not know, and that does not count its requests
+     * itself, still serves, but the settings that act on requests cannot.
+     */
+    private void sayWhenNoRequestsCounted(ControlMessage.Ready ready) {
+        if (ControlMessage.Ready.COUNTED_BY_NONE.equals(ready.requestsCountedBy()) && !saidNoRequestsCounted) {
+            saidNoRequestsCounted = true;
+            log("no server recognized in the app, so thaw cannot count its requests: --max-requests and --refork-after never"
+                    + " trigger, and --timeout replaces a worker on missed heartbeats only, not for a hung request; the pool serves"
+                    + " on (docs/resources.md says which servers are recognized, and how another server reports its requests)");
         }
     }
 

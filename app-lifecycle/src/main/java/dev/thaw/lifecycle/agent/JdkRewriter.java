@@ -14,7 +14,8 @@ import org.objectweb.asm.Opcodes;
  * Adds one call, {@code ThawHooks.created(this)}, before every return of a few JDK constructors and
  * methods, so that thaw learns about objects it must find later and that nothing else lists:
  * <ul>
- *   <li>always: every {@code java.security.SecureRandom}, to reseed it in each restored worker;</li>
+ *   <li>always: every {@code java.security.SecureRandom}, to reseed it in each restored worker, and every
+ *       context of the JDK's HttpServer, to count its requests ({@link JdkHttpServerRequests});</li>
  *   <li>detective mode: every {@code FileDescriptor} (each socket, server socket and file is made with
  *       one, whatever the API), every started {@code Thread} and every {@code java.util.Random}, to show
  *       where the app created it.</li>
@@ -26,6 +27,7 @@ import org.objectweb.asm.Opcodes;
 final class JdkRewriter implements ClassFileTransformer {
     static final String SECURE_RANDOM = "java/security/SecureRandom";
     /** Class -> methods to hook ("<init>" = every constructor). */
+    static final String HTTP_CONTEXT = "sun/net/httpserver/HttpContextImpl";
     private static final Map<String, String> ALWAYS = Map.of(SECURE_RANDOM, "<init>");
     private static final Map<String, String> DETECTIVE = Map.of(
             "java/io/FileDescriptor", "<init>",
@@ -34,14 +36,16 @@ final class JdkRewriter implements ClassFileTransformer {
 
     private final Map<String, String> targets;
 
-    JdkRewriter(boolean detective) {
-        if (detective) {
-            java.util.HashMap<String, String> all = new java.util.HashMap<>(ALWAYS);
-            all.putAll(DETECTIVE);
-            targets = Map.copyOf(all);
-        } else {
-            targets = ALWAYS;
+    /** {@code httpServer}: jdk.httpserver may call the hook bridge (see ThawAgent), so its contexts are hooked. */
+    JdkRewriter(boolean detective, boolean httpServer) {
+        java.util.HashMap<String, String> all = new java.util.HashMap<>(ALWAYS);
+        if (httpServer) {
+            all.put(HTTP_CONTEXT, "<init>");
         }
+        if (detective) {
+            all.putAll(DETECTIVE);
+        }
+        targets = Map.copyOf(all);
     }
 
     Set<String> classNames() {
@@ -51,7 +55,9 @@ final class JdkRewriter implements ClassFileTransformer {
     @Override
     public byte[] transform(Module module, ClassLoader loader, String className, Class<?> redefined,
                             ProtectionDomain domain, byte[] classfile) {
-        String method = loader == null ? targets.get(className) : null;
+        // JDK classes only: java.base's are the boot loader's, jdk.httpserver's the platform loader's
+        boolean jdk = loader == null || loader == ClassLoader.getPlatformClassLoader();
+        String method = jdk ? targets.get(className) : null;
         if (method == null) {
             return null;
         }

@@ -11,6 +11,8 @@ import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code -javaagent} entry point: makes thaw the org.crac implementation of an unmodified app and,
@@ -53,6 +55,7 @@ public final class ThawAgent {
             System.setProperty(DETECTIVE_PROPERTY, "true");
         }
         instrument(instrumentation, detective);
+        countRequests(instrumentation);
         String control = System.getProperty(CONTROL_PROPERTY);
         if (control == null) {
             return;
@@ -62,6 +65,36 @@ public final class ThawAgent {
         } catch (IOException e) {
             System.err.println("thaw agent: " + e.getMessage() + " (was this JVM started by 'thaw checkpoint'?)");
             System.exit(2);
+        }
+    }
+
+    /** Web servers' classes load later, as the app starts: they are wrapped as they come (ServerRewriter). */
+    private static void countRequests(Instrumentation instrumentation) {
+        try {
+            instrumentation.addTransformer(new ServerRewriter(), false);
+        } catch (RuntimeException | LinkageError e) {
+            System.err.println("thaw agent: cannot count the app's requests (" + e + "): --max-requests, --refork-after and"
+                    + " --timeout's hung-request check will not work");
+        }
+    }
+
+    /**
+     * The JDK's HttpServer (module jdk.httpserver) calls the hook bridge from its rewritten context
+     * constructor; java.base exports the bridge's package to that module alone.
+     */
+    private static boolean exportHookBridgeToHttpServer(Instrumentation instrumentation) {
+        Module httpServer = ModuleLayer.boot().findModule("jdk.httpserver").orElse(null);
+        if (httpServer == null) {
+            return false;
+        }
+        try {
+            String bridgePackage = HookBridge.CLASS.substring(0, HookBridge.CLASS.lastIndexOf('/')).replace('/', '.');
+            instrumentation.redefineModule(Object.class.getModule(), Set.of(), Map.of(bridgePackage, Set.of(httpServer)), Map.of(),
+                    Set.of(), Map.of());
+            return true;
+        } catch (RuntimeException e) {
+            System.err.println("thaw agent: cannot count the JDK HttpServer's requests (" + e + ")");
+            return false;
         }
     }
 
@@ -79,7 +112,7 @@ public final class ThawAgent {
                 Origins.get().enable(fd);
             }
             HookBridge.install(new Tracker(detective));
-            JdkRewriter rewriter = new JdkRewriter(detective);
+            JdkRewriter rewriter = new JdkRewriter(detective, exportHookBridgeToHttpServer(instrumentation));
             instrumentation.addTransformer(rewriter, true);
             List<Class<?>> loaded = new ArrayList<>();
             for (Class<?> c : instrumentation.getAllLoadedClasses()) {

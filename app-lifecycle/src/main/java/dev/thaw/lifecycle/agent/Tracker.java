@@ -7,7 +7,8 @@ import java.util.function.Consumer;
 
 /**
  * Where the rewritten JDK constructors report (through {@link HookBridge}): SecureRandom instances go
- * to {@link SecureRandoms}, to be reseeded in each worker; in detective mode everything also goes to
+ * to {@link SecureRandoms}, to be reseeded in each worker; the JDK HttpServer's contexts to
+ * {@link JdkHttpServerRequests}, to count their requests; in detective mode everything also goes to
  * {@link Origins}, which records where the app created it. Runs inside JDK constructors, so it must
  * never throw, and it must not recurse when its own work opens a file (class loading does).
  */
@@ -28,6 +29,9 @@ final class Tracker implements Consumer<Object> {
         try {
             if (created instanceof SecureRandom random) {
                 SecureRandoms.track(random);
+            } else if (created.getClass().getName().equals(JdkHttpServerRequests.CONTEXT_CLASS)) {
+                JdkHttpServerRequests.contextCreated(created);
+                return;
             }
             if (detective) {
                 Origins.get().record(created);

@@ -107,11 +107,26 @@ public sealed interface ControlMessage {
         }
     }
 
-    /** [worker -> orchestrator] afterRestore ran in {@code afterRestoreMillis} and the worker serves. */
-    record Ready(int worker, long afterRestoreMillis) implements ControlMessage {
+    /**
+     * [worker -> orchestrator] afterRestore ran in {@code afterRestoreMillis} and the worker serves.
+     * {@code requestsCountedBy} says who counts its requests: the servers thaw's agent recognized
+     * ("Tomcat (CoyoteAdapter.service)"), {@link #COUNTED_BY_APP}, or {@link #COUNTED_BY_NONE}; null from an
+     * agent older than the field.
+     */
+    record Ready(int worker, long afterRestoreMillis, String requestsCountedBy) implements ControlMessage {
+        public static final String COUNTED_BY_APP = "app";
+        public static final String COUNTED_BY_NONE = "none";
+
+        public Ready(int worker, long afterRestoreMillis) {
+            this(worker, afterRestoreMillis, null);
+        }
+
         @Override
         public Message encode() {
-            return Message.of(MessageType.READY, "worker", Integer.toString(worker), "after-restore-ms", Long.toString(afterRestoreMillis));
+            return requestsCountedBy == null
+                    ? Message.of(MessageType.READY, "worker", Integer.toString(worker), "after-restore-ms", Long.toString(afterRestoreMillis))
+                    : Message.of(MessageType.READY, "worker", Integer.toString(worker), "after-restore-ms", Long.toString(afterRestoreMillis),
+                            "requests-counted-by", requestsCountedBy);
         }
     }
 
@@ -216,7 +231,7 @@ public sealed interface ControlMessage {
                 case CHECKPOINT_FAILED -> new CheckpointFailed(m.get("error").orElse("no reason given"),
                         "guardrail".equals(m.get("kind").orElse("")));
                 case ABORT -> new Abort(m.get("reason").orElse("no reason given"));
-                case READY -> new Ready(integer(m, "worker"), number(m, "after-restore-ms"));
+                case READY -> new Ready(integer(m, "worker"), number(m, "after-restore-ms"), m.get("requests-counted-by").orElse(null));
                 case RESTORE_FAILED -> new RestoreFailed(integer(m, "worker"), m.get("error").orElse("no reason given"));
                 case HEARTBEAT -> new Heartbeat(integer(m, "worker"), count(m, "requests"), (int) count(m, "inflight"),
                         count(m, "oldest-ms"), new Latency(numbers(m, "latency-bounds-ms"), numbers(m, "latency-cumulative"),

@@ -1,6 +1,7 @@
 package dev.thaw.lifecycle.runtime;
 
 import dev.thaw.lifecycle.Requests;
+import dev.thaw.lifecycle.agent.ServerRequests;
 import dev.thaw.lifecycle.WorkerIdentity;
 import dev.thaw.lifecycle.control.ControlConnection;
 import dev.thaw.lifecycle.control.ControlMessage;
@@ -74,7 +75,7 @@ public final class ThawRuntime {
             rehearseWorkerStart(link.socket());
             heapShrinker.shrink();
             leaderLink = null;
-            link.readyToDump(report.render());
+            link.readyToDump(report.render() + "\n" + ServerRequests.describe());
             Message next = awaitStdin();
             if (next.type() == dev.thaw.lifecycle.control.MessageType.ABORT
                     && ControlMessage.decode(next) instanceof ControlMessage.Abort abort) {
@@ -237,6 +238,7 @@ public final class ThawRuntime {
     private void becomeWorker(WorkerIdentity id) throws RestoreException {
         heapShrinker.restore();
         Requests.reset();
+        ServerRequests.reset();
         identity = id;
         makeUnique(id);
         id.applySystemProperties();
@@ -248,7 +250,8 @@ public final class ThawRuntime {
             sendQuietly(connection, new ControlMessage.RestoreFailed(id.workerId(), describe(e)).encode());
             throw e;
         }
-        sendQuietly(connection, new ControlMessage.Ready(id.workerId(), (System.nanoTime() - started) / 1_000_000).encode());
+        sendQuietly(connection, new ControlMessage.Ready(id.workerId(), (System.nanoTime() - started) / 1_000_000,
+                ServerRequests.countedBy()).encode());
         WorkerSession.start(connection, id);
     }
 
