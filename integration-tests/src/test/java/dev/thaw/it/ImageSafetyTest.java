@@ -73,54 +73,120 @@ class ImageSafetyTest {
         }
     }
 
-    @Test
-    void run_on_a_corrupt_image_names_the_damaged_file() throws Exception {
-        Path copy = copyOfImage("corrupt");
-        Path pages;
-        try (Stream<Path> s = Files.list(copy.resolve("criu"))) {
-            pages = s.filter(p -> p.getFileName().toString().startsWith("pages-")).findFirst().orElseThrow();
+    private static Path pagesFile(Path image) throws Exception {
+        try (Stream<Path> s = Files.list(image.resolve("criu"))) {
+            return s.filter(p -> p.getFileName().toString().startsWith("pages-")).findFirst().orElseThrow();
         }
+    }
+
+    /** thaw run refuses, exit 5, with one line containing {@code expected}, and restores nothing. */
+    private void assertRunRefuses(Path img, String expected) throws Exception {
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", img.toString());
+        assertEquals(5, r.exitCode(), r.output());
+        assertTrue(r.errorLine().contains(expected), r.output());
+        assertTrue(r.output().lines().noneMatch(l -> l.contains("restor")), "nothing restored:\n" + r.output());
+    }
+
+    /** The manifest's JSON changed by {@code edit}, in place, as an editor (or an attacker with root) would. */
+    private static void editManifest(Path img, java.util.function.Consumer<ObjectNode> edit, boolean reseal) throws Exception {
+        ObjectNode manifest = (ObjectNode) JSON.readTree(img.resolve("manifest.json").toFile());
+        edit.accept(manifest);
+        if (reseal) {
+            // as the thaw that made the image would have written it: what is tested is the field, not the seal
+            dev.thaw.image.ManifestSeal.sign(manifest);
+        }
+        JSON.writerWithDefaultPrettyPrinter().writeValue(img.resolve("manifest.json").toFile(), manifest);
+    }
+
+    @Test
+    void run_on_an_image_whose_page_file_was_changed_or_truncated_names_the_file_and_restores_nothing() throws Exception {
+        Path copy = copyOfImage("corrupt");
+        Path pages = pagesFile(copy);
+        long length = Files.size(pages);
         try (RandomAccessFile f = new RandomAccessFile(pages.toFile(), "rw")) {
-            f.seek(f.length() / 2);
+            f.seek(length / 2);
             int b = f.read();
-            f.seek(f.length() / 2);
+            f.seek(length / 2);
             f.write(b ^ 0xff);
         }
-        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", copy.toString());
-        assertEquals(5, r.exitCode(), r.output());
-        assertTrue(r.errorLine().contains("is corrupt: criu/" + pages.getFileName() + " does not match its checksum"), r.output());
+        assertRunRefuses(copy, "is corrupt: criu/" + pages.getFileName() + " does not match its SHA-256 (changed after the checkpoint);"
+                + " make the image again with 'thaw checkpoint --force'");
+
+        Path truncated = copyOfImage("truncated");
+        try (RandomAccessFile f = new RandomAccessFile(pagesFile(truncated).toFile(), "rw")) {
+            f.setLength(length - 4096);
+        }
+        assertRunRefuses(truncated, "is corrupt: criu/" + pages.getFileName() + " is " + (length - 4096) + " bytes where the checkpoint"
+                + " wrote " + length + " (truncated)");
+    }
+
+    @Test
+    void run_on_an_image_whose_recorded_command_line_was_changed_is_refused_before_anything_runs() throws Exception {
+        Path copy = copyOfImage("changed-command");
+        Path marker = work.resolve("ran");
+        editManifest(copy, m -> ((com.fasterxml.jackson.databind.node.ArrayNode) m.get("command"))
+                .insert(1, "-XX:OnError=touch " + marker), false);
+        assertRunRefuses(copy, copy.resolve("manifest.json") + " was changed after the checkpoint (it no longer matches its seal):"
+                + " nothing in it is used; make the image again with 'thaw checkpoint --force'");
+        ThawProcess.Result inspect = ThawProcess.run(work, Map.of(), BOUND, "inspect", copy.toString());
+        assertEquals(5, inspect.exitCode(), inspect.output());
+        assertTrue(inspect.errorLine().contains("was changed after the checkpoint"), inspect.output());
+        assertTrue(Files.notExists(marker));
     }
 
     @Test
     void run_on_an_image_whose_agent_jar_was_rebuilt_is_refused_before_any_restore() throws Exception {
         Path copy = copyOfImage("other-agent");
-        ObjectNode manifest = (ObjectNode) JSON.readTree(copy.resolve("manifest.json").toFile());
-        ObjectNode agent = null;
-        for (var f : manifest.get("appFiles")) {
-            if (f.path("path").asText().endsWith("/thaw-agent.jar")) {
-                agent = (ObjectNode) f;
+        editManifest(copy, manifest -> {
+            ObjectNode agent = null;
+            for (var f : manifest.get("appFiles")) {
+                if (f.path("path").asText().endsWith("/thaw-agent.jar")) {
+                    agent = (ObjectNode) f;
+                }
             }
-        }
-        assertTrue(agent != null, "the manifest records thaw's agent jar: " + manifest.get("appFiles"));
-        agent.put("crc32c", "00000000"); // as if thaw had been rebuilt since the checkpoint
-        JSON.writeValue(copy.resolve("manifest.json").toFile(), manifest);
+            assertTrue(agent != null, "the manifest records thaw's agent jar: " + manifest.get("appFiles"));
+            agent.put("sha256", "00".repeat(32)); // as if thaw had been rebuilt since the checkpoint
+        }, true);
+        assertRunRefuses(copy, "changed or vanished since the checkpoint");
         ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", copy.toString());
-        assertEquals(5, r.exitCode(), r.output());
-        assertTrue(r.errorLine().contains("thaw's agent jar") && r.errorLine().contains("changed or vanished since the checkpoint"), r.output());
-        assertTrue(r.output().lines().noneMatch(l -> l.contains("restoring")), r.output());
+        assertTrue(r.errorLine().contains("thaw's agent jar"), r.output());
     }
 
     @Test
     void run_on_an_image_made_with_another_jdk_build_is_refused() throws Exception {
         Path copy = copyOfImage("other-jdk");
-        ObjectNode manifest = (ObjectNode) JSON.readTree(copy.resolve("manifest.json").toFile());
-        ObjectNode jdk = (ObjectNode) manifest.get("jdk");
-        jdk.put("version", "25.0.0+1-other");
-        ((ObjectNode) jdk.get("libjvm")).put("crc32c", "00000000");
-        JSON.writeValue(copy.resolve("manifest.json").toFile(), manifest);
+        editManifest(copy, manifest -> {
+            ObjectNode jdk = (ObjectNode) manifest.get("jdk");
+            jdk.put("version", "25.0.0+1-other");
+            ((ObjectNode) jdk.get("libjvm")).put("sha256", "00".repeat(32));
+        }, true);
         ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", copy.toString());
         assertEquals(5, r.exitCode(), r.output());
         assertTrue(r.errorLine().contains("the image was made with") && r.errorLine().contains("different libjvm.so"), r.output());
+    }
+
+    /**
+     * USR2 replays the serving image's command line as root: edited in place after the pool verified the
+     * image (the pool's pin shares the file), it is refused before any leader starts, and the pool serves on.
+     */
+    @Test
+    void usr2_refuses_a_command_line_changed_after_the_pool_started_and_starts_nothing() throws Exception {
+        Path copy = copyOfImage("usr2-changed");
+        good.awaitPortFree(Duration.ofSeconds(30));
+        try (Pool pool = Pool.start(work, copy, work.resolve("usr2.sock"), "--workers", "1")) {
+            pool.thaw().awaitLine("all 1 workers ready", Duration.ofSeconds(60));
+            Path marker = work.resolve("replayed");
+            editManifest(copy, m -> ((com.fasterxml.jackson.databind.node.ArrayNode) m.get("command"))
+                    .insert(1, "-XX:OnError=touch " + marker), false);
+            pool.signal("USR2");
+            pool.thaw().awaitLine("received SIGUSR2: refused, nothing started: " + java.util.regex.Pattern.quote(
+                    copy.resolve("manifest.json") + " was changed after the checkpoint (it no longer matches its seal)"),
+                    Duration.ofSeconds(30));
+            Thread.sleep(1000); // a child 'thaw checkpoint' would print within this
+            assertTrue(pool.thaw().output().lines().noneMatch(l -> l.contains("next image |")), pool.thaw().output());
+            assertEquals(200, dev.thaw.testkit.Http.get(port, "/health").status(), pool.thaw().output());
+            assertTrue(Files.notExists(marker));
+        }
     }
 
     @Test

@@ -23,7 +23,8 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the manifest as JSON.")
     boolean json;
 
-    @Option(names = "--verify", description = "Also check every file's checksum, the JDK and the app's jars, as 'thaw run' does.")
+    @Option(names = "--verify", description = "Also check every file's size and SHA-256, the JDK, the app's jars and the CPU, as 'thaw run' does"
+            + " (the manifest's seal is always checked).")
     boolean verify;
 
     @Override
@@ -37,6 +38,7 @@ public final class InspectCommand implements Callable<Integer> {
             return 0;
         }
         out.printf("image        %s%n", dir.target());
+        out.printf("sealed       the manifest matches its SHA-256 seal%n");
         out.printf("generation   %d (made from %s)%n", m.generation(), m.madeFrom());
         out.printf("created      %s by thaw %s%n", m.createdAt(), m.thawVersion());
         out.printf("size         %s in %d files%n", Bytes.human(m.imageBytes()), m.imageFiles().size());
@@ -48,13 +50,13 @@ public final class InspectCommand implements Callable<Integer> {
         out.printf("command      %s%n", String.join(" ", m.command()));
         out.printf("directory    %s%n", m.workingDirectory());
         for (FileDigest f : m.appFiles()) {
-            out.printf("app file     %s (%s, crc32c %s)%n", f.path(), Bytes.human(f.size()), f.crc32c());
+            out.printf("app file     %s (%s, sha256 %s)%n", f.path(), Bytes.human(f.size()), f.sha256());
         }
         out.printf("cold start   %s%n", m.coldStartMillis() > 0 ? m.coldStartMillis() + " ms to first HTTP 200" : "not measured (no --warmup-url)");
         out.printf("dump         %d ms (pid %d)%n", m.dumpMillis(), m.leaderPid());
         out.printf("pipes        stdin %d, stdout %d, stderr %d%n", m.pipes().stdin(), m.pipes().stdout(), m.pipes().stderr());
         if (verify) {
-            out.println("verified     every file matches its checksum; JDK and app files unchanged");
+            out.println("verified     every file matches its SHA-256 and none was added; JDK, app files and CPU fit");
         }
         return 0;
     }

@@ -1,9 +1,11 @@
 package dev.thaw.image;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.thaw.Bytes;
 import dev.thaw.ThawException;
 import dev.thaw.host.AppUser;
@@ -22,7 +24,7 @@ import java.util.List;
  * @param command the leader's command line as the user gave it (without thaw's additions)
  * @param appFiles digests of the jars on the leader's class path: a restore of changed jars would run old code
  * @param pipes inodes of the leader's stdin/stdout/stderr pipes, replaced by each worker's own at restore
- * @param imageFiles every file CRIU wrote, with size and checksum
+ * @param imageFiles every file CRIU wrote, with size and SHA-256
  * @param coldStartMillis leader start to its first HTTP 200 (0 when no warm-up URL was given)
  * @param checkpointArguments the arguments of the 'thaw checkpoint' that made this image, without
  *     --image, --force and --generation: what 'thaw run' replays on USR2 to make the next image
@@ -57,7 +59,11 @@ public record ImageManifest(int format, String thawVersion, Instant createdAt, l
                 memory, appUser, host);
     }
 
-    public static final int FORMAT = 1;
+    /**
+     * 2: SHA-256 of every file and a seal over the manifest (format 1 had CRC32C and no seal, and is refused:
+     * accepting it would let anyone strip an image's seal by writing a format-1 manifest).
+     */
+    public static final int FORMAT = 2;
     public static final String FILE_NAME = "manifest.json";
     /** Where CRIU's files live inside an image directory. */
     public static final String CRIU_DIR = "criu";
@@ -111,32 +117,77 @@ public record ImageManifest(int format, String thawVersion, Instant createdAt, l
         }
     }
 
+    /** Writes the manifest, sealed ({@link ManifestSeal}), atomically: the last file of an image. */
     public void write(Path dir) throws IOException {
         Path tmp = dir.resolve(FILE_NAME + ".tmp");
-        JSON.writeValue(tmp.toFile(), this);
+        JSON.writeValue(tmp.toFile(), ManifestSeal.sign(JSON.valueToTree(this)));
         Files.move(tmp, dir.resolve(FILE_NAME), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /**
+     * Reads the manifest of the image in {@code dir} for use: its format, its seal and its required fields
+     * are checked before any field is. Every path that restores, replays or shows an image reads it here.
+     */
     public static ImageManifest read(Path dir) {
         Path file = dir.resolve(FILE_NAME);
-        if (!Files.isRegularFile(file)) {
-            throw ThawException.badImage(dir + " is not a complete thaw image (no " + FILE_NAME
-                    + "; a checkpoint may have been interrupted): run 'thaw checkpoint --image " + dir + " --force -- ...' again");
-        }
+        ObjectNode tree = readTree(dir, file);
+        ManifestSeal.check(tree, file);
         ImageManifest m;
         try {
-            m = JSON.readValue(file.toFile(), ImageManifest.class);
-        } catch (IOException e) {
+            m = JSON.treeToValue(tree, ImageManifest.class);
+        } catch (IOException | IllegalArgumentException e) {
             throw ThawException.badImage(file + " is unreadable (" + firstLine(e.getMessage()) + "): make the image again with 'thaw checkpoint'");
-        }
-        if (m.format() != FORMAT) {
-            throw ThawException.badImage(dir + " has manifest format " + m.format() + " but this thaw reads format "
-                    + FORMAT + ": make the image again with this thaw's 'thaw checkpoint'");
         }
         if (m.jdk() == null || m.pipes() == null || m.imageFiles() == null || m.command() == null) {
             throw ThawException.badImage(file + " is missing required fields: make the image again with 'thaw checkpoint'");
         }
         return m;
+    }
+
+    /**
+     * Which image a directory holds now, by generation and creation time, without checking its seal: only
+     * to tell whether it changed (HUP, a refork's commit). Never restore or replay what this returns: the
+     * image is read with {@link #read} (through a pin) before it is used.
+     */
+    public static Identity identify(Path dir) {
+        ObjectNode tree = readTree(dir, dir.resolve(FILE_NAME));
+        Instant createdAt;
+        try {
+            createdAt = Instant.parse(tree.path("createdAt").asText());
+        } catch (java.time.format.DateTimeParseException e) {
+            createdAt = null;
+        }
+        return new Identity(tree.path("generation").asLong(), createdAt);
+    }
+
+    /** An image's generation and creation time, as its manifest says them ({@code createdAt} null when unreadable). */
+    public record Identity(long generation, Instant createdAt) {
+        public boolean is(ImageManifest m) {
+            return generation == m.generation() && createdAt != null && createdAt.equals(m.createdAt());
+        }
+    }
+
+    private static ObjectNode readTree(Path dir, Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw ThawException.badImage(dir + " is not a complete thaw image (no " + FILE_NAME
+                    + "; a checkpoint may have been interrupted): run 'thaw checkpoint --image " + dir + " --force -- ...' again");
+        }
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw ThawException.badImage(file + " is unreadable (" + firstLine(e.getMessage()) + "): make the image again with 'thaw checkpoint'");
+        }
+        if (!(tree instanceof ObjectNode object)) {
+            throw ThawException.badImage(file + " is not a thaw manifest (not a JSON object): make the image again with 'thaw checkpoint'");
+        }
+        int format = object.path("format").asInt(-1);
+        if (format != FORMAT) {
+            throw ThawException.badImage(dir + " has manifest format " + format + " but this thaw reads format "
+                    + FORMAT + (format == 1 ? " (SHA-256 digests and a seal, which format 1 lacks)" : "")
+                    + ": make the image again with this thaw's 'thaw checkpoint --force'");
+        }
+        return object;
     }
 
     public String toJson() {

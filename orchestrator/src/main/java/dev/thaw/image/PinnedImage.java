@@ -22,15 +22,18 @@ public final class PinnedImage implements AutoCloseable {
 
     private final Path dir;
     private final ImageManifest manifest;
+    /** The image directory the pin was taken of, for the messages. */
+    private final Path source;
 
-    private PinnedImage(Path dir, ImageManifest manifest) {
+    private PinnedImage(Path dir, ImageManifest manifest, Path source) {
         this.dir = dir;
         this.manifest = manifest;
+        this.source = source;
     }
 
     /**
-     * Pins the image now in {@code image} and verifies the pinned files (checksums, JDK, jars). A
-     * swap in the middle of linking shows up as a checksum mismatch; the pin is then taken again.
+     * Pins the image now in {@code image} and verifies the pinned files (seal, SHA-256s, JDK, jars). A
+     * swap in the middle of linking shows up as a mismatch; the pin is then taken again.
      */
     public static PinnedImage pin(ImageDirectory image) throws IOException {
         image.requirePrivate();
@@ -38,7 +41,7 @@ public final class PinnedImage implements AutoCloseable {
         for (int attempt = 0; attempt < 3; attempt++) {
             Path dir = linkAll(image.target());
             try {
-                return new PinnedImage(dir, new ImageDirectory(dir).verify());
+                return new PinnedImage(dir, new ImageDirectory(dir).verify(), image.target());
             } catch (ThawException e) {
                 ImageDirectory.deleteRecursively(dir);
                 // Name the image the user gave, not the pin.
@@ -69,6 +72,27 @@ public final class PinnedImage implements AutoCloseable {
 
     public ImageManifest manifest() {
         return manifest;
+    }
+
+    /**
+     * The pinned manifest read again, its seal checked, and the same as the one verified at the pin: the
+     * pin's files are hard links, so a write into the image's manifest in place shows here too. A few
+     * milliseconds: the files it lists are not hashed again.
+     *
+     * @throws ThawException (bad image) when it was changed since
+     */
+    public ImageManifest reread() {
+        ImageManifest now;
+        try {
+            now = ImageManifest.read(dir);
+        } catch (ThawException e) {
+            throw ThawException.badImage(e.getMessage().replace(dir.toString(), source.toString()));
+        }
+        if (!now.equals(manifest)) {
+            throw ThawException.badImage(source.resolve(ImageManifest.FILE_NAME) + " was replaced by another sealed manifest since thaw"
+                    + " verified it: nothing in it is used; make the image again with 'thaw checkpoint --force' and send HUP");
+        }
+        return now;
     }
 
     @Override

@@ -55,6 +55,11 @@ public final class ImageSource implements ImageStore, AutoCloseable {
     }
 
     @Override
+    public ImageManifest recipe() {
+        return current.reread();
+    }
+
+    @Override
     public Path directory() {
         return directory.target();
     }
@@ -76,8 +81,8 @@ public final class ImageSource implements ImageStore, AutoCloseable {
     @Override
     public boolean changed() {
         try {
-            ImageManifest there = ImageManifest.read(directory.target());
-            return !there.createdAt().equals(current.manifest().createdAt()) || there.generation() != current.manifest().generation();
+            // Which image is there, not whether it is sound: switchToNew pins and verifies it, and says why it is unusable.
+            return !ImageManifest.identify(directory.target()).is(current.manifest());
         } catch (RuntimeException unreadable) {
             return false; // missing or being replaced: keep serving what is pinned
         }

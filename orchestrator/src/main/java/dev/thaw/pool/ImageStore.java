@@ -16,6 +16,13 @@ public interface ImageStore {
     /** The image workers are restored from now. */
     ImageManifest manifest();
 
+    /**
+     * The serving image's manifest read again from the image restores come from, its seal checked and
+     * compared with what was verified when it was pinned: what USR2 replays (its command line, working
+     * directory and user, as root). Throws {@link dev.thaw.ThawException} when it was changed since.
+     */
+    ImageManifest recipe();
+
     /** The image directory that checkpoints and reforks write to. */
     Path directory();
 

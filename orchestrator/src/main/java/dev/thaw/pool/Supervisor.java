@@ -643,8 +643,15 @@ public final class Supervisor {
             log("received SIGUSR2: a refork is making the next generation now; send USR2 again once it is done");
             return;
         }
+        ImageManifest recipe;
         try {
-            NextImageLauncher.Running started = nextImages.start(images.manifest(), images.directory(), this::print);
+            recipe = images.recipe();
+        } catch (RuntimeException e) {
+            log("received SIGUSR2: refused, nothing started: " + e.getMessage());
+            return;
+        }
+        try {
+            NextImageLauncher.Running started = nextImages.start(recipe, images.directory(), this::print);
             nextImage = started;
             listener.checkpointStarted();
             log("received SIGUSR2: making generation " + (images.manifest().generation() + 1) + " from the recorded command line (pid "

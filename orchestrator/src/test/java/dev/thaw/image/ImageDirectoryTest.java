@@ -148,14 +148,81 @@ class ImageDirectoryTest {
         assertTrue(e.getMessage().contains("pass --force"), e.getMessage());
     }
 
+    /** Root writes through the image's 0400 (as an attacker with root, or a careless edit, would). */
+    private static void overwrite(Path file, String content) throws Exception {
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(file, content);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("r--------"));
+    }
+
     @Test
     void verify_names_a_file_whose_content_changed() throws Exception {
         ImageDirectory image = new ImageDirectory(dir.resolve("img"));
         image.commit(stagedImage(image, "abcdef"));
-        Files.writeString(dir.resolve("img/criu/pages-1.img"), "abcdeX");
+        overwrite(dir.resolve("img/criu/pages-1.img"), "abcdeX");
         ThawException e = assertThrows(ThawException.class, image::verify);
         assertEquals(ThawException.EXIT_BAD_IMAGE, e.exitCode());
-        assertTrue(e.getMessage().contains("criu/pages-1.img does not match its checksum"), e.getMessage());
+        assertEquals("image " + dir.resolve("img") + " is corrupt: criu/pages-1.img does not match its SHA-256 (changed after the"
+                + " checkpoint); make the image again with 'thaw checkpoint --force'", e.getMessage());
+    }
+
+    @Test
+    void verify_names_a_truncated_file() throws Exception {
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "abcdef"));
+        overwrite(dir.resolve("img/criu/pages-1.img"), "abc");
+        ThawException e = assertThrows(ThawException.class, image::verify);
+        assertTrue(e.getMessage().contains("is corrupt: criu/pages-1.img is 3 bytes where the checkpoint wrote 6 (truncated)"),
+                e.getMessage());
+    }
+
+    @Test
+    void verify_refuses_a_file_the_manifest_does_not_list() throws Exception {
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "abcdef"));
+        Files.writeString(dir.resolve("img/criu/core-99.img"), "planted");
+        ThawException e = assertThrows(ThawException.class, image::verify);
+        assertTrue(e.getMessage().contains("holds criu/core-99.img, which its manifest does not list (added after the checkpoint)"),
+                e.getMessage());
+    }
+
+    @Test
+    void a_manifest_whose_command_line_was_edited_is_refused_before_any_field_is_used() throws Exception {
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "abcdef"));
+        Path manifest = dir.resolve("img/manifest.json");
+        overwrite(manifest, Files.readString(manifest).replace("\"app.jar\"", "\"evil.jar\""));
+        ThawException e = assertThrows(ThawException.class, image::verify);
+        assertEquals(manifest + " was changed after the checkpoint (it no longer matches its seal): nothing in it is used;"
+                + " make the image again with 'thaw checkpoint --force'", e.getMessage());
+        assertThrows(ThawException.class, () -> ImageManifest.read(dir.resolve("img")), "every read checks the seal, not only verify");
+    }
+
+    @Test
+    void an_image_of_an_older_thaw_with_crc32c_only_is_refused_with_the_fix() throws Exception {
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "abcdef"));
+        Path manifest = dir.resolve("img/manifest.json");
+        overwrite(manifest, Files.readString(manifest).replaceFirst("\"format\" : 2", "\"format\" : 1"));
+        ThawException e = assertThrows(ThawException.class, image::verify);
+        assertEquals(dir.resolve("img") + " has manifest format 1 but this thaw reads format 2 (SHA-256 digests and a seal, which"
+                + " format 1 lacks): make the image again with this thaw's 'thaw checkpoint --force'", e.getMessage());
+    }
+
+    @Test
+    void a_reforked_manifest_lists_the_new_files_digests_and_is_sealed_anew() throws Exception {
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "leader"));
+        ImageManifest served = image.verify();
+        Path staging = image.createStaging();
+        Files.writeString(staging.resolve("criu/pages-1.img"), "worker heap");
+        List<FileDigest> files = ImageDirectory.digestCriuFiles(staging);
+        served.reforked(Instant.now(), new ImageManifest.PipeInodes(4, 5, 6), 42, files, 10, "worker 0", null).write(staging);
+        image.commitIfStill(staging, served);
+        ImageManifest next = image.verify();
+        assertEquals(2, next.generation());
+        assertEquals(files, next.imageFiles());
+        assertEquals(64, next.imageFiles().get(0).sha256().length());
     }
 
     @Test

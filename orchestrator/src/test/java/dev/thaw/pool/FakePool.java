@@ -412,6 +412,17 @@ public final class FakePool {
             return current;
         }
 
+        /** What the serving image's manifest says when read again: null while it is unchanged. */
+        String recipeChanged;
+
+        @Override
+        public ImageManifest recipe() {
+            if (recipeChanged != null) {
+                throw dev.thaw.ThawException.badImage(recipeChanged);
+            }
+            return current;
+        }
+
         @Override
         public Path directory() {
             return Path.of("/images");

@@ -538,6 +538,18 @@ class SupervisorTest {
         }
 
         @Test
+        void usr2_on_an_image_whose_manifest_was_changed_since_the_pin_starts_nothing_and_says_why() {
+            FakePool pool = new FakePool("workers", "2");
+            Set<Long> before = pids(pool.settle());
+            pool.images.recipeChanged = "/images/manifest.json was changed after the checkpoint (it no longer matches its seal)";
+            pool.signal("USR2");
+            assertEquals(0, pool.nextImages.started.size(), "no leader started from a changed command line");
+            assertTrue(pool.log().contains("received SIGUSR2: refused, nothing started: /images/manifest.json was changed after the"
+                    + " checkpoint"), pool.log());
+            assertEquals(before, pids(pool.settle()), "the pool goes on serving");
+        }
+
+        @Test
         void usr2_succeeding_rolls_onto_the_new_image() {
             FakePool pool = new FakePool("workers", "2");
             pool.settle();
