@@ -30,21 +30,28 @@ public final class ControlServer implements AutoCloseable {
     private final Consumer<ControlEvent> sink;
     private final AtomicLong ids = new AtomicLong();
     private final Thread acceptor;
+    private final ConnectionQuota quota;
 
-    private ControlServer(Path socket, ServerSocketChannel server, Consumer<ControlEvent> sink) {
+    private ControlServer(Path socket, ServerSocketChannel server, Consumer<ControlEvent> sink, ConnectionQuota quota) {
         this.socket = socket;
         this.server = server;
         this.sink = sink;
+        this.quota = quota;
         this.acceptor = Thread.ofVirtual().name("thaw-control-accept").start(this::acceptLoop);
     }
 
     public static ControlServer open(Path socket, Consumer<ControlEvent> sink) throws IOException {
+        return open(socket, sink, ConnectionQuota.standard());
+    }
+
+    /** With another quota: the tests' small ones. */
+    static ControlServer open(Path socket, Consumer<ControlEvent> sink, ConnectionQuota quota) throws IOException {
         Files.deleteIfExists(socket);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
         // Only the owner (root, in practice) may drive the pool through this socket.
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-        return new ControlServer(socket, server, sink);
+        return new ControlServer(socket, server, sink, quota);
     }
 
     /**
@@ -76,7 +83,18 @@ public final class ControlServer implements AutoCloseable {
                     channel.close(); // a peer the kernel cannot name is never trusted
                     continue;
                 }
-                Thread.ofVirtual().name("thaw-control-peer").start(() -> serve(new ControlConnection(channel), credentials));
+                java.util.Optional<Runnable> place = quota.admit(credentials);
+                if (place.isEmpty()) {
+                    channel.close(); // over its quota: said by the quota, once a minute at most
+                    continue;
+                }
+                Thread.ofVirtual().name("thaw-control-peer").start(() -> {
+                    try {
+                        serve(new ControlConnection(channel), credentials);
+                    } finally {
+                        place.get().run();
+                    }
+                });
             } catch (IOException e) {
                 if (!server.isOpen()) {
                     return; // closed

@@ -49,6 +49,20 @@ public record PeerCredentials(long pid, int uid, int gid) {
         }
     }
 
+    /**
+     * The peer's PID namespace ({@code pid:[4026532123]}) when it is not thaw's own: a worker's, shared by
+     * everything the worker forks. Empty for a process of thaw's own namespace, or one that is gone.
+     */
+    public java.util.Optional<String> foreignPidNamespace() {
+        try {
+            java.nio.file.Path theirs = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc", Long.toString(pid), "ns", "pid"));
+            return theirs.equals(java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid")))
+                    ? java.util.Optional.empty() : java.util.Optional.of(theirs.toString());
+        } catch (java.io.IOException | UnsupportedOperationException gone) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** The credentials of {@code channel}'s peer, fixed by the kernel when it connected. */
     public static PeerCredentials of(SocketChannel channel) throws UnavailableException {
         int fd = fileDescriptor(channel);

@@ -76,6 +76,50 @@ class ControlServerTest {
         }
     }
 
+    @Test
+    void connections_beyond_a_users_quota_are_closed_at_once_logged_once_and_the_held_ones_serve_on() throws Exception {
+        java.util.List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ConnectionQuota quota = new ConnectionQuota(4, 2, PeerCredentials::foreignPidNamespace, log::add, System::nanoTime);
+        java.util.List<ControlConnection> flood = new java.util.ArrayList<>();
+        try (ControlServer server = ControlServer.open(dir.resolve("control.sock"), events::add, quota)) {
+            try {
+                for (int i = 0; i < 200; i++) {
+                    flood.add(ControlConnection.connect(server.socket()));
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (quota.openBy(0) < 4 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                int refused = 0;
+                long started = System.nanoTime();
+                for (ControlConnection c : flood.subList(4, flood.size())) {
+                    refused += closedByServer(c) ? 1 : 0;
+                }
+                assertEquals(196, refused, "all but the first 4 closed by the server");
+                assertTrue(System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(ControlServer.HELLO_TIMEOUT_MILLIS / 2),
+                        "closed at once, not by the HELLO timeout");
+                assertEquals(1, log.size(), "one line for the whole flood: " + log);
+                assertTrue(log.getFirst().startsWith("thaw: control socket: uid 0 holds 4 connections, the most it may"), log.getFirst());
+
+                ControlConnection held = flood.getFirst();
+                held.send(ControlMessage.Hello.cli().encode());
+                assertInstanceOf(ControlMessage.Hello.class, ((ControlEvent.Received) next()).message(), "a held connection serves on");
+                flood.get(1).close();
+                while (quota.openBy(0) > 3 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                try (ControlConnection again = ControlConnection.connect(server.socket())) {
+                    again.send(ControlMessage.Hello.cli().encode());
+                    assertInstanceOf(ControlMessage.Hello.class, ((ControlEvent.Received) next()).message(), "a place given back is taken");
+                }
+            } finally {
+                for (ControlConnection c : flood) {
+                    c.close();
+                }
+            }
+        }
+    }
+
     private static boolean closedByServer(ControlConnection c) {
         try {
             c.receive();
