@@ -110,7 +110,7 @@ public final class Bench {
         Restorer copy = new Restorer(criu, imageDir, manifest, restores, RestoreMode.COPY);
         Restorer map = choice.mode() == RestoreMode.MAP ? new Restorer(criu, imageDir, manifest, restores, RestoreMode.MAP) : null;
         Restorer standard = map != null ? map : copy; // what thaw run does by default (--restore-mode auto)
-        try (Jvms jvms = new Jvms(settings.workDir(), standard)) {
+        try (Jvms jvms = new Jvms(settings.workDir(), standard, settings.appUser())) {
             report.measure(Scenario.STARTUP, () -> measureStartup(jvms, aotCache, map, copy), s -> report.startup = s);
             stopAll(jvms);
             report.measure(Scenario.MEMORY, () -> new MemoryBench(settings, probe, progress, notes, map, copy).run(jvms),
@@ -176,14 +176,14 @@ public final class Bench {
 
     /** A training run with {@code -XX:AOTCacheOutput} (JDK 25, JEP 514); null when the app's JDK has none. */
     private Path trainAotCache() throws IOException, InterruptedException {
-        Path cache = settings.workDir().resolve("app.aot");
+        Path cache = appWritable().resolve("app.aot");
         if (!jdkHasOneStepAot()) {
             notes.add("The app's JDK has no -XX:AOTCacheOutput (JDK 25+): the AOT-cache mode was skipped.");
             warmLoadGenerator();
             return null;
         }
         progress.say("bench: AOT training run (-XX:AOTCacheOutput): start, " + settings.warmupRequests() + " requests, exit");
-        Process p = new ProcessBuilder(withJvmFlag("-XX:AOTCacheOutput=" + cache)).redirectErrorStream(true)
+        Process p = new ProcessBuilder(settings.asAppUser(withJvmFlag("-XX:AOTCacheOutput=" + cache))).redirectErrorStream(true)
                 .redirectOutput(settings.workDir().resolve("aot-training.log").toFile()).start();
         try {
             long started = System.nanoTime();
@@ -205,6 +205,22 @@ public final class Bench {
         return cache;
     }
 
+    /**
+     * Where the app's own JVM may write (the AOT cache): the work directory, or with --user a directory of that user's in it,
+     * the work directory itself made traversable (0711) but not readable by others.
+     */
+    private Path appWritable() throws IOException {
+        if (settings.appUser() == null) {
+            return settings.workDir();
+        }
+        Path dir = Files.createDirectories(settings.workDir().resolve("app"));
+        Files.setAttribute(dir, "unix:uid", settings.appUser().uid());
+        Files.setAttribute(dir, "unix:gid", settings.appUser().gid());
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(settings.workDir(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        return dir;
+    }
+
     private boolean jdkHasOneStepAot() {
         Criu.ProcessResult r = Criu.ProcessResult.run(List.of(settings.command().get(0), "-XX:+PrintFlagsFinal", "-version"), 60);
         return r.output().contains("AOTCacheOutput");
@@ -212,7 +228,7 @@ public final class Bench {
 
     /** Without an AOT training run, a cold run that only warms up the load generator's own code. */
     private void warmLoadGenerator() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(settings.command()).redirectErrorStream(true)
+        Process p = new ProcessBuilder(settings.asAppUser(settings.command())).redirectErrorStream(true)
                 .redirectOutput(settings.workDir().resolve("warmup.log").toFile()).start();
         try {
             probe.awaitFirst200(System.nanoTime(), p::isAlive, "the warm-up run");

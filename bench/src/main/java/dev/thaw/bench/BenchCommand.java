@@ -29,7 +29,9 @@ import picocli.CommandLine;
                 "settings shared with thaw checkpoint and thaw run are the same declarations, with the same defaults (docs/bench-settings.md):",
                 "--warmup-url, --warmup-requests and --leader-ready-timeout are thaw checkpoint's, given to the bench's leaders (and to its",
                 "AOT training run; the timeout bounds every cold start and every wait for workers); --restore-mode is thaw run's, for the",
-                "pool it measures and the standard restores (copy is always measured next to map).",
+                "pool it measures and the standard restores (copy is always measured next to map); --user and --group are thaw",
+                "checkpoint's: every JVM of the app the bench starts (the leader and so every restored worker, the cold JVMs, the AOT",
+                "training run) runs as that user, without capabilities. A --reference-server drops privileges itself, if it does.",
                 "", "Exit codes: 0 every scenario measured; 6 some scenarios failed (bench.md and bench.json say which and why, and hold",
                 "every other figure; the work directory is kept); 2 bad arguments; 4 no CRIU or not root; 1 the bench itself failed."})
 public final class BenchCommand implements Callable<Integer> {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.thaw.config.CheckpointSettings;
 import dev.thaw.config.SettingException;
 import dev.thaw.config.SettingSources;
+import dev.thaw.host.AppUser;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,12 +33,14 @@ import java.util.Optional;
  * @param restoreMode thaw run's --restore-mode for the pool and the standard restores: auto, map or copy
  * @param reusePort -Dthaw.reuse-port=true is added to the checkpointed command and the memory phase's cold JVMs
  * @param thawCommand how to start thaw's CLI (java, flags, jar) for {@code thaw checkpoint} and {@code thaw run}
+ * @param appUser the user every JVM of the app runs as (--user, --group): the leader and so every restored worker, the cold
+ *                JVMs and the AOT training run; null for thaw's own (root)
  */
 public record BenchSettings(List<String> command, URI probe, List<URI> load, List<Integer> workers, int runs, int connections,
                             int warmupRequests, int steadySeconds, int ksmWaitSeconds, int readyTimeoutSeconds, boolean aot,
                             int poolWorkers, int economyRuns, int sharingSeconds, String largeImageFlag, int largeImageRuns,
                             String referenceName, String referenceCommand, URI referenceUrl,
-                            List<URI> warmupUrls, String restoreMode, boolean reusePort,
+                            List<URI> warmupUrls, String restoreMode, boolean reusePort, AppUser appUser,
                             @JsonIgnore Path out, @JsonIgnore Path workDir,
                             @JsonIgnore List<String> thawCommand) {
     public static final long FIRST_SECOND_MILLIS = 1000;
@@ -94,7 +97,8 @@ public record BenchSettings(List<String> command, URI probe, List<URI> load, Lis
                 s.value(BenchSettingsSpec.POOL_WORKERS), s.value(BenchSettingsSpec.ECONOMY_RUNS), s.value(BenchSettingsSpec.SHARING_SECONDS),
                 s.value(BenchSettingsSpec.LARGE_IMAGE_FLAG).orElse(null), s.value(BenchSettingsSpec.LARGE_IMAGE_RUNS), referenceName,
                 reference.orElse(null), referenceUrl.orElse(null), warmup, s.value(BenchSettingsSpec.RESTORE_MODE),
-                s.value(BenchSettingsSpec.REUSE_PORT), s.value(BenchSettingsSpec.OUT).toAbsolutePath(), workDir, thawCommand);
+                s.value(BenchSettingsSpec.REUSE_PORT), CheckpointSettings.appUser(s), s.value(BenchSettingsSpec.OUT).toAbsolutePath(),
+                workDir, thawCommand);
     }
 
     private static void requireSameServer(List<URI> urls, URI probe, String flag) {
@@ -118,6 +122,17 @@ public record BenchSettings(List<String> command, URI probe, List<URI> load, Lis
     /** The app checkpoints itself (Spring's onRefresh): thaw checkpoint takes no warm-up URL then. */
     boolean appCheckpoints() {
         return command.contains(CheckpointSettings.SPRING_CHECKPOINT);
+    }
+
+    /** {@code command} (the app's JVM, cold) as the app's user, like the leader thaw checkpoint starts: unchanged without --user. */
+    List<String> asAppUser(List<String> command) {
+        return appUser == null ? command : appUser.run(command);
+    }
+
+    /** --user and --group for thaw checkpoint, by number: what this bench resolved, whatever the names resolve to later. */
+    List<String> appUserOptions() {
+        return appUser == null ? List.of()
+                : List.of("--user", Integer.toString(appUser.uid()), "--group", Integer.toString(appUser.gid()));
     }
 
     /** The command whose image is measured: with thaw's reuse-port option when asked for and the command does not set it. */

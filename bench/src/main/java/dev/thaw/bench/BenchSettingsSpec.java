@@ -41,6 +41,10 @@ public final class BenchSettingsSpec {
     public static final Setting<Duration> LEADER_READY_TIMEOUT = CheckpointSettingsSpec.LEADER_READY_TIMEOUT;
     /** thaw run's: how the pool's workers, and the bench's standard restores, get the image; copy is always measured next to map. */
     public static final Setting<String> RESTORE_MODE = RunSettingsSpec.RESTORE_MODE;
+    /** thaw checkpoint's: the user the app runs as, here also every cold JVM and the AOT training run. */
+    public static final Setting<String> USER = CheckpointSettingsSpec.USER;
+    /** thaw checkpoint's: the app's group, with --user. */
+    public static final Setting<String> GROUP = CheckpointSettingsSpec.GROUP;
     public static final Setting<List<Integer>> WORKER_COUNTS = new Setting<>("worker-counts", "N,N,...", "1,2,4,8",
             "Worker counts to measure memory and restores at once for (1..64 each). --workers and -w, its older flags, still set it.",
             "Each count starts that many cold JVMs: the largest count bounds the run's memory and most of its time.",
@@ -122,7 +126,7 @@ public final class BenchSettingsSpec {
             Parsers.bool());
 
     public static final List<Setting<?>> ALL = List.of(URL, LOAD_URL, WARMUP_URL, WARMUP_REQUESTS, LEADER_READY_TIMEOUT, RESTORE_MODE,
-            WORKER_COUNTS, RUNS, CONNECTIONS, STEADY_SECONDS, KSM_WAIT, NO_AOT, REUSE_PORT, POOL_WORKERS, ECONOMY_RUNS,
+            USER, GROUP, WORKER_COUNTS, RUNS, CONNECTIONS, STEADY_SECONDS, KSM_WAIT, NO_AOT, REUSE_PORT, POOL_WORKERS, ECONOMY_RUNS,
             SHARING_SECONDS, LARGE_IMAGE_FLAG, LARGE_IMAGE_RUNS, REFERENCE_SERVER, REFERENCE_URL, REFERENCE_NAME, OUT, KEEP_WORK);
 
     /** Empty text (the default "none") is empty; anything else goes through {@code parse}. */

@@ -2,6 +2,7 @@ package dev.thaw.bench;
 
 import dev.thaw.control.ControlEvent;
 import dev.thaw.control.ControlServer;
+import dev.thaw.host.AppUser;
 import dev.thaw.criu.CriuLog;
 import dev.thaw.criu.RestoreStats;
 import dev.thaw.criu.Restorer;
@@ -30,6 +31,7 @@ final class Jvms implements AutoCloseable {
     private final Path workDir;
     private final Restorer restorer;
     private final ControlServer control;
+    private final AppUser appUser;
     private final Set<Integer> ready = ConcurrentHashMap.newKeySet();
     /** When each restored worker's READY arrived (System.nanoTime) and its afterRestore time as it said. */
     private final Map<Integer, long[]> readyAt = new ConcurrentHashMap<>();
@@ -37,10 +39,15 @@ final class Jvms implements AutoCloseable {
     private final AtomicInteger nextId = new AtomicInteger();
     private final List<Running> running = new ArrayList<>();
 
-    Jvms(Path workDir, Restorer restorer) throws IOException {
+    /** @param appUser the user cold JVMs run as (thaw bench --user); null for thaw's own */
+    Jvms(Path workDir, Restorer restorer, AppUser appUser) throws IOException {
         this.workDir = workDir;
         this.restorer = restorer;
+        this.appUser = appUser;
         this.control = restorer == null ? null : ControlServer.open(workDir.resolve("control.sock"), this::onControl);
+        if (control != null) {
+            control.allow(workDir, restorer.manifest().appUser()); // restored workers run as the image's --user
+        }
     }
 
     /** One started JVM, or one restored worker with its helpers. */
@@ -93,7 +100,7 @@ final class Jvms implements AutoCloseable {
 
     Running startCold(List<String> command, String logName) throws IOException {
         long started = System.nanoTime();
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+        Process p = new ProcessBuilder(appUser == null ? command : appUser.run(command)).redirectErrorStream(true)
                 .redirectOutput(workDir.resolve(logName + ".log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
         Running r = new ColdJvm(p, started, workDir.resolve(logName + ".log"));

@@ -64,6 +64,7 @@ final class ThawCheckpoint implements EconomyBench.ImageMaker {
         line.addAll(List.of("checkpoint", "--image", dir.toString(), "--force",
                 "--warmup-requests", Integer.toString(settings.warmupRequests()),
                 "--leader-ready-timeout", Integer.toString(settings.readyTimeoutSeconds())));
+        line.addAll(settings.appUserOptions());
         if (!settings.appCheckpoints()) { // Spring's onRefresh: the app asks for its checkpoint before it serves, without a warm-up
             settings.warmup().forEach(u -> line.addAll(List.of("--warmup-url", u.toString())));
         }

@@ -201,4 +201,33 @@ class BenchSettingsTest {
             assertTrue(expected.contains("[settings.md](settings.md#" + s.name() + ")"), s.name());
         }
     }
+
+    @Test
+    void user_runs_every_jvm_of_the_app_as_that_user_and_reaches_thaw_checkpoint_by_number() {
+        BenchSettings s = read(Map.of(), withApp("--url", URL, "--user", "nobody"));
+        assertEquals(65534, s.appUser().uid());
+        assertEquals(List.of("setpriv", "--reuid", "65534", "--regid", Integer.toString(s.appUser().gid()), "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", "java", "-jar", "app.jar"), s.asAppUser(APP));
+        List<String> checkpoint = new ThawCheckpoint(s, line -> { }).commandLine(Path.of("/tmp/img"), APP);
+        List<String> options = checkpoint.subList(0, checkpoint.indexOf("--"));
+        int user = options.indexOf("--user");
+        assertTrue(user > 0, "thaw checkpoint gets --user: " + checkpoint);
+        assertEquals(List.of("--user", "65534", "--group", Integer.toString(s.appUser().gid())), options.subList(user, user + 4));
+
+        BenchSettings root = read(Map.of(), withApp("--url", URL));
+        assertEquals(null, root.appUser());
+        assertEquals(APP, root.asAppUser(APP), "without --user the app runs as thaw's own user");
+        assertFalse(new ThawCheckpoint(root, line -> { }).commandLine(Path.of("/tmp/img"), APP).contains("--user"));
+        assertEquals(65534, read(Map.of("THAW_USER", "nobody"), withApp("--url", URL)).appUser().uid(), "THAW_USER sets it too");
+    }
+
+    @Test
+    void group_without_user_or_a_user_that_does_not_exist_fails_with_exit_2_and_one_line() {
+        String[] r = execute(withApp("--url", URL, "--group", "nogroup"));
+        assertEquals("2", r[0], r[2]);
+        assertEquals("thaw: error: --group nogroup needs --user: give the user the app runs as\n", r[2]);
+        r = execute(withApp("--url", URL, "--user", "no-such-user-thaw"));
+        assertEquals("2", r[0], r[2]);
+        assertTrue(r[2].startsWith("thaw: error: no user 'no-such-user-thaw' on this host") && r[2].lines().count() == 1, r[2]);
+    }
 }

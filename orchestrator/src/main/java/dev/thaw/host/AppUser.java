@@ -32,6 +32,15 @@ public record AppUser(String name, int uid, int gid) {
                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs");
     }
 
+    /** {@code command} run as this user, as the leader is: setpriv execs it, so it keeps the PID setpriv was started with. */
+    public List<String> run(List<String> command) {
+        List<String> wrapped = new java.util.ArrayList<>(List.of("setpriv"));
+        wrapped.addAll(setprivOptions());
+        wrapped.add("--");
+        wrapped.addAll(command);
+        return List.copyOf(wrapped);
+    }
+
     public String describe() {
         return name + " (uid " + uid + ", gid " + gid + ")";
     }
