@@ -48,7 +48,7 @@ class SampleAppEndToEndTest {
         String base = "http://127.0.0.1:" + port;
         checkpoint = ThawProcess.run(work, Map.of(), Duration.ofMinutes(5), "checkpoint", "--image", work.resolve("image").toString(),
                 "--warmup-url", base + "/health", "--warmup-url", base + "/search?q=blue", "--warmup-url", base + "/db",
-                "--warmup-requests", "300", "--",
+                "--warmup-requests", "300", "--warmup-jit-wait", "15", "--",
                 Environment.JAVA.toString(), "-Xmx512m", "-Dsample.port=" + port, "-Dsample.dataset.mb=40",
                 "-Dsample.db.url=" + postgres.jdbcUrl(), "-Dsample.db.user=thaw", "-jar", Environment.SAMPLE_JAR.toString());
         assertEquals(0, checkpoint.exitCode(), "checkpoint failed:\n" + checkpoint.output());
@@ -84,6 +84,9 @@ class SampleAppEndToEndTest {
         assertTrue(out.contains("thaw: leader answered 200 after"), out);
         assertTrue(out.contains("thaw: warm-up 30/300"), out);
         assertTrue(out.contains("thaw: warm-up 300/300"), out);
+        // --warmup-jit-wait: more rounds of warm-up, each one answered, until the leader's compilers are quiet or 15 s passed
+        assertTrue(out.matches("(?s).*thaw: warm-up: the JIT (has settled after |is still compiling after --warmup-jit-wait 15 s \\()"
+                + "[1-9]\\d* round\\(s\\), [1-9]\\d* more requests; the JIT's compilers used \\d+ ms of CPU in the last \\d+ ms.*"), out);
         assertTrue(out.contains("thaw: dumping leader pid"), out);
         assertTrue(out.matches("(?s).*thaw: image written: .* \\([0-9.]+ MiB, dumped in [0-9.]+ s\\).*"), out);
     }

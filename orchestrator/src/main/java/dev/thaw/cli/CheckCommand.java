@@ -35,7 +35,8 @@ public final class CheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         CheckpointRequest request = new CheckpointRequest(null, false, command, Path.of("").toAbsolutePath(), settings.warmupUrls(),
                 settings.warmupRequests(), settings.leaderReadyTimeout(), settings.checkpointTimeout(),
-                ThawCli.agentJar(), 0, List.of(), leaderProperties, false, CheckpointRequest.DEFAULT_DUMP_TIMEOUT, settings.appUser());
+                ThawCli.agentJar(), 0, List.of(), leaderProperties, false, CheckpointRequest.DEFAULT_DUMP_TIMEOUT, settings.appUser(),
+                settings.warmupJitWait());
         dev.thaw.leader.Progress progress = Progress.printer(out);
         progress.say("check of " + dev.thaw.leader.LeaderCommand.describe(command));
         Checkpointer.GuardrailVerdict verdict = new Checkpointer(null, progress).check(request);

@@ -63,7 +63,7 @@ public final class CheckpointCommand implements Callable<Integer> {
         CheckpointRequest request = new CheckpointRequest(image, force, command, Path.of("").toAbsolutePath(),
                 settings.warmupUrls(), settings.warmupRequests(), settings.leaderReadyTimeout(), settings.checkpointTimeout(),
                 ThawCli.agentJar(), generation, ReplayArguments.of(spec.commandLine().getParseResult().originalArgs()),
-                leaderProperties, settings.appCheckpoint(), settings.dumpTimeout(), settings.appUser());
+                leaderProperties, settings.appCheckpoint(), settings.dumpTimeout(), settings.appUser(), settings.warmupJitWait());
         Progress.printer(out).say("checkpoint of " + dev.thaw.leader.LeaderCommand.describe(command));
         new Checkpointer(criu, Progress.printer(out)).checkpoint(request);
         return 0;

@@ -12,7 +12,7 @@ import java.util.List;
  *
  * @param appCheckpoint the app asks for its checkpoint itself: --app-checkpoint, or Spring's onRefresh in the command
  */
-public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Duration leaderReadyTimeout,
+public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Duration warmupJitWait, Duration leaderReadyTimeout,
                                  Duration checkpointTimeout, Duration dumpTimeout, boolean appCheckpoint, boolean privateNetwork,
                                  AppUser appUser) {
     /** Spring Framework's property that makes the app checkpoint itself once its context is refreshed. */
@@ -27,7 +27,8 @@ public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Durat
         boolean askedFor = s.value(CheckpointSettingsSpec.APP_CHECKPOINT);
         boolean spring = javaCommand.contains(SPRING_CHECKPOINT);
         CheckpointSettings settings = new CheckpointSettings(s.value(CheckpointSettingsSpec.WARMUP_URL),
-                s.value(CheckpointSettingsSpec.WARMUP_REQUESTS), s.value(CheckpointSettingsSpec.LEADER_READY_TIMEOUT),
+                s.value(CheckpointSettingsSpec.WARMUP_REQUESTS), s.value(CheckpointSettingsSpec.WARMUP_JIT_WAIT),
+                s.value(CheckpointSettingsSpec.LEADER_READY_TIMEOUT),
                 s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), s.value(CheckpointSettingsSpec.DUMP_TIMEOUT), askedFor || spring,
                 s.value(CheckpointSettingsSpec.PRIVATE_NETWORK), appUser(s));
         if (!settings.appCheckpoint() && settings.warmupUrls().isEmpty()) {
@@ -54,7 +55,8 @@ public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Durat
     /** {@code thaw check}: it has no other way than a warm-up URL to know the app has started. */
     public static CheckpointSettings forCheck(SettingSources s) {
         CheckpointSettings settings = new CheckpointSettings(s.value(CheckpointSettingsSpec.WARMUP_URL),
-                s.value(CheckpointSettingsSpec.WARMUP_REQUESTS), s.value(CheckpointSettingsSpec.LEADER_READY_TIMEOUT),
+                s.value(CheckpointSettingsSpec.WARMUP_REQUESTS), s.value(CheckpointSettingsSpec.WARMUP_JIT_WAIT),
+                s.value(CheckpointSettingsSpec.LEADER_READY_TIMEOUT),
                 s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), CheckpointSettingsSpec.DUMP_TIMEOUT.parseValue(CheckpointSettingsSpec.DUMP_TIMEOUT.defaultValue(), "its default") /* check never dumps */, false, false,
                 appUser(s));
         if (settings.warmupUrls().isEmpty()) {

@@ -31,6 +31,15 @@ public final class CheckpointSettingsSpec {
             "More requests leave more of the app compiled and its caches filled in every worker; each one costs leader time at"
                     + " every checkpoint and every check.",
             Parsers.intIn(0, 100_000_000));
+    public static final Setting<Duration> WARMUP_JIT_WAIT = new Setting<>("warmup-jit-wait", "SECONDS", "0",
+            "After the --warmup-requests, go on warming round robin, a second at a time, while the leader's JIT compilers are"
+                    + " busy (more than a tenth of a core in the last second, read from their threads' CPU time), for at most this"
+                    + " long; 0 stops after the --warmup-requests.",
+            "A JIT that has not settled at the dump leaves its work to every worker, in its first seconds of traffic (the"
+                    + " sample app after 2000 warm-up requests: 300-400 ms of compiler CPU in each of a worker's first 10 seconds);"
+                    + " each second of it is spent at every checkpoint, USR2 and thaw check. Traffic unlike the warm-up still makes"
+                    + " workers compile: reforking (--refork-after) makes the image from a worker that served real traffic.",
+            Parsers.duration(Duration.ZERO));
     public static final Setting<Duration> LEADER_READY_TIMEOUT = new Setting<>("leader-ready-timeout", "SECONDS", "180",
             "How long the leader may take from its start to its first 200 on the first --warmup-url (with --app-checkpoint: to"
                     + " asking for its checkpoint). --ready-timeout, its older flag, still sets it.",
@@ -75,7 +84,7 @@ public final class CheckpointSettingsSpec {
             Parsers.bool());
 
     /** What {@code thaw check} and {@code thaw checkpoint} both take. */
-    public static final List<Setting<?>> LEADER = List.of(WARMUP_URL, WARMUP_REQUESTS, LEADER_READY_TIMEOUT, CHECKPOINT_TIMEOUT, USER,
+    public static final List<Setting<?>> LEADER = List.of(WARMUP_URL, WARMUP_REQUESTS, WARMUP_JIT_WAIT, LEADER_READY_TIMEOUT, CHECKPOINT_TIMEOUT, USER,
             GROUP);
     /** {@code thaw checkpoint}'s: the leader's, and how it is checkpointed. */
     public static final List<Setting<?>> CHECKPOINT = Stream.concat(LEADER.stream(), Stream.of(DUMP_TIMEOUT, APP_CHECKPOINT, PRIVATE_NETWORK))

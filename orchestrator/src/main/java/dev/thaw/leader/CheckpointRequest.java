@@ -20,12 +20,13 @@ import java.util.List;
  * @param dumpTimeout how long criu dump may take before it is killed (--dump-timeout)
  * @param appCheckpoint the app asks for the checkpoint itself (org.crac {@code Core.checkpointRestore()},
  *        e.g. Spring's {@code -Dspring.context.checkpoint=onRefresh}): no warm-up, no CHECKPOINT message
+ * @param warmupJitWait how long the warm-up may go on, after its requests, while the leader's JIT is busy (--warmup-jit-wait)
  */
 public record CheckpointRequest(Path image, boolean force, List<String> command, Path workingDirectory,
                                 List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
                                 Duration checkpointTimeout, Path agentJar, long generation,
                                 List<String> checkpointArguments, List<String> leaderProperties,
-                                boolean appCheckpoint, Duration dumpTimeout, AppUser appUser) {
+                                boolean appCheckpoint, Duration dumpTimeout, AppUser appUser, Duration warmupJitWait) {
     /** --dump-timeout's default, for requests that never dump (thaw check) or do not say. */
     public static final Duration DEFAULT_DUMP_TIMEOUT = Duration.ofMinutes(10);
 
@@ -45,7 +46,7 @@ public record CheckpointRequest(Path image, boolean force, List<String> command,
                              Duration checkpointTimeout, Path agentJar, long generation, List<String> checkpointArguments,
                              List<String> leaderProperties) {
         this(image, force, command, workingDirectory, warmupUrls, warmupRequests, readyTimeout, checkpointTimeout,
-                agentJar, generation, checkpointArguments, leaderProperties, false, DEFAULT_DUMP_TIMEOUT, null);
+                agentJar, generation, checkpointArguments, leaderProperties, false, DEFAULT_DUMP_TIMEOUT, null, Duration.ZERO);
     }
 
     /** With the guardrail's defaults; thaw warms the leader up and asks for the checkpoint. */
@@ -53,6 +54,6 @@ public record CheckpointRequest(Path image, boolean force, List<String> command,
                              List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
                              Duration checkpointTimeout, Path agentJar, long generation, List<String> checkpointArguments) {
         this(image, force, command, workingDirectory, warmupUrls, warmupRequests, readyTimeout, checkpointTimeout,
-                agentJar, generation, checkpointArguments, List.of(), false, DEFAULT_DUMP_TIMEOUT, null);
+                agentJar, generation, checkpointArguments, List.of(), false, DEFAULT_DUMP_TIMEOUT, null, Duration.ZERO);
     }
 }

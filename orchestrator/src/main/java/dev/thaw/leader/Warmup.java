@@ -50,17 +50,37 @@ final class Warmup implements AutoCloseable {
 
     /** Sends {@code count} requests over {@link #CONNECTIONS} connections at once; returns how many did not answer 200. */
     int send(int count, Progress progress) {
+        return send(count, Long.MAX_VALUE, progress).failed();
+    }
+
+    /** What one batch of warm-up requests did. */
+    record Sent(int requests, int failed) {
+    }
+
+    /**
+     * Sends requests round robin until {@code duration} has passed (one round of the JIT's settling, see
+     * {@link Checkpointer}); bounded in count too, so that a server answering at once cannot spin it.
+     */
+    Sent sendFor(Duration duration) {
+        return send(MAX_REQUESTS_PER_ROUND, System.nanoTime() + duration.toNanos(), null);
+    }
+
+    static final int MAX_REQUESTS_PER_ROUND = 1_000_000;
+
+    private Sent send(int count, long deadlineNanos, Progress progress) {
         AtomicInteger sent = new AtomicInteger();
+        AtomicInteger answered = new AtomicInteger();
         AtomicInteger failures = new AtomicInteger();
         int step = Math.max(1, count / 10);
         List<Thread> senders = new ArrayList<>();
         for (int c = 0; c < CONNECTIONS; c++) {
             senders.add(Thread.ofVirtual().name("thaw-warmup-" + c).start(() -> {
-                for (int i = sent.incrementAndGet(); i <= count; i = sent.incrementAndGet()) {
+                for (int i = sent.incrementAndGet(); i <= count && System.nanoTime() < deadlineNanos; i = sent.incrementAndGet()) {
                     URI url = urls.get((i - 1) % urls.size());
                     int status = i % FRESH_EVERY == 0 ? statusOnFreshConnection(url) : status(url);
+                    answered.incrementAndGet();
                     int failed = status == 200 ? failures.get() : failures.incrementAndGet();
-                    if (i % step == 0 || i == count) {
+                    if (progress != null && (i % step == 0 || i == count)) {
                         progress.say("warm-up " + i + "/" + count + (failed > 0 ? " (" + failed + " not 200)" : ""));
                     }
                 }
@@ -74,7 +94,7 @@ final class Warmup implements AutoCloseable {
                 break;
             }
         }
-        return failures.get();
+        return new Sent(answered.get(), failures.get());
     }
 
     /** One plain HTTP/1.1 request on a connection of its own, closed after the answer (https goes through the client). */
