@@ -32,6 +32,7 @@ public final class DoctorCommand implements Callable<Integer> {
         checkPrivileges();
         checkPidNamespaces();
         checkKsm();
+        checkHashing();
         out.println(failures == 0 ? "thaw doctor: all checks passed" : "thaw doctor: " + failures + " problem(s) found");
         return failures == 0 ? 0 : 1;
     }
@@ -86,6 +87,16 @@ public final class DoctorCommand implements Callable<Integer> {
             ok("ksm", "available (run=" + state + "); page sharing between workers is possible");
         } catch (IOException e) {
             warn("ksm", "cannot read " + run + ": " + e.getMessage());
+        }
+    }
+
+    /** Every pin hashes the whole image: with the JDK's SHA-256 under thaw's C1-only JVM that is ~15x slower (docs/images.md). */
+    private void checkHashing() {
+        if (dev.thaw.image.Sha256.implementation().startsWith("libcrypto")) {
+            ok("image digests", "SHA-256 by libcrypto (OpenSSL): an image is verified at about 1 GB/s when a pool pins it");
+        } else {
+            warn("image digests", "no libcrypto.so.3 here: SHA-256 by the JDK, about 15x slower, so 'thaw run' and each HUP take"
+                    + " seconds per 100 MiB of image to verify; install OpenSSL's library (Debian: apt-get install libssl3)");
         }
     }
 
