@@ -35,12 +35,13 @@ import java.util.Optional;
  * @param thawCommand how to start thaw's CLI (java, flags, jar) for {@code thaw checkpoint} and {@code thaw run}
  * @param appUser the user every JVM of the app runs as (--user, --group): the leader and so every restored worker, the cold
  *                JVMs and the AOT training run; null for thaw's own (root)
+ * @param warmupJitWaitSeconds thaw checkpoint's --warmup-jit-wait for the bench's leaders (0: off, and in older bench.json)
  */
 public record BenchSettings(List<String> command, URI probe, List<URI> load, List<Integer> workers, int runs, int connections,
                             int warmupRequests, int steadySeconds, int ksmWaitSeconds, int readyTimeoutSeconds, boolean aot,
                             int poolWorkers, int economyRuns, int sharingSeconds, String largeImageFlag, int largeImageRuns,
                             String referenceName, String referenceCommand, URI referenceUrl,
-                            List<URI> warmupUrls, String restoreMode, boolean reusePort, AppUser appUser,
+                            List<URI> warmupUrls, String restoreMode, boolean reusePort, AppUser appUser, int warmupJitWaitSeconds,
                             @JsonIgnore Path out, @JsonIgnore Path workDir,
                             @JsonIgnore List<String> thawCommand) {
     public static final long FIRST_SECOND_MILLIS = 1000;
@@ -97,7 +98,8 @@ public record BenchSettings(List<String> command, URI probe, List<URI> load, Lis
                 s.value(BenchSettingsSpec.POOL_WORKERS), s.value(BenchSettingsSpec.ECONOMY_RUNS), s.value(BenchSettingsSpec.SHARING_SECONDS),
                 s.value(BenchSettingsSpec.LARGE_IMAGE_FLAG).orElse(null), s.value(BenchSettingsSpec.LARGE_IMAGE_RUNS), referenceName,
                 reference.orElse(null), referenceUrl.orElse(null), warmup, s.value(BenchSettingsSpec.RESTORE_MODE),
-                s.value(BenchSettingsSpec.REUSE_PORT), CheckpointSettings.appUser(s), s.value(BenchSettingsSpec.OUT).toAbsolutePath(),
+                s.value(BenchSettingsSpec.REUSE_PORT), CheckpointSettings.appUser(s),
+                (int) Math.min(Integer.MAX_VALUE, s.value(BenchSettingsSpec.WARMUP_JIT_WAIT).toSeconds()), s.value(BenchSettingsSpec.OUT).toAbsolutePath(),
                 workDir, thawCommand);
     }
 

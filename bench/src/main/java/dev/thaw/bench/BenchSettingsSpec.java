@@ -37,6 +37,8 @@ public final class BenchSettingsSpec {
     public static final Setting<List<URI>> WARMUP_URL = CheckpointSettingsSpec.WARMUP_URL;
     /** thaw checkpoint's: the leader's warm-up, here also the AOT training run's. */
     public static final Setting<Integer> WARMUP_REQUESTS = CheckpointSettingsSpec.WARMUP_REQUESTS;
+    /** thaw checkpoint's: more warm-up while the leader's JIT is busy. */
+    public static final Setting<Duration> WARMUP_JIT_WAIT = CheckpointSettingsSpec.WARMUP_JIT_WAIT;
     /** thaw checkpoint's bound on a cold start (also set by --ready-timeout), here every cold start and every wait for workers. */
     public static final Setting<Duration> LEADER_READY_TIMEOUT = CheckpointSettingsSpec.LEADER_READY_TIMEOUT;
     /** thaw run's: how the pool's workers, and the bench's standard restores, get the image; copy is always measured next to map. */
@@ -125,7 +127,7 @@ public final class BenchSettingsSpec {
             "The image alone is the leader's heap: hundreds of MiB in the temporary directory.",
             Parsers.bool());
 
-    public static final List<Setting<?>> ALL = List.of(URL, LOAD_URL, WARMUP_URL, WARMUP_REQUESTS, LEADER_READY_TIMEOUT, RESTORE_MODE,
+    public static final List<Setting<?>> ALL = List.of(URL, LOAD_URL, WARMUP_URL, WARMUP_REQUESTS, WARMUP_JIT_WAIT, LEADER_READY_TIMEOUT, RESTORE_MODE,
             USER, GROUP, WORKER_COUNTS, RUNS, CONNECTIONS, STEADY_SECONDS, KSM_WAIT, NO_AOT, REUSE_PORT, POOL_WORKERS, ECONOMY_RUNS,
             SHARING_SECONDS, LARGE_IMAGE_FLAG, LARGE_IMAGE_RUNS, REFERENCE_SERVER, REFERENCE_URL, REFERENCE_NAME, OUT, KEEP_WORK);
 

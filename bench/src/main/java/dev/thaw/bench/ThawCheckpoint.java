@@ -63,6 +63,7 @@ final class ThawCheckpoint implements EconomyBench.ImageMaker {
         List<String> line = new ArrayList<>(settings.thawCommand());
         line.addAll(List.of("checkpoint", "--image", dir.toString(), "--force",
                 "--warmup-requests", Integer.toString(settings.warmupRequests()),
+                "--warmup-jit-wait", Integer.toString(settings.warmupJitWaitSeconds()),
                 "--leader-ready-timeout", Integer.toString(settings.readyTimeoutSeconds())));
         line.addAll(settings.appUserOptions());
         if (!settings.appCheckpoints()) { // Spring's onRefresh: the app asks for its checkpoint before it serves, without a warm-up

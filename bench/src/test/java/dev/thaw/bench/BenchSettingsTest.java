@@ -222,6 +222,17 @@ class BenchSettingsTest {
     }
 
     @Test
+    void warmup_jit_wait_reaches_the_benchs_thaw_checkpoint_and_is_off_by_default() {
+        List<String> off = new ThawCheckpoint(read(Map.of(), withApp("--url", URL)), line -> { }).commandLine(Path.of("/tmp/img"), APP);
+        assertEquals("0", off.get(off.indexOf("--warmup-jit-wait") + 1), off.toString());
+        BenchSettings s = read(Map.of("THAW_WARMUP_JIT_WAIT", "30"), withApp("--url", URL));
+        assertEquals(30, s.warmupJitWaitSeconds());
+        List<String> on = new ThawCheckpoint(s, line -> { }).commandLine(Path.of("/tmp/img"), APP);
+        assertEquals("30", on.get(on.indexOf("--warmup-jit-wait") + 1), on.toString());
+        assertTrue(on.indexOf("--warmup-jit-wait") < on.indexOf("--"), "a thaw option, not the app's: " + on);
+    }
+
+    @Test
     void group_without_user_or_a_user_that_does_not_exist_fails_with_exit_2_and_one_line() {
         String[] r = execute(withApp("--url", URL, "--group", "nogroup"));
         assertEquals("2", r[0], r[2]);

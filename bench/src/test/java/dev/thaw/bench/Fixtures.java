@@ -31,7 +31,7 @@ final class Fixtures {
     static BenchSettings settings(List<Integer> workers, Path out) {
         return new BenchSettings(List.of("java", "-jar", "app.jar"), URI.create("http://127.0.0.1:8080/health"), List.of(), workers, 5,
                 4, 2000, 10, 60, 180, true, 4, 3, 20, "-Dsample.dataset.mb=750", 3, "gunicorn", "gunicorn --preload -w 1 app:app", URI.create("http://127.0.0.1:8081/health"),
-                List.of(), "auto", false, null, out, Path.of("work"), List.of("java", "-jar", "thaw.jar"));
+                List.of(), "auto", false, null, 0, out, Path.of("work"), List.of("java", "-jar", "thaw.jar"));
     }
 
     static Machine machine() {
