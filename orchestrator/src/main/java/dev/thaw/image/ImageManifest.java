@@ -131,6 +131,7 @@ public record ImageManifest(int format, String thawVersion, Instant createdAt, l
     public static ImageManifest read(Path dir) {
         Path file = dir.resolve(FILE_NAME);
         ObjectNode tree = readTree(dir, file);
+        requireFormat(dir, tree);
         ManifestSeal.check(tree, file);
         ImageManifest m;
         try {
@@ -181,13 +182,16 @@ public record ImageManifest(int format, String thawVersion, Instant createdAt, l
         if (!(tree instanceof ObjectNode object)) {
             throw ThawException.badImage(file + " is not a thaw manifest (not a JSON object): make the image again with 'thaw checkpoint'");
         }
+        return object;
+    }
+
+    private static void requireFormat(Path dir, ObjectNode object) {
         int format = object.path("format").asInt(-1);
         if (format != FORMAT) {
             throw ThawException.badImage(dir + " has manifest format " + format + " but this thaw reads format "
                     + FORMAT + (format == 1 ? " (SHA-256 digests and a seal, which format 1 lacks)" : "")
                     + ": make the image again with this thaw's 'thaw checkpoint --force'");
         }
-        return object;
     }
 
     public String toJson() {

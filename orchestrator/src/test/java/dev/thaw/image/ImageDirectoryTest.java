@@ -210,6 +210,19 @@ class ImageDirectoryTest {
     }
 
     @Test
+    void a_changed_or_older_manifest_is_still_identified_so_that_hup_says_why_it_is_unusable() throws Exception {
+        ImageDirectory image = new ImageDirectory(dir.resolve("img"));
+        image.commit(stagedImage(image, "abcdef"));
+        ImageManifest served = image.verify();
+        assertTrue(ImageManifest.identify(dir.resolve("img")).is(served));
+        Path manifest = dir.resolve("img/manifest.json");
+        overwrite(manifest, Files.readString(manifest).replaceFirst("\"format\" : 2", "\"format\" : 1")
+                .replaceFirst("\"generation\" : 1", "\"generation\" : 7"));
+        assertEquals(7, ImageManifest.identify(dir.resolve("img")).generation(), "a new image is seen, then refused by the pin");
+        assertThrows(ThawException.class, image::verify);
+    }
+
+    @Test
     void a_reforked_manifest_lists_the_new_files_digests_and_is_sealed_anew() throws Exception {
         ImageDirectory image = new ImageDirectory(dir.resolve("img"));
         image.commit(stagedImage(image, "leader"));
