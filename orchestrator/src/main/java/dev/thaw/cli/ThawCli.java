@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "thaw", mixinStandardHelpOptions = true, versionProvider = ThawCli.Version.class,
         description = {"Checkpoint a warmed JVM once with CRIU, then restore and supervise N workers from the image.", ""},
         subcommands = {CheckpointCommand.class, CheckCommand.class, RunCommand.class, StatusCommand.class, ScaleCommand.class, ReloadCommand.class,
-                InspectCommand.class, DoctorCommand.class, BenchCommand.class,
+                InspectCommand.class, PackCommand.class, FetchCommand.class, DoctorCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Docs: README.md and docs/ in the thaw repository."})
 public final class ThawCli implements Runnable {

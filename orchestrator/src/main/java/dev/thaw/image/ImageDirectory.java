@@ -316,10 +316,18 @@ public final class ImageDirectory {
             });
         }
         requireNothingAdded(manifest);
+        requireRunnableHere(manifest);
+        return manifest;
+    }
+
+    /**
+     * What this host must have for the image to run, whatever its files hold: the same JDK build, the app's files
+     * unchanged, and the CPU features the JIT used. Also how 'thaw fetch' chooses among archives from elsewhere.
+     */
+    public static void requireRunnableHere(ImageManifest manifest) {
         verifyJdk(manifest);
         verifyAppFiles(manifest);
         verifyCpu(manifest, HostFingerprint.current());
-        return manifest;
     }
 
     /** What is wrong with {@code file} against its recorded digest, if anything. */
