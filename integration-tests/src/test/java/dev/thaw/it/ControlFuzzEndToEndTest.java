@@ -38,6 +38,7 @@ class ControlFuzzEndToEndTest {
     @Test
     void ten_seconds_of_garbage_at_the_control_socket_cost_the_pool_no_request_and_no_worker(SampleAppImage shared) throws Exception {
         int port = shared.port();
+        shared.awaitPortFree(Duration.ofSeconds(30)); // the other test's pool may still be going away
         shared.copyTo(work.resolve("img")); // a copy: were a fuzzed line to reach a command that writes the image, only this one would change
         Path socket = work.resolve("control.sock");
         try (Pool pool = Pool.start(work, work.resolve("img"), socket, "--workers", "2")) {
@@ -66,6 +67,64 @@ class ControlFuzzEndToEndTest {
             String said = new String(nobody.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             assertEquals(3, nobody.waitFor(), said);
             assertTrue(said.contains("Permission denied"), said);
+        }
+    }
+
+    /**
+     * A compromised worker opening connection after connection: a process in a worker's PID namespace gets
+     * at most the namespace's cap (the worker's own connection included); the rest are closed at once, one
+     * line is logged for the whole flood, and the pool serves on and still restores workers that connect.
+     */
+    @Test
+    void a_flood_of_connections_from_inside_a_worker_is_capped_logged_once_and_costs_the_pool_nothing(SampleAppImage shared)
+            throws Exception {
+        int port = shared.port();
+        shared.awaitPortFree(Duration.ofSeconds(30)); // the other test's pool may still be going away
+        shared.copyTo(work.resolve("img"));
+        Path socket = work.resolve("control.sock");
+        try (Pool pool = Pool.start(work, work.resolve("img"), socket, "--workers", "2")) {
+            Set<Long> serving = pool.awaitReady(2, Set.of(), BOUND);
+            long inside = serving.iterator().next();
+            Path flood = Files.writeString(work.resolve("Flood.java"), """
+                    import java.nio.ByteBuffer;
+                    import java.nio.channels.SocketChannel;
+                    import java.util.ArrayList;
+                    import java.util.List;
+                    public class Flood {
+                        public static void main(String[] args) throws Exception {
+                            List<SocketChannel> open = new ArrayList<>();
+                            for (int i = 0; i < Integer.parseInt(args[1]); i++) {
+                                SocketChannel c = SocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+                                c.connect(java.net.UnixDomainSocketAddress.of(args[0]));
+                                open.add(c);
+                            }
+                            Thread.sleep(2000); // the server closes a refused connection as it accepts it
+                            int refused = 0;
+                            for (SocketChannel c : open) {
+                                c.configureBlocking(false);
+                                refused += c.read(ByteBuffer.allocate(1)) < 0 ? 1 : 0;
+                            }
+                            System.out.println("refused " + refused + " held " + (open.size() - refused));
+                        }
+                    }
+                    """);
+            Process p = new ProcessBuilder("nsenter", "-t", Long.toString(inside), "--pid", "--", Environment.JAVA.toString(),
+                    flood.toString(), socket.toString(), "60").redirectErrorStream(true).start();
+            String said = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            assertEquals(0, p.waitFor(), said);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("refused (\\d+) held (\\d+)").matcher(said);
+            assertTrue(m.find(), said);
+            int held = Integer.parseInt(m.group(2));
+            assertTrue(held >= 7 && held <= 8, "the worker's namespace holds at most 8 with the worker's own: " + said);
+            assertEquals(60 - held, Integer.parseInt(m.group(1)), said);
+
+            String capped = "control socket: PID namespace pid:\\[\\d+\\] \\(uid 0\\) holds 8 connections, the most it may";
+            pool.thaw().awaitLine(capped, Duration.ofSeconds(10));
+            assertEquals(1, pool.thaw().count(capped), "one line for the whole flood:\n" + pool.thaw().output());
+            assertEquals(200, dev.thaw.testkit.Http.get(port, "/health").status(), pool.thaw().output());
+            long other = serving.stream().filter(pid -> pid != inside).findFirst().orElseThrow();
+            Pool.signal("KILL", other); // its replacement, in a namespace of its own, connects as any worker does
+            pool.awaitReady(2, Set.of(other), BOUND);
         }
     }
 
