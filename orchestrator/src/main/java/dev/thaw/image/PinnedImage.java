@@ -39,6 +39,7 @@ public final class PinnedImage implements AutoCloseable {
         image.requirePrivate();
         String problem = null;
         for (int attempt = 0; attempt < 3; attempt++) {
+            ImageManifest.Identity before = identityOrNull(image.target());
             Path dir = linkAll(image.target());
             try {
                 return new PinnedImage(dir, new ImageDirectory(dir).verify(), image.target());
@@ -47,8 +48,19 @@ public final class PinnedImage implements AutoCloseable {
                 // Name the image the user gave, not the pin.
                 problem = e.getMessage().replace(dir.toString(), image.target().toString());
             }
+            if (java.util.Objects.equals(before, identityOrNull(image.target()))) {
+                break; // no swap under way: the image itself is bad, and hashing it again would say the same
+            }
         }
         throw ThawException.badImage(problem);
+    }
+
+    private static ImageManifest.Identity identityOrNull(Path target) {
+        try {
+            return ImageManifest.identify(target);
+        } catch (RuntimeException unreadable) {
+            return null;
+        }
     }
 
     /** Pins left behind by runs that are gone (killed with -9, a crashed node) are removed. */
