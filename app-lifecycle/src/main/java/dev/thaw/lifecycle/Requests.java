@@ -70,7 +70,15 @@ public final class Requests {
         return countedByApp;
     }
 
+    /** When the last request began (System.nanoTime), for a drain that waits until requests stop coming. */
+    public static long lastBeginNanos() {
+        return lastBeginNanos;
+    }
+
+    private static volatile long lastBeginNanos = System.nanoTime();
+
     private static long start() {
+        lastBeginNanos = System.nanoTime();
         long id = IDS.incrementAndGet();
         STARTED.put(id, System.nanoTime());
         return id;

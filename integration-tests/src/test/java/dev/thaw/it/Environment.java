@@ -19,6 +19,10 @@ final class Environment {
     static final Path SAMPLE_JAR = REPO.resolve("sample-app/target/thaw-sample-app.jar");
     /** A Spring Boot fat jar built by the Spring Boot Maven plugin, with no org.crac and nothing of thaw in it. */
     static final Path SPRING_JAR = REPO.resolve("spring-sample/target/thaw-spring-sample.jar");
+    /** thaw's test subjects per web server (JDK HttpServer, Jetty 12, Undertow): a jar naming its lib/ on its class path. */
+    static final Path SERVER_APPS_JAR = REPO.resolve("server-apps/target/thaw-server-apps.jar");
+    /** A Spring WebFlux fat jar (Reactor Netty), with nothing of thaw in it. */
+    static final Path WEBFLUX_JAR = REPO.resolve("webflux-sample/target/thaw-webflux-sample.jar");
     /** The JDK running the tests is the JDK the sample app's leader runs on. */
     static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
 

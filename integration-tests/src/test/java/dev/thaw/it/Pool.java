@@ -71,6 +71,11 @@ final class Pool implements AutoCloseable {
         return pids;
     }
 
+    /** GET {@code path} from the pool's HTTP endpoint (/metrics, /status). */
+    Http.Response endpoint(String path) throws Exception {
+        return Http.get(httpPort(), path);
+    }
+
     /** The port of the pool's HTTP endpoint (ThawProcess lets the kernel choose it), from thaw's line naming it. */
     private int httpPort() throws InterruptedException {
         if (httpPort == 0) {

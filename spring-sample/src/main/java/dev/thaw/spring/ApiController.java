@@ -5,11 +5,12 @@ import java.util.Map;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import com.zaxxer.hikari.HikariDataSource;
 
-/** /health, /whoami and /db; every answer names the worker (thaw sets thaw.worker.id in each one). */
+/** /health, /whoami, /db and /sleep?ms=N; every answer names the worker (thaw sets thaw.worker.id in each one). */
 @RestController
 public class ApiController {
 
@@ -43,6 +44,16 @@ public class ApiController {
         answer.put("backendPid", jdbc.queryForObject("select pg_backend_pid()", Integer.class));
         answer.put("visits", jdbc.queryForObject("select count(*) from visits", Long.class));
         answer.put("poolConnections", pool.getHikariPoolMXBean().getTotalConnections());
+        return answer;
+    }
+
+    /** Answers after {@code ms} milliseconds (at most a minute): a request still running when something happens to its worker. */
+    @GetMapping("/sleep")
+    public Map<String, Object> sleep(@RequestParam(name = "ms", defaultValue = "0") long ms) throws InterruptedException {
+        long bounded = Math.min(ms, 60_000);
+        Thread.sleep(bounded);
+        Map<String, Object> answer = answer();
+        answer.put("sleptMillis", bounded);
         return answer;
     }
 

@@ -28,6 +28,9 @@ final class JdkHttpServerRequests extends Filter {
 
     @Override
     public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
+        if (Drain.draining()) {
+            exchange.getResponseHeaders().set("Connection", "close"); // the last response of its connection
+        }
         long token = Requests.beginByAgent();
         try {
             chain.doFilter(exchange);

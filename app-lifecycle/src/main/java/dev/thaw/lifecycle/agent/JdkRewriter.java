@@ -15,7 +15,8 @@ import org.objectweb.asm.Opcodes;
  * methods, so that thaw learns about objects it must find later and that nothing else lists:
  * <ul>
  *   <li>always: every {@code java.security.SecureRandom}, to reseed it in each restored worker, and every
- *       context of the JDK's HttpServer, to count its requests ({@link JdkHttpServerRequests});</li>
+ *       context of the JDK's HttpServer, to count its requests ({@link JdkHttpServerRequests}), and every NIO
+ *       listening socket, for the drain to close ({@link Drain});</li>
  *   <li>detective mode: every {@code FileDescriptor} (each socket, server socket and file is made with
  *       one, whatever the API), every started {@code Thread} and every {@code java.util.Random}, to show
  *       where the app created it.</li>
@@ -28,7 +29,9 @@ final class JdkRewriter implements ClassFileTransformer {
     static final String SECURE_RANDOM = "java/security/SecureRandom";
     /** Class -> methods to hook ("<init>" = every constructor). */
     static final String HTTP_CONTEXT = "sun/net/httpserver/HttpContextImpl";
-    private static final Map<String, String> ALWAYS = Map.of(SECURE_RANDOM, "<init>");
+    /** Every NIO listening socket, for the drain to close (Drain). */
+    static final String SERVER_SOCKET_CHANNEL = "sun/nio/ch/ServerSocketChannelImpl";
+    private static final Map<String, String> ALWAYS = Map.of(SECURE_RANDOM, "<init>", SERVER_SOCKET_CHANNEL, "<init>");
     private static final Map<String, String> DETECTIVE = Map.of(
             "java/io/FileDescriptor", "<init>",
             "java/lang/Thread", "start",

@@ -26,6 +26,12 @@ public final class ServerRequests {
     private static final Set<String> UNREACHABLE = new CopyOnWriteArraySet<>();
     /** Undertow exchanges begun and not yet complete (an exchange re-enters executeRootHandler on each dispatch). */
     private static final Map<Object, Long> EXCHANGES = new ConcurrentHashMap<>();
+    /** Tomcat's adapters seen serving (one per connector), for the drain to close their connectors' sockets. */
+    private static final Set<Object> TOMCAT_ADAPTERS = java.util.Collections.synchronizedSet(
+            java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
+    /** Jetty servers seen serving, for the drain to stop their acceptors before it closes their sockets. */
+    private static final Set<Object> JETTY_SERVERS = java.util.Collections.synchronizedSet(
+            java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
     /** Netty: per channel, the requests decoded and not yet answered, oldest first (HTTP/1.1 answers in order). */
     private static final Map<Object, ArrayDeque<Long>> CHANNELS = new ConcurrentHashMap<>();
 
@@ -84,6 +90,12 @@ public final class ServerRequests {
     // ---- Tomcat 9-11: CoyoteAdapter.service(Request, Response), synchronous
 
     public static long enterTomcat(Object adapter, Object request, Object response) {
+        if (!TOMCAT_ADAPTERS.contains(adapter)) {
+            TOMCAT_ADAPTERS.add(adapter);
+        }
+        if (Drain.draining()) {
+            closeAfter(() -> response.getClass().getMethod("setHeader", String.class, String.class).invoke(response, "Connection", "close"));
+        }
         return Requests.beginByAgent();
     }
 
@@ -94,6 +106,13 @@ public final class ServerRequests {
     // ---- Jetty 10/11: Server.handle(HttpChannel), synchronous
 
     public static long enterJetty10(Object server, Object channel) {
+        rememberJetty(server);
+        if (Drain.draining()) {
+            closeAfter(() -> {
+                Object response = channel.getClass().getMethod("getResponse").invoke(channel);
+                response.getClass().getMethod("setHeader", String.class, String.class).invoke(response, "Connection", "close");
+            });
+        }
         return Requests.beginByAgent();
     }
 
@@ -101,9 +120,75 @@ public final class ServerRequests {
         Requests.endByAgent(token);
     }
 
+    private static void rememberJetty(Object server) {
+        if (!JETTY_SERVERS.contains(server)) {
+            JETTY_SERVERS.add(server);
+        }
+    }
+
+    /**
+     * Closes the listening socket of each Tomcat connector seen serving the way Spring Boot's graceful
+     * shutdown does ({@code ProtocolHandler.closeServerSocketGraceful}, Tomcat 9.0.33 and later), so the two
+     * can run together: the second call finds the socket closed. Returns how many connectors it closed.
+     */
+    static int closeTomcatSockets() {
+        List<Object> adapters;
+        synchronized (TOMCAT_ADAPTERS) {
+            adapters = List.copyOf(TOMCAT_ADAPTERS);
+        }
+        int closed = 0;
+        for (Object adapter : adapters) {
+            try {
+                java.lang.reflect.Field field = adapter.getClass().getDeclaredField("connector");
+                field.setAccessible(true);
+                Object connector = field.get(adapter);
+                Object protocol = connector.getClass().getMethod("getProtocolHandler").invoke(connector);
+                Class<?> handler = Class.forName("org.apache.coyote.ProtocolHandler", false, adapter.getClass().getClassLoader());
+                handler.getMethod("closeServerSocketGraceful").invoke(protocol);
+                closed++;
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                // an older Tomcat: Connection: close and the wait still apply
+            }
+        }
+        return closed;
+    }
+
+    /**
+     * Jetty's acceptor threads would spin on a closed socket (they retry accept at once): the drain first
+     * tells each connector to stop accepting, which parks them.
+     */
+    static void stopJettyAcceptors() {
+        List<Object> servers;
+        synchronized (JETTY_SERVERS) {
+            servers = List.copyOf(JETTY_SERVERS);
+        }
+        for (Object server : servers) {
+            try {
+                Object[] connectors = (Object[]) server.getClass().getMethod("getConnectors").invoke(server);
+                Class<?> abstractConnector = Class.forName("org.eclipse.jetty.server.AbstractConnector", false, server.getClass().getClassLoader());
+                for (Object connector : connectors) {
+                    if (abstractConnector.isInstance(connector)) {
+                        abstractConnector.getMethod("setAccepting", boolean.class).invoke(connector, false);
+                    }
+                }
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                // the drain closes the sockets all the same
+            }
+        }
+    }
+
     // ---- Jetty 12: Server.handle(Request, Response, Callback), ends when the callback completes
 
     public static long enterJetty12(Object server, Object request, Object response, Object callback) {
+        rememberJetty(server);
+        if (Drain.draining()) {
+            closeAfter(() -> {
+                ClassLoader loader = server.getClass().getClassLoader();
+                Object headers = Class.forName("org.eclipse.jetty.server.Response", false, loader).getMethod("getHeaders").invoke(response);
+                Class.forName("org.eclipse.jetty.http.HttpFields$Mutable", false, loader).getMethod("put", String.class, String.class)
+                        .invoke(headers, "Connection", "close");
+            });
+        }
         return Requests.beginByAgent();
     }
 
@@ -131,6 +216,9 @@ public final class ServerRequests {
     // ---- Undertow 2: Connectors.executeRootHandler(HttpHandler, HttpServerExchange)
 
     public static long enterUndertow(Object handler, Object exchange) {
+        if (exchange != null && Drain.draining()) {
+            closeAfter(() -> exchange.getClass().getMethod("setPersistent", boolean.class).invoke(exchange, false));
+        }
         if (exchange == null || EXCHANGES.containsKey(exchange)) {
             return 0; // a dispatch of an exchange already counted
         }
@@ -256,6 +344,20 @@ public final class ServerRequests {
     }
 
     // ---- shared
+
+    /** A step that marks a response as the last of its connection, by reflection. */
+    private interface Closing {
+        void run() throws ReflectiveOperationException;
+    }
+
+    /** While draining: the response closes its connection, so its client's next request goes to another worker. */
+    private static void closeAfter(Closing closing) {
+        try {
+            closing.run();
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            // the connection stays open: the drain's wait still covers its requests
+        }
+    }
 
     /** A proxy that forwards every call to {@code target} and ends the request on the first of {@code ends}. */
     private static final class Ending implements InvocationHandler {

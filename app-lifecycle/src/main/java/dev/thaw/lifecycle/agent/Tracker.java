@@ -29,6 +29,9 @@ final class Tracker implements Consumer<Object> {
         try {
             if (created instanceof SecureRandom random) {
                 SecureRandoms.track(random);
+            } else if (created instanceof java.nio.channels.ServerSocketChannel listener) {
+                Drain.listenerCreated(listener);
+                return;
             } else if (created.getClass().getName().equals(JdkHttpServerRequests.CONTEXT_CLASS)) {
                 JdkHttpServerRequests.contextCreated(created);
                 return;

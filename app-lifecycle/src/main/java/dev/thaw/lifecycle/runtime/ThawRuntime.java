@@ -1,6 +1,7 @@
 package dev.thaw.lifecycle.runtime;
 
 import dev.thaw.lifecycle.Requests;
+import dev.thaw.lifecycle.agent.Drain;
 import dev.thaw.lifecycle.agent.ServerRequests;
 import dev.thaw.lifecycle.WorkerIdentity;
 import dev.thaw.lifecycle.control.ControlConnection;
@@ -253,6 +254,7 @@ public final class ThawRuntime {
         sendQuietly(connection, new ControlMessage.Ready(id.workerId(), (System.nanoTime() - started) / 1_000_000,
                 ServerRequests.countedBy()).encode());
         WorkerSession.start(connection, id);
+        Drain.installShutdownHook();
     }
 
     /**
