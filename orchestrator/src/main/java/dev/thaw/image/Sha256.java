@@ -23,9 +23,10 @@ import java.util.Optional;
  *
  * <p>Why not always the JDK's: thaw's CLI runs with C1 only ({@code -XX:TieredStopAtLevel=1}, for its
  * start-up), and only C2 compiles the JDK's SHA-256 to the CPU's SHA instructions. Measured on the
- * project's 2 shared cores, 400 MiB in the page cache: the JDK under C1 8-15 s, under C2 1.3-1.7 s;
- * libcrypto ({@code EVP_sha256}, SHA-NI) 0.3-0.5 s through this class. An image is hashed whenever a
- * pool pins it, so that is the difference between a pool start of a second and one of ten.
+ * project's 2 shared cores (load average 7), 400 MiB in the page cache: the JDK under C1 8-15 s, under
+ * C2 1.3-1.7 s; libcrypto ({@code EVP_sha256}, SHA-NI) 0.5-0.8 s through this class (about 0.3 s on a
+ * quiet machine, by {@code openssl speed}). An image is hashed whenever a pool pins it, so that is the
+ * difference between a pool start of a second and one of ten (docs/images.md).
  */
 public final class Sha256 {
     private static final int BUFFER = 1 << 20;
