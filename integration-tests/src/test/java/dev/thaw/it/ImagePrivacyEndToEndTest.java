@@ -63,8 +63,12 @@ class ImagePrivacyEndToEndTest {
         Path manifest = image.resolve("manifest.json");
         String json = Files.readString(manifest);
         assertTrue(json.contains("\"cpuFlags\""), "the image records its host's CPU flags: " + json);
-        // As if made on a CPU with a feature this one does not have (root may write the 0400 file).
-        Files.writeString(manifest, json.replaceFirst("\"cpuFlags\" *: *\\[", "\"cpuFlags\" : [ \"thaw_test_only_flag\", "));
+        // As if made on a CPU with a feature this one does not have (root may write the 0400 file), and sealed as the thaw
+        // that made it there would have: what is tested is the CPU check, not the seal.
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(
+                json.replaceFirst("\"cpuFlags\" *: *\\[", "\"cpuFlags\" : [ \"thaw_test_only_flag\", "));
+        Files.writeString(manifest, mapper.writerWithDefaultPrettyPrinter().writeValueAsString(dev.thaw.image.ManifestSeal.sign(tree)));
 
         ThawProcess.Result refused = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", image.toString(),
                 "--socket", work.resolve("control.sock").toString(), "--workers", "1");
