@@ -167,8 +167,10 @@ final class KeepAliveLoad implements AutoCloseable {
                 }
             } else if (length >= 0) {
                 skip(in, length);
+            } else if (closes) {
+                in.transferTo(java.io.OutputStream.nullOutputStream()); // HTTP/1.1: a closing answer may end at the close
             } else {
-                throw new IOException("an answer without a length");
+                throw new IOException("an answer without a length that keeps its connection");
             }
             return new Answer(status, closes);
         }

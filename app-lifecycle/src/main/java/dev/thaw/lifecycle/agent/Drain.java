@@ -27,8 +27,10 @@ import java.util.concurrent.TimeUnit;
  * </ol>
  * Tomcat's connectors are closed through Tomcat's own {@code closeServerSocketGraceful}, the call Spring
  * Boot's graceful shutdown (server.shutdown=graceful, its default since 3.4) makes: when both run, the
- * second finds the socket closed, and the JVM exits once both waits are over. Netty is left to the app
- * (Spring Boot's graceful shutdown for WebFlux): the drain only waits for the requests in flight. An app
+ * second finds the socket closed; a Tomcat connector's pause or stop, where Tomcat closes its keep-alive
+ * connections, waits for this drain first (ServerRequests.enterTomcatStop). Netty's sockets are left to
+ * the app (Spring Boot's graceful shutdown for WebFlux): the drain marks its responses {@code Connection:
+ * close} and waits for the requests in flight only. An app
  * whose server the agent did not recognize, or that counts its requests itself, is not touched.
  */
 public final class Drain {
@@ -37,7 +39,9 @@ public final class Drain {
     /** Servers whose listening sockets the drain closes itself. */
     private static final List<String> CLOSES_LISTENERS_OF = List.of("JDK HttpServer", "Jetty", "Undertow");
 
+    static final long DEFAULT_TIMEOUT_SECONDS = 60;
     private static volatile boolean draining;
+    private static volatile long drainStartedNanos;
     private static final Set<ServerSocketChannel> LISTENERS = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 
     private Drain() {
@@ -68,36 +72,48 @@ public final class Drain {
         if (servers.isEmpty() || Requests.countedByApp()) {
             return; // a server thaw does not know, or an app that drains itself (thaw's Jetty resource)
         }
-        draining = true;
         long started = System.nanoTime();
+        drainStartedNanos = started;
+        draining = true;
         int closed = ServerRequests.closeTomcatSockets();
         boolean ownSockets = servers.stream().anyMatch(s -> CLOSES_LISTENERS_OF.stream().anyMatch(s::startsWith));
         if (ownSockets) {
             ServerRequests.stopJettyAcceptors();
             closed += closeListeners();
         }
-        // Netty's connections never get Connection: close from thaw, so a keep-alive client keeps them busy:
+        // Netty's listening socket stays open until the app closes it, so new connections keep coming:
         // there the drain waits for the requests in flight only, and leaves the connections to the app.
         boolean waitForQuiet = ownSockets || closed > 0;
-        long bound = TimeUnit.SECONDS.toNanos(Long.getLong(TIMEOUT_PROPERTY, 60));
         int inFlight = Requests.snapshot().inFlight();
         System.err.println("thaw: draining: " + (closed > 0 ? closed + " listening socket(s) closed, " : "") + inFlight
                 + " request(s) in flight");
+        if (awaitDrained(waitForQuiet)) {
+            System.err.println("thaw: drained in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
+        } else {
+            System.err.println("thaw: " + Requests.snapshot().inFlight() + " request(s) still in flight after -D" + TIMEOUT_PROPERTY
+                    + "=" + Long.getLong(TIMEOUT_PROPERTY, DEFAULT_TIMEOUT_SECONDS) + " s: exiting");
+        }
+    }
+
+    /**
+     * Waits, at most {@code -Dthaw.drain-timeout} seconds from the drain's start, until no request is in flight
+     * and, with {@code quiet}, none began for {@link #QUIET_MILLIS}. False when the time ran out.
+     */
+    static boolean awaitDrained(boolean quiet) {
+        long deadline = drainStartedNanos + TimeUnit.SECONDS.toNanos(Long.getLong(TIMEOUT_PROPERTY, DEFAULT_TIMEOUT_SECONDS));
         try {
-            while (System.nanoTime() - started < bound) {
-                boolean quiet = !waitForQuiet
-                        || System.nanoTime() - Math.max(started, Requests.lastBeginNanos()) >= TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS);
-                if (Requests.snapshot().inFlight() == 0 && quiet) {
-                    System.err.println("thaw: drained in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
-                    return;
+            while (System.nanoTime() < deadline) {
+                boolean calm = !quiet || System.nanoTime() - Math.max(drainStartedNanos, Requests.lastBeginNanos())
+                        >= TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS);
+                if (Requests.snapshot().inFlight() == 0 && calm) {
+                    return true;
                 }
                 Thread.sleep(10);
             }
-            System.err.println("thaw: " + Requests.snapshot().inFlight() + " request(s) still in flight after -D" + TIMEOUT_PROPERTY
-                    + "=" + TimeUnit.NANOSECONDS.toSeconds(bound) + " s: exiting");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return false;
     }
 
     /** Closes the open TCP listening sockets; returns how many. */

@@ -29,6 +29,12 @@ record EntryPoint(String server, String owner, String method, String descriptor,
             // on the thread that runs the servlet.
             new EntryPoint("Tomcat", "org/apache/catalina/connector/CoyoteAdapter", "service",
                     "(Lorg/apache/coyote/Request;Lorg/apache/coyote/Response;)V", "Tomcat", -1, true),
+            // Tomcat closes its keep-alive connections when a connector stops: Tomcat.stop pauses each connector,
+            // stops the web apps, then stops the connectors; Spring Boot's stop (after its graceful wait) removes the
+            // connectors, which stops them. Both wait there for thaw's drain, so that every connection still in use
+            // has been told Connection: close by then.
+            new EntryPoint("Tomcat", "org/apache/catalina/connector/Connector", "pause", "()V", "TomcatStop", -1, false),
+            new EntryPoint("Tomcat", "org/apache/catalina/connector/Connector", "stopInternal", "()V", "TomcatStop", -1, false),
             // Jetty 12 core: the Server is the root handler; the request ends when its callback completes.
             new EntryPoint("Jetty", "org/eclipse/jetty/server/Server", "handle",
                     "(Lorg/eclipse/jetty/server/Request;Lorg/eclipse/jetty/server/Response;Lorg/eclipse/jetty/util/Callback;)Z",

@@ -11,7 +11,8 @@ import java.lang.invoke.MethodType;
  * @param requestDecoder the codec is an {@code HttpRequestDecoder} (server side), not a response decoder
  * @param responseEncoder the codec is an {@code HttpResponseEncoder} (server side)
  */
-record NettyTypes(boolean requestDecoder, boolean responseEncoder, Class<?> request, Class<?> lastContent, MethodHandle channelOf) {
+record NettyTypes(boolean requestDecoder, boolean responseEncoder, Class<?> request, Class<?> response, Class<?> lastContent,
+                  MethodHandle channelOf, MethodHandle closeConnection) {
     private static final ClassValue<NettyTypes> BY_CODEC = new ClassValue<>() {
         @Override
         protected NettyTypes computeValue(Class<?> codec) {
@@ -21,12 +22,18 @@ record NettyTypes(boolean requestDecoder, boolean responseEncoder, Class<?> requ
                 Class<?> channel = Class.forName("io.netty.channel.Channel", false, loader);
                 MethodHandle channelOf = MethodHandles.publicLookup().findVirtual(context, "channel", MethodType.methodType(channel))
                         .asType(MethodType.methodType(Object.class, Object.class));
+                Class<?> message = Class.forName("io.netty.handler.codec.http.HttpMessage", false, loader);
+                Class<?> httpUtil = Class.forName("io.netty.handler.codec.http.HttpUtil", false, loader);
+                MethodHandle closeConnection = MethodHandles.publicLookup().findStatic(httpUtil, "setKeepAlive",
+                        MethodType.methodType(void.class, message, boolean.class)).asType(MethodType.methodType(void.class, Object.class,
+                        boolean.class));
                 return new NettyTypes(
                         Class.forName("io.netty.handler.codec.http.HttpRequestDecoder", false, loader).isAssignableFrom(codec),
                         Class.forName("io.netty.handler.codec.http.HttpResponseEncoder", false, loader).isAssignableFrom(codec),
                         Class.forName("io.netty.handler.codec.http.HttpRequest", false, loader),
+                        Class.forName("io.netty.handler.codec.http.HttpResponse", false, loader),
                         Class.forName("io.netty.handler.codec.http.LastHttpContent", false, loader),
-                        channelOf);
+                        channelOf, closeConnection);
             } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
                 return null; // not Netty's HTTP codec as thaw knows it: nothing counted
             }
@@ -40,5 +47,10 @@ record NettyTypes(boolean requestDecoder, boolean responseEncoder, Class<?> requ
 
     Object channel(Object context) throws Throwable {
         return channelOf.invokeExact(context);
+    }
+
+    /** Marks a response head as the last of its connection ({@code Connection: close}). */
+    void closeConnectionAfter(Object response) throws Throwable {
+        closeConnection.invokeExact(response, false);
     }
 }

@@ -103,6 +103,17 @@ public final class ServerRequests {
         Requests.endByAgent(token);
     }
 
+    /** Tomcat closes its idle keep-alive connections when it stops: while thaw drains, not before the drain is over. */
+    public static long enterTomcatStop(Object connector) {
+        if (Drain.draining()) {
+            Drain.awaitDrained(true);
+        }
+        return 0;
+    }
+
+    public static void exitTomcatStop(long token, Object result, Throwable thrown, Object connector) {
+    }
+
     // ---- Jetty 10/11: Server.handle(HttpChannel), synchronous
 
     public static long enterJetty10(Object server, Object channel) {
@@ -273,6 +284,9 @@ public final class ServerRequests {
     public static long enterNettyWrite(Object encoder, Object ctx, Object message, Object promise) {
         try {
             NettyTypes types = NettyTypes.of(encoder.getClass());
+            if (types != null && types.responseEncoder() && Drain.draining() && types.response().isInstance(message)) {
+                types.closeConnectionAfter(message); // still the head: the encoder writes its headers next
+            }
             if (types != null && types.responseEncoder() && types.lastContent().isInstance(message)) {
                 ArrayDeque<Long> pending = CHANNELS.get(types.channel(ctx));
                 Long token = null;

@@ -26,9 +26,9 @@ class ServerEntryPointsTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-            "tomcat-embed-core-9.0.112.jar, Tomcat",
-            "tomcat-embed-core-10.1.48.jar, Tomcat",
-            "tomcat-embed-core-11.0.14.jar, Tomcat",
+            "tomcat-embed-core-9.0.112.jar, Tomcat TomcatStop",
+            "tomcat-embed-core-10.1.48.jar, Tomcat TomcatStop",
+            "tomcat-embed-core-11.0.14.jar, Tomcat TomcatStop",
             "jetty-server-10.0.26.jar, Jetty10",
             "jetty-server-11.0.26.jar, Jetty10",
             "jetty-server-12.0.30.jar, Jetty12",
