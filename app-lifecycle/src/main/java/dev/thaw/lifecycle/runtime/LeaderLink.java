@@ -80,7 +80,7 @@ final class LeaderLink {
         try {
             while (true) {
                 if (ControlMessage.decode(connection.receive()) instanceof ControlMessage.Checkpoint) {
-                    checkpoint(runtime);
+                    checkpointOnUserThread(runtime);
                     if (handedOver) {
                         return;
                     }
@@ -92,6 +92,23 @@ final class LeaderLink {
                 System.err.println("thaw: the orchestrator closed the control connection (" + e.getMessage() + "); leader exiting");
                 System.exit(EXIT_ORCHESTRATOR_GONE);
             }
+        }
+    }
+
+    /**
+     * Runs the checkpoint, and the worker's start that follows it, on a thread that is not a daemon. This
+     * connection's thread is one (a leader must be free to exit on its own before thaw asks for anything), so
+     * an app whose main returned once its server was up, and whose beforeCheckpoint stops that server's last
+     * thread, would otherwise have no thread left that keeps the JVM alive, and exit before its dump.
+     */
+    private static void checkpointOnUserThread(ThawRuntime runtime) {
+        Thread checkpoint = new Thread(() -> checkpoint(runtime), "thaw-checkpoint");
+        checkpoint.setDaemon(false);
+        checkpoint.start();
+        try {
+            checkpoint.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

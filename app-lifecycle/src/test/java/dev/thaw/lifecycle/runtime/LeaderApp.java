@@ -59,8 +59,44 @@ public final class LeaderApp {
             });
         }
         report("app started");
+        if (scenario.equals("main-returns")) {
+            // Like a server whose main returns once it has started its threads: the server's one non-daemon thread keeps
+            // the JVM alive, and its resource stops it before the checkpoint and starts a new one after the restore.
+            SERVER.start();
+            org.crac.Core.getGlobalContext().register(SERVER);
+            return;
+        }
         // The agent's control threads are daemons: the app's own thread keeps the JVM alive.
         Thread.sleep(Long.MAX_VALUE);
+    }
+
+    private static final ServerThread SERVER = new ServerThread();
+
+    /** The "main-returns" scenario's server: one non-daemon thread, stopped by beforeCheckpoint, started again by afterRestore. */
+    private static final class ServerThread implements org.crac.Resource {
+        private Thread thread;
+
+        synchronized void start() {
+            thread = new Thread(() -> {
+                try {
+                    Thread.sleep(Long.MAX_VALUE);
+                } catch (InterruptedException stopped) {
+                    // stopped for the checkpoint
+                }
+            }, "app-server");
+            thread.start();
+        }
+
+        @Override
+        public synchronized void beforeCheckpoint(org.crac.Context<? extends org.crac.Resource> context) throws InterruptedException {
+            thread.interrupt();
+            thread.join();
+        }
+
+        @Override
+        public void afterRestore(org.crac.Context<? extends org.crac.Resource> context) {
+            start();
+        }
     }
 
     private static void report(String line) {

@@ -70,6 +70,23 @@ class LeaderProtocolTest {
     }
 
     @Test
+    void an_app_whose_main_returned_is_not_ended_by_its_beforeCheckpoint_stopping_its_last_thread() throws Exception {
+        // Only daemon threads (thaw's) would be left once beforeCheckpoint stops the app's server: the checkpoint runs on a
+        // thread of its own that is not a daemon, so the JVM waits for its dump and becomes a worker.
+        FakeOrchestrator.Peer leaderLink = startLeader("main-returns");
+        checkpointUntilDumped(leaderLink);
+        Thread.sleep(300);
+        assertTrue(leader.isAlive(), "the leader exited after its last app thread stopped:\n" + leader.diagnostics());
+
+        leader.writeStdin(identityOfWorker2());
+        FakeOrchestrator.Peer worker = orchestrator.accept(STEP, leader);
+        worker.expect(MessageType.HELLO, STEP);
+        assertEquals("2", worker.expect(MessageType.READY, STEP).require("worker"));
+        assertEquals("2", worker.expect(MessageType.HEARTBEAT, STEP).require("worker"));
+        assertTrue(leader.isAlive(), "the worker runs on its restarted server thread:\n" + leader.diagnostics());
+    }
+
+    @Test
     void restored_worker_sees_the_orchestrators_environment_through_System_getenv() throws Exception {
         checkpointUntilDumped(startLeader("ok"));
 
