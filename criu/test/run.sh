@@ -7,6 +7,7 @@
 #   sudo criu/test/run.sh          the tests (about 30 s)
 #   sudo criu/test/run.sh bench    restore time of ~500 MiB of touched memory, copy vs map
 #   sudo criu/test/run.sh share    4 workers restored at once from one image, map vs copy: time, PSS
+#   sudo criu/test/run.sh ghost    only check 12: concurrent restores of an image with ghost files
 #
 # CRIU=/path/to/criu selects the binary (default: criu on PATH). Needs root.
 set -euo pipefail
@@ -18,6 +19,7 @@ T=$(mktemp -d /var/tmp/thaw-criu-test.XXXXXX)
 FAILS=0
 TAILS=()
 UNSHARES=()
+GHOST_DIRS=()
 
 log() { printf '%s\n' "$*"; }
 pass() { log "PASS $*"; }
@@ -27,6 +29,7 @@ cleanup() {
   for p in "${UNSHARES[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   for p in "${TAILS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  for d in "${GHOST_DIRS[@]}"; do rm -rf "$d"; done
   if [ "${KEEP:-0}" = 1 ] || [ $FAILS != 0 ]; then log "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
@@ -77,10 +80,10 @@ feed() {  # feed NAME: fifo fed from cmd.NAME, prints the fifo path
   TAILS+=($!)
 }
 
-start_prog() {  # start_prog NAME MIB: the original process, session leader, stdin a pipe
-  local name=$1 mib=$2 i
+start_prog() {  # start_prog NAME ARG [PROGRAM]: the original process (PROGRAM ARG READYFILE, default
+  local name=$1 arg=$2 bin=${3:-$T/prog} i  # $T/prog, ARG its MiB), session leader, stdin a pipe
   feed "$name"
-  cat "$T/fifo.$name" | setsid "$T/prog" "$mib" "$T/ready.$name" > /dev/null 2>&1 &
+  cat "$T/fifo.$name" | setsid "$bin" "$arg" "$T/ready.$name" > /dev/null 2>&1 &
   PROG_PID=$!; disown  # no job notice when the dump kills it
   for i in $(seq 600); do [ -f "$T/ready.$name" ] && break; sleep 0.1; done
   [ -f "$T/ready.$name" ] || { fail "test program did not start"; exit 1; }
@@ -120,7 +123,51 @@ expect() {  # expect WHAT WANT GOT
   if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: want '$2', got '$3'"; fi
 }
 
+# Deleted files that stay mapped (Netty extracts its native library to /tmp, loads it and deletes it):
+# CRIU dumps such a file as a ghost file and, on restore, recreates it next to the original path, links it
+# to the original name, opens and maps it, and unlinks both names. thaw restores many workers of one image
+# at once, all on the host's /tmp: those names must not collide (patch 0008). ROUNDS rounds of N restores
+# at once (alternately mapped and copied); every copy must restore, see the files' contents and only its
+# own writes, and no name may be left in the directory.
+ghost_check() {
+  local n=${GHOST_N:-4} rounds=${GHOST_ROUNDS:-3} gdir r i name ok=0 failed=0 left why
+  gdir=$(mktemp -d /tmp/thaw-criu-ghost.XXXXXX); GHOST_DIRS+=("$gdir")
+  start_prog ghost "$gdir" "$T/ghost-prog"
+  dump "$PROG_PID" "$T/img-ghost" || return 0
+  expect "the two deleted mapped files are dumped as ghost files" 2 "$(ls "$T"/img-ghost/ghost-file-*.img 2>/dev/null | wc -l)"
+  for r in $(seq "$rounds"); do
+    local opt=(); [ $((r % 2)) = 1 ] && opt=(--mmap-page-image)
+    for i in $(seq "$n"); do NOWAIT=1 restore "g$r$i" "$T/img-ghost" "${opt[@]}"; done
+    for i in $(seq "$n"); do  # until restored, or its criu has exited without (a failed restore)
+      name=g$r$i
+      for _ in $(seq 600); do
+        [ -f "$T/work.$name/stats-restore" ] && break
+        kill -0 "$(eval echo "\$UNSHARE_$name")" 2>/dev/null || break
+        sleep 0.05
+      done
+      if [ -f "$T/work.$name/stats-restore" ] && [ "$(cmd "$name" verify "$T/out.$name.v")" = ok ]; then
+        ok=$((ok + 1))
+      else
+        failed=$((failed + 1))
+        why=$(cat "$T/work.$name/restore.log" "$T/out.$name.v" 2>/dev/null | grep -E 'Error|FAIL' | grep -v RLIMIT_NOFILE | head -1 || true)
+        log "  restore $name ${opt[*]:-(copy)} failed: ${why:-no stats-restore, no answer}"
+      fi
+    done
+    if [ "$r" = 1 ] && [ -f "$T/work.g12/stats-restore" ] && [ -f "$T/work.g11/stats-restore" ]; then
+      cmd g11 "write 0x5eed0000" "$T/out.g11.w" > /dev/null
+      expect "ghost: a restored copy sees its own write to its MAP_SHARED deleted file" ok "$(cmd g11 verify "$T/out.g11.v2")"
+      expect "ghost: another copy of the same image does not see it (each has its own file)" ok "$(cmd g12 verify "$T/out.g12.v2")"
+    fi
+    for _ in $(seq 60); do left=$(ls -A "$gdir"); [ -z "$left" ] && break; sleep 0.05; done
+    expect "ghost round $r: nothing left in the file's directory after $n restores at once" "" "$left"
+    for i in $(seq "$n"); do echo exit >> "$T/cmd.g$r$i"; done
+  done
+  expect "ghost: $((n * rounds)) restores of an image with deleted mapped files, $n at once, each sees the files' contents" \
+    "$((n * rounds)) ok" "$ok ok"
+}
+
 cc -O2 -Wall -pthread -o "$T/prog" "$HERE/mmap-page-image.c"
+cc -O2 -Wall -o "$T/ghost-prog" "$HERE/ghost-file.c"
 log "criu: $(command -v "$CRIU") ($("$CRIU" --version | tr '\n' ' '))"
 
 if [ "$MODE" = bench ]; then
@@ -139,6 +186,12 @@ if [ "$MODE" = bench ]; then
       echo exit >> "$T/cmd.$n"; wait "$(eval echo "\$UNSHARE_$n")" 2>/dev/null || true
     done
   done
+  exit 0
+fi
+
+if [ "$MODE" = ghost ]; then  # only check 12
+  ghost_check
+  if [ $FAILS = 0 ]; then log "all tests passed"; else log "$FAILS test(s) failed"; exit 1; fi
   exit 0
 fi
 
@@ -293,6 +346,9 @@ else
   fail "dump of a task that dropped root (see $T/img4/dump.log)"
   kill -9 "$NPID" 2>/dev/null || true
 fi
+
+# 12. Concurrent restores of an image with deleted mapped files (ghost files), see ghost_check
+ghost_check
 
 for f in "$T"/cmd.*; do echo exit >> "$f"; done
 sleep 0.5
