@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tests thaw's CRIU patch series (criu/patches) on this machine: builds the C test program, dumps it,
 # restores it with --mmap-page-image in its own PID namespace and checks memory contents, private
-# writes, MADV_DONTNEED, malloc/thread churn, image deletion, /proc/PID/smaps, stats-restore, and a
-# dump of a mapped process (refork) restored with its parent image deleted.
+# writes, MADV_DONTNEED, malloc/thread churn, image deletion, /proc/PID/smaps, stats-restore, a
+# dump of a mapped process (refork) restored with its parent image deleted, and (ghost-file.c)
+# restores of one image at the same time when it has deleted files that stay mapped.
 #
 #   sudo criu/test/run.sh          the tests (about 30 s)
 #   sudo criu/test/run.sh bench    restore time of ~500 MiB of touched memory, copy vs map
@@ -219,6 +220,7 @@ fi
 # 1. Feature detection
 if "$CRIU" check --feature mmap-page-image > /dev/null 2>&1; then pass "criu check --feature mmap-page-image"; else fail "criu check --feature mmap-page-image"; fi
 if "$CRIU" check --feature dump-mapped-page-images > /dev/null 2>&1; then pass "criu check --feature dump-mapped-page-images"; else fail "criu check --feature dump-mapped-page-images"; fi
+if "$CRIU" check --feature concurrent-ghost-files > /dev/null 2>&1; then pass "criu check --feature concurrent-ghost-files"; else fail "criu check --feature concurrent-ghost-files"; fi
 if "$CRIU" --version | grep -qx 'thaw-patches: .*mmap-page-image.*'; then pass "criu --version names the patches"; else fail "criu --version lacks 'thaw-patches:'"; fi
 
 # 2. The original, dumped
