@@ -9,11 +9,10 @@ import java.util.TreeSet;
 
 /**
  * The capabilities a container runtime gives a container's processes, from its securityContext: the
- * runtime's default set (or none after {@code drop: [ALL]}), minus {@code drop}, plus {@code add}.
- * pod-sim applies them with setpriv, as the runtime would after creating the namespaces: bounding
- * set limited to them, inheritable and ambient sets empty, so a root process holds exactly these.
+ * runtime's default set (or none after {@code drop: [ALL]}), minus {@code drop}, plus {@code add};
+ * and the names in a /proc/PID/status mask, to compare what the pod's processes hold with that.
  */
-final class ContainerCapabilities {
+public final class ContainerCapabilities {
     /** containerd's and CRI-O's default set for a container that neither drops nor adds any. */
     static final Set<String> RUNTIME_DEFAULT = Set.of("AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
             "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT");
@@ -29,7 +28,7 @@ final class ContainerCapabilities {
     }
 
     /** The capabilities in a /proc/PID/status mask such as CapEff's. */
-    static Set<String> fromMask(String hex) {
+    public static Set<String> fromMask(String hex) {
         java.math.BigInteger mask = new java.math.BigInteger(hex.strip(), 16);
         Set<String> out = new TreeSet<>();
         for (int bit = 0; bit < mask.bitLength(); bit++) {
@@ -40,22 +39,13 @@ final class ContainerCapabilities {
         return out;
     }
 
-    static Set<String> of(SecurityContext sc) {
+    public static Set<String> of(SecurityContext sc) {
         Capabilities caps = sc == null ? null : sc.getCapabilities();
         Set<String> drop = names(caps == null ? List.of() : caps.getDrop());
         Set<String> result = new TreeSet<>(drop.contains("ALL") ? Set.of() : RUNTIME_DEFAULT);
         result.removeAll(drop);
         result.addAll(names(caps == null ? List.of() : caps.getAdd()));
         return result;
-    }
-
-    /** The setpriv command that runs what follows with exactly {@code caps}. */
-    static List<String> setpriv(Set<String> caps) {
-        StringBuilder bounding = new StringBuilder("-all");
-        for (String c : caps) {
-            bounding.append(",+").append(c.toLowerCase(Locale.ROOT));
-        }
-        return List.of("/usr/bin/setpriv", "--inh-caps", "-all", "--ambient-caps", "-all", "--bounding-set", bounding.toString(), "--");
     }
 
     /** Names as Kubernetes writes them (SYS_ADMIN); a CAP_ prefix is accepted and removed. */

@@ -9,15 +9,15 @@ import java.time.Duration;
  * workers share the port through SO_REUSEPORT, which spreads connections, not requests). Nothing
  * answering is a probe failure to count, not an error: it is {@link Answer#NONE}, never an exception.
  */
-final class HttpProbe {
+public final class HttpProbe {
     private HttpProbe() {
     }
 
-    record Answer(int status, String body) {
+    public record Answer(int status, String body) {
         static final Answer NONE = new Answer(-1, "");
     }
 
-    static Answer get(int port, String path, int timeoutMillis) {
+    public static Answer get(int port, String path, int timeoutMillis) {
         try {
             Http.Response response = Http.get(port, path, Duration.ofMillis(timeoutMillis));
             return new Answer(response.status(), response.body());

@@ -44,7 +44,7 @@ public record PodManifests(Path dir, JsonNode kustomization, Deployment deployme
                 case "ConfigMap" -> configMap = YAML.treeToValue(node, ConfigMap.class);
                 case "Service" -> service = YAML.treeToValue(node, Service.class);
                 default -> throw new IOException(manifest + ": kind '" + node.path("kind").asText()
-                        + "' is not one pod-sim and the manifest tests know (Deployment, ConfigMap, Service)");
+                        + "' is not one the manifest tests and PodmanPod know (Deployment, ConfigMap, Service)");
             }
         }
         if (deployment == null || configMap == null || service == null) {

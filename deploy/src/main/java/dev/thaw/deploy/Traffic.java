@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Requests on new connections to the app, and readiness probes, for as long as a roll lasts. */
-final class Traffic implements AutoCloseable {
+public final class Traffic implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong ok = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -14,7 +14,7 @@ final class Traffic implements AutoCloseable {
     private final Thread load;
     private final Thread readiness;
 
-    Traffic(int appPort, int probePort, String probePath) {
+    public Traffic(int appPort, int probePort, String probePath) {
         load = Thread.ofVirtual().start(() -> loop(() -> {
             (HttpProbe.get(appPort, "/items/42", 10_000).status() == 200 ? ok : failed).incrementAndGet();
         }, 10));
@@ -38,25 +38,25 @@ final class Traffic implements AutoCloseable {
         }
     }
 
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         running.set(false);
         load.join(15_000);
         readiness.join(15_000);
     }
 
-    long ok() {
+    public long ok() {
         return ok.get();
     }
 
-    long failed() {
+    public long failed() {
         return failed.get();
     }
 
-    long notReady() {
+    public long notReady() {
         return notReady.get();
     }
 
-    String report() {
+    public String report() {
         return ok + " requests ok, " + failed + " failed; readiness probe failed " + notReady + " of " + probes + " times";
     }
 

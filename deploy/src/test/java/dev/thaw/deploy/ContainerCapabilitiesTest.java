@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
-import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -26,11 +25,5 @@ class ContainerCapabilitiesTest {
     void a_proc_status_mask_reads_as_capability_names() {
         assertEquals(Set.of("SETPCAP", "SYS_PTRACE", "SYS_ADMIN"), ContainerCapabilities.fromMask("0000000000280100"));
         assertEquals(Set.of("CHECKPOINT_RESTORE"), ContainerCapabilities.fromMask("0000010000000000"));
-    }
-
-    @Test
-    void setpriv_limits_the_bounding_set_to_them_and_clears_inherited_ones() {
-        assertEquals(List.of("/usr/bin/setpriv", "--inh-caps", "-all", "--ambient-caps", "-all", "--bounding-set", "-all,+sys_admin", "--"),
-                ContainerCapabilities.setpriv(Set.of("SYS_ADMIN")));
     }
 }

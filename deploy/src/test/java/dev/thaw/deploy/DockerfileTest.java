@@ -15,9 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * deploy/Dockerfile cannot be built here (no container daemon, no registry of base images), so these
- * tests check what can be checked without one: its shell is valid, what it copies from the checkout
- * exists, and its final stage provides what the manifests run, at the paths they run it from.
+ * deploy/Dockerfile read without building it (PodmanPodTest, in integration-tests, builds it with
+ * podman and runs it): its shell is valid, what it copies from the checkout exists, its final stage
+ * provides what the manifests run at the paths they run it from, and its base images are build
+ * arguments whose defaults are the registry's Debian slim, Temurin and Maven images.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DockerfileTest {
@@ -125,10 +126,24 @@ class DockerfileTest {
     }
 
     @Test
-    void thaw_and_the_app_are_built_and_run_with_java_25() {
+    void thaw_and_the_app_are_built_and_run_with_java_25_from_base_images_given_as_build_arguments() {
+        List<String> args = all.stream().filter(i -> i.keyword().equals("ARG")).map(Instruction::args).toList();
+        assertTrue(args.contains("DEBIAN_IMAGE=debian:bookworm-slim"), args.toString());
+        assertTrue(args.contains("JRE_IMAGE=eclipse-temurin:25-jre"), args.toString());
+        assertTrue(args.stream().anyMatch(a -> a.matches("MAVEN_IMAGE=maven:\\S*-eclipse-temurin-25")), args.toString());
         List<String> froms = all.stream().filter(i -> i.keyword().equals("FROM")).map(Instruction::args).toList();
-        assertTrue(froms.stream().anyMatch(f -> f.matches("maven:\\S*-eclipse-temurin-25 AS build")), froms.toString());
-        assertTrue(finalStage.stream().anyMatch(i -> i.keyword().equals("COPY") && i.args().startsWith("--from=eclipse-temurin:25-")),
-                "the final stage takes Temurin's Java 25");
+        assertTrue(froms.contains("${JRE_IMAGE} AS jre") && froms.contains("${MAVEN_IMAGE} AS build"), froms.toString());
+        assertEquals("${DEBIAN_IMAGE}", froms.get(froms.size() - 1), "the final stage is Debian slim, like the criu stage it takes CRIU from");
+        assertTrue(finalStage.stream().anyMatch(i -> i.keyword().equals("COPY") && i.args().equals("--from=jre /opt/java/openjdk /opt/java/openjdk")),
+                "the final stage takes Temurin's Java 25 from the JRE image");
+    }
+
+    @Test
+    void the_local_base_images_script_prints_the_build_arguments_the_dockerfile_declares() throws Exception {
+        String script = Files.readString(ManifestTest.REPO.resolve("scripts/container-base-images"), StandardCharsets.UTF_8);
+        for (Instruction arg : all.stream().filter(i -> i.keyword().equals("ARG") && i.args().contains("_IMAGE=")).toList()) {
+            String name = arg.args().substring(0, arg.args().indexOf('='));
+            assertTrue(script.contains(name + "=%s"), "scripts/container-base-images must print " + name + " for machines without a registry");
+        }
     }
 }

@@ -51,8 +51,12 @@ import picocli.CommandLine.ParseResult;
 class ManifestTest {
     static final Path REPO = Path.of(System.getProperty("thaw.repo", "..")).toAbsolutePath().normalize();
     static final Path MANIFESTS = REPO.resolve("deploy/k8s");
-    /** What thaw's CRIU needs in a container, measured with setpriv (docs/kubernetes.md); nothing more. */
-    static final Set<String> CRIU_CAPABILITIES = Set.of("SYS_ADMIN", "SYS_PTRACE", "SETPCAP");
+    /**
+     * What thaw and its CRIU need in a container, measured (docs/kubernetes.md) and run with podman
+     * (PodmanPodTest); nothing more. The last five only because the app runs as another user.
+     */
+    static final Set<String> THAW_CAPABILITIES = Set.of("SYS_ADMIN", "SYS_PTRACE", "SETPCAP", "SETUID", "SETGID", "CHOWN",
+            "DAC_OVERRIDE", "KILL");
 
     private PodManifests pod;
     private Container init;
@@ -162,12 +166,24 @@ class ManifestTest {
         assertEquals(init.getSecurityContext(), main.getSecurityContext(),
                 "CRIU gives each restored worker the leader's capabilities: both containers need the same securityContext");
         assertEquals(List.of("ALL"), main.getSecurityContext().getCapabilities().getDrop());
-        assertEquals(CRIU_CAPABILITIES, ContainerCapabilities.of(main.getSecurityContext()));
+        assertEquals(THAW_CAPABILITIES, ContainerCapabilities.of(main.getSecurityContext()));
         assertEquals(0L, main.getSecurityContext().getRunAsUser(), "CRIU runs as uid 0 in the container");
         assertEquals("Unconfined", main.getSecurityContext().getAppArmorProfile().getType(),
                 "AppArmor's default container profile denies the mounts of criu restore and unshare --mount-proc");
         assertTrue(!Boolean.TRUE.equals(main.getSecurityContext().getPrivileged()), "no privileged container: the capabilities above suffice");
         assertTrue(!Boolean.TRUE.equals(pod.pod().getShareProcessNamespace()), "thaw must be PID 1 of its container for kill -HUP 1");
+    }
+
+    @Test
+    void the_app_runs_as_an_unprivileged_user_that_the_image_has() throws Exception {
+        String user = checkpoint.matchedOptionValue("--user", "");
+        assertTrue(!user.isEmpty(), "the init container's thaw checkpoint needs --user: the app must not run as root with thaw's capabilities");
+        assertTrue(!user.equals("root") && !user.equals("0"), "--user " + user + " is root");
+        String dockerfile = Files.readString(REPO.resolve("deploy/Dockerfile"));
+        assertTrue(dockerfile.matches("(?s).*useradd [^\\n]*--uid (\\d+) [^\\n]* " + java.util.regex.Pattern.quote(user) + "\\b.*"),
+                "deploy/Dockerfile must create the user " + user + " that --user names (thaw looks it up in the container)");
+        Set<String> caps = ContainerCapabilities.of(main.getSecurityContext());
+        assertTrue(caps.containsAll(Set.of("SETUID", "SETGID")), "dropping to --user needs SETUID and SETGID: " + caps);
     }
 
     @Test

@@ -34,4 +34,14 @@ class CriuTest {
         assertEquals(3, r.exitCode());
         assertEquals("one\ntwo", r.output().strip());
     }
+
+    @Test
+    void in_a_container_a_read_only_ns_last_pid_alone_does_not_fail_the_check_but_any_other_error_does() {
+        String container = "Warn  (criu/kerndat.c:1218): $XDG_RUNTIME_DIR not set.\n"
+                + "Error (criu/cr-check.c:160): sys/kernel/ns_last_pid sysctl is inaccessible: Read-only file system\n"
+                + "Warn  (criu/cr-check.c:1704): Does not look good.\n";
+        assertTrue(Criu.onlyNsLastPidReadOnly(container));
+        assertTrue(!Criu.onlyNsLastPidReadOnly(container + "Error (criu/cr-check.c:470): Unaligned vmsplice doesn't work\n"));
+        assertTrue(!Criu.onlyNsLastPidReadOnly("Warn  (criu/cr-check.c:1704): Does not look good.\n"));
+    }
 }

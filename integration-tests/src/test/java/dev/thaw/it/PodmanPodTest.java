@@ -1,0 +1,367 @@
+package dev.thaw.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.thaw.deploy.ContainerCapabilities;
+import dev.thaw.deploy.HttpProbe;
+import dev.thaw.deploy.PodManifests;
+import dev.thaw.deploy.Podman;
+import dev.thaw.deploy.PodmanPod;
+import dev.thaw.deploy.Traffic;
+import dev.thaw.testkit.FreePort;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * deploy/Dockerfile built with podman and deploy/k8s played with {@code podman kube play}: a real
+ * OCI runtime (runc) runs the init container's checkpoint into the pod's emptyDir and the main
+ * container's {@code thaw run} from it, with the manifest's securityContext (docs/kubernetes.md).
+ * The base images come from scripts/container-base-images (Debian's archive: no registry here); they
+ * and the image's build layers stay in podman's store, so only the first run on a machine is slow.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PodmanPodTest {
+    /** Cold: the base images (~2 min) and CRIU's build in the image (~3 min), then thaw's Maven build in the image. */
+    private static final Duration BUILD_BOUND = Duration.ofMinutes(30);
+    private static final Duration POD_BOUND = Duration.ofMinutes(4);
+    private static final Duration SHORT = Duration.ofSeconds(60);
+    private static final Pattern WORKER_ID = Pattern.compile("\"worker\"\\s*:\\s*\"?(\\d+)");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String APP_USER_ID = "10001";
+
+    private final Podman podman = new Podman(Environment.REPO);
+    private final List<Path> played = new ArrayList<>();
+    private PodManifests manifests;
+    private String image;
+
+    @BeforeAll
+    void buildTheImage() throws Exception {
+        Environment.requireCriu();
+        String problem = Podman.problem();
+        if (problem != null) {
+            if (Environment.required()) {
+                fail("THAW_REQUIRE_CRIU=1 but " + problem);
+            }
+            Assumptions.abort(problem);
+        }
+        manifests = PodManifests.load(Environment.REPO.resolve("deploy/k8s"));
+        Podman.Result bases = podman.exec(BUILD_BOUND, List.of(Environment.REPO.resolve("scripts/container-base-images").toString()));
+        assertTrue(bases.ok(), "scripts/container-base-images failed:\n" + bases.output());
+        List<String> build = new ArrayList<>(List.of("build", "--layers", "-f", "deploy/Dockerfile", "--ignorefile", "deploy/Dockerfile.dockerignore"));
+        for (String line : bases.output().lines().toList()) {
+            if (line.matches("[A-Z_]+_IMAGE=\\S+")) {
+                build.addAll(List.of("--build-arg", line));
+            }
+        }
+        assertEquals(12, build.size(), "three base images expected from scripts/container-base-images:\n" + bases.output());
+        build.addAll(List.of("-t", "localhost/thaw-sample:test", Environment.REPO.toString()));
+        long start = System.nanoTime();
+        Podman.Result built = podman.run(BUILD_BOUND, build);
+        assertTrue(built.ok(), "podman build of deploy/Dockerfile failed:\n" + tail(built.output(), 60));
+        System.out.println("podman build: " + Duration.ofNanos(System.nanoTime() - start).toSeconds() + " s");
+        // Both containers name the image by its id: one build, so one JDK, in both.
+        String id = podman.run(SHORT, "image", "inspect", "--format", "{{.Id}}", "localhost/thaw-sample:test").output().strip();
+        image = "localhost/thaw-sample:" + id.substring(0, 12);
+        assertTrue(podman.run(SHORT, "tag", "localhost/thaw-sample:test", image).ok());
+    }
+
+    @AfterAll
+    void removePods() throws Exception {
+        for (Path yaml : played) {
+            podman.run(SHORT, "kube", "down", yaml.toString());
+        }
+    }
+
+    @Test
+    @Order(1)
+    void the_pod_checkpoints_restores_n_workers_as_the_app_user_rolls_them_on_HUP_and_stops_with_only_the_manifests_capabilities()
+            throws Exception {
+        int appPort = FreePort.pick();
+        int metricsPort = FreePort.pick();
+        PodmanPod pod = PodmanPod.of("thaw-pod-test", image, appPort, metricsPort);
+        String main = pod.container(manifests.runContainer());
+        Path yaml = play(pod);
+
+        // The init container ran to completion: its image, with the manifest, is in the shared volume.
+        String init = pod.container(manifests.checkpointContainer());
+        assertEquals("0", inspect(init, "{{.State.ExitCode}}"), "init container:\n" + logs(init));
+        Podman.Result ls = podman.run(SHORT, "exec", main, "ls", "/var/lib/thaw/image/manifest.json");
+        assertTrue(ls.ok(), "the main container sees no image in the shared volume: " + ls.output());
+
+        // The readiness probe's request, on the pod's published port, goes green; the workers answer.
+        awaitStatus(metricsPort, manifests.runContainer().getReadinessProbe().getHttpGet().getPath(), 200, Duration.ofSeconds(120), main);
+        int target = status(main).path("targetWorkers").asInt();
+        assertTrue(target >= 2, "the ConfigMap asks for several workers: " + target);
+        Set<String> workers = new TreeSet<>();
+        for (int i = 0; i < 40 && workers.size() < target; i++) {
+            HttpProbe.Answer r = HttpProbe.get(appPort, "/whoami", 5000);
+            assertEquals(200, r.status(), "GET /whoami on the pod's port: " + r.body());
+            Matcher m = WORKER_ID.matcher(r.body());
+            assertTrue(m.find(), r.body());
+            workers.add(m.group(1));
+        }
+        assertEquals(target, workers.size(), "requests on new connections reach every worker: " + workers);
+        // The liveness probe's request too (podman 4.3 makes a healthcheck of it, but on port 0: it does
+        // not resolve a named port).
+        assertEquals(200, HttpProbe.get(metricsPort, manifests.runContainer().getLivenessProbe().getHttpGet().getPath(), 5000).status());
+
+        // Every process of the main container: nothing beyond the manifest's capabilities; the app's
+        // processes run as the image's user `app` with none at all and no_new_privs.
+        Set<String> allowed = ContainerCapabilities.of(manifests.runContainer().getSecurityContext());
+        long pid1 = Long.parseLong(inspect(main, "{{.State.Pid}}"));
+        int appProcesses = 0;
+        List<Long> tree = new ArrayList<>(List.of(pid1));
+        ProcessHandle.of(pid1).orElseThrow().descendants().forEach(p -> tree.add(p.pid()));
+        for (long pid : tree) {
+            Map<String, String> st = procStatus(pid);
+            if (st.isEmpty()) {
+                continue; // gone meanwhile
+            }
+            for (String set : List.of("CapEff", "CapPrm", "CapBnd")) {
+                Set<String> held = ContainerCapabilities.fromMask(st.get(set));
+                assertTrue(allowed.containsAll(held), "pid " + pid + " (" + st.get("Name") + ") " + set + " " + held + " beyond " + allowed);
+            }
+            if (st.get("Uid").startsWith(APP_USER_ID + "\t")) {
+                appProcesses++;
+                assertEquals(Set.of(), ContainerCapabilities.fromMask(st.get("CapEff")), "app pid " + pid);
+                assertEquals(Set.of(), ContainerCapabilities.fromMask(st.get("CapBnd")), "app pid " + pid);
+                assertEquals("1", st.get("NoNewPrivs"), "app pid " + pid);
+            } else if ("java".equals(st.get("Name")) && !isThaw(pid)) {
+                fail("a java process that is not thaw runs as " + st.get("Uid") + " (pid " + pid + "): the app must run as uid " + APP_USER_ID);
+            }
+        }
+        assertTrue(appProcesses >= target, "expected the " + target + " workers among the container's processes as uid " + APP_USER_ID
+                + ", found " + appProcesses);
+
+        // kill -HUP 1 through podman exec (kubectl exec): every worker replaced, no request failed.
+        Set<Long> before = readyPids(status(main));
+        try (Traffic traffic = new Traffic(appPort, metricsPort, manifests.runContainer().getReadinessProbe().getHttpGet().getPath())) {
+            Thread.sleep(500);
+            Podman.Result hup = podman.run(SHORT, "exec", main, "kill", "-HUP", "1");
+            assertTrue(hup.ok(), "podman exec kill -HUP 1: " + hup.output());
+            Set<Long> after = awaitReplaced(main, before, target, Duration.ofSeconds(120));
+            Thread.sleep(500);
+            traffic.stop();
+            System.out.println("HUP: workers " + before + " -> " + after + "; " + traffic.report());
+            assertEquals(0, traffic.failed(), traffic.report());
+            assertTrue(traffic.ok() > 0, traffic.report());
+            assertEquals(0, traffic.notReady(), traffic.report());
+        }
+
+        // Deleting the pod: TERM to PID 1 (tini, which forwards it to thaw); thaw drains and exits 0
+        // within the grace period.
+        long grace = manifests.pod().getTerminationGracePeriodSeconds();
+        long start = System.nanoTime();
+        Podman.Result stop = podman.run(Duration.ofSeconds(grace + 30), "pod", "stop", "--time", Long.toString(grace), pod.name());
+        long took = Duration.ofNanos(System.nanoTime() - start).toSeconds();
+        assertTrue(stop.ok(), stop.output());
+        String log = logs(main);
+        assertEquals("0", inspect(main, "{{.State.ExitCode}}"), "thaw's exit after TERM:\n" + tail(log, 40));
+        assertTrue(took < grace, "stopped after " + took + " s, beyond the grace period of " + grace + " s");
+        System.out.println("pod stopped in " + took + " s; thaw's last lines:\n" + tail(log, 8));
+        down(yaml);
+    }
+
+    @Test
+    @Order(2)
+    void a_pod_whose_init_container_fails_never_starts_its_main_container() throws Exception {
+        PodmanPod pod = PodmanPod.of("thaw-pod-bad-warmup", image, FreePort.pick(), FreePort.pick())
+                .withInitCommand(PodmanPodTest::warmUpNowhere);
+        String main = pod.container(manifests.runContainer());
+        String init = pod.container(manifests.checkpointContainer());
+        Path yaml = play(pod);
+        String state = inspect(init, "{{.State.Status}} {{.State.ExitCode}}");
+        assertTrue(state.startsWith("exited ") && !state.endsWith(" 0"), "init container: " + state + "\n" + logs(init));
+        String last = logs(init).strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("thaw: error: ") && last.contains("http://127.0.0.1:1/health did not answer 200"),
+                "the init container's last line says what failed:\n" + tail(logs(init), 10));
+        assertEquals("0001-01-01T00:00:00Z", inspect(main, "{{.State.StartedAt.UTC.Format \"2006-01-02T15:04:05Z07:00\"}}"),
+                "the main container must never start when the init container fails: " + inspect(main, "{{.State.Status}}"));
+        down(yaml);
+    }
+
+    @Test
+    @Order(3)
+    void a_main_container_with_another_jdk_refuses_the_image_with_one_line() throws Exception {
+        // The same image with another build of the JDK's libjvm.so, as after an in-place JDK update
+        // (bytes appended to it: the JVM still runs, the digest thaw recorded no longer matches).
+        Path context = Files.createTempDirectory("thaw-other-jdk");
+        Files.writeString(context.resolve("Containerfile"), "FROM " + image + "\n"
+                + "RUN printf 'another build\\n' >> /opt/java/openjdk/lib/server/libjvm.so && java -version\n");
+        Podman.Result built = podman.run(BUILD_BOUND, "build", "--layers", "-t", "localhost/thaw-sample:other-jdk", context.toString());
+        assertTrue(built.ok(), tail(built.output(), 30));
+        PodmanPod pod = PodmanPod.of("thaw-pod-other-jdk", image, FreePort.pick(), FreePort.pick())
+                .withMainImage("localhost/thaw-sample:other-jdk").withInitCommand(PodmanPodTest::small);
+        String main = pod.container(manifests.runContainer());
+        Path yaml = play(pod);
+        String init = pod.container(manifests.checkpointContainer());
+        assertEquals("0", inspect(init, "{{.State.ExitCode}}"), "init container:\n" + tail(logs(init), 30));
+        awaitExited(main, Duration.ofSeconds(60));
+        String log = logs(main).strip();
+        List<String> errors = log.lines().filter(l -> l.startsWith("thaw: error:")).toList();
+        assertEquals(1, errors.size(), "one line of refusal in the main container's log:\n" + log);
+        assertTrue(errors.get(0).contains("JDK") || errors.get(0).contains("libjvm"), errors.get(0));
+        assertTrue(!"0".equals(inspect(main, "{{.State.ExitCode}}")), "thaw run must fail:\n" + log);
+        System.out.println("another JDK: " + errors.get(0));
+        down(yaml);
+    }
+
+    // --- pods ---
+
+    private Path play(PodmanPod pod) throws Exception {
+        Path yaml = Files.createTempFile(pod.name(), ".yaml");
+        Files.writeString(yaml, pod.yaml(manifests));
+        podman.run(SHORT, "kube", "down", yaml.toString()); // a leftover of an interrupted run
+        played.add(yaml);
+        Podman.Result play = podman.run(POD_BOUND, "kube", "play", yaml.toString());
+        System.out.println("podman kube play " + pod.name() + ": exit " + play.exitCode() + "\n" + tail(play.output(), 20));
+        return yaml;
+    }
+
+    private void down(Path yaml) throws Exception {
+        Podman.Result down = podman.run(SHORT, "kube", "down", yaml.toString());
+        assertTrue(down.ok(), "podman kube down: " + down.output());
+        played.remove(yaml);
+    }
+
+    /** The init container of a pod that can only fail: its warm-up URL is a port nothing listens on. */
+    private static List<String> warmUpNowhere(List<String> command) {
+        List<String> out = small(command);
+        for (int i = 0; i < out.size(); i++) {
+            if (out.get(i).equals("--warmup-url")) {
+                out.set(i + 1, "http://127.0.0.1:1/health");
+            }
+        }
+        out.addAll(out.indexOf("--"), List.of("--leader-ready-timeout", "15"));
+        return out;
+    }
+
+    /** A quicker checkpoint for the pods of the bad-input tests: a small dataset, few warm-up requests. */
+    private static List<String> small(List<String> command) {
+        List<String> out = new ArrayList<>(command);
+        out.set(out.indexOf("--warmup-requests") + 1, "50");
+        out.replaceAll(a -> a.startsWith("-Dsample.dataset.mb=") ? "-Dsample.dataset.mb=4" : a);
+        return out;
+    }
+
+    // --- reading the pod ---
+
+    private String inspect(String container, String format) throws Exception {
+        Podman.Result r = podman.run(SHORT, "inspect", "--format", format, container);
+        assertTrue(r.ok(), "podman inspect " + container + ": " + r.output());
+        return r.output().strip();
+    }
+
+    private String logs(String container) throws Exception {
+        return podman.run(SHORT, "logs", container).output();
+    }
+
+    private JsonNode status(String main) throws Exception {
+        Podman.Result r = podman.run(SHORT, "exec", main, "thaw", "status", "--json");
+        assertTrue(r.ok(), "podman exec thaw status --json: " + r.output());
+        List<String> lines = r.output().strip().lines().toList();
+        return JSON.readTree(lines.get(lines.size() - 1));
+    }
+
+    private static Set<Long> readyPids(JsonNode status) {
+        Set<Long> pids = new TreeSet<>();
+        for (JsonNode w : status.path("workers")) {
+            if ("ready".equals(w.path("state").asText())) {
+                pids.add(w.path("pid").asLong());
+            }
+        }
+        return pids;
+    }
+
+    private Set<Long> awaitReplaced(String main, Set<Long> before, int target, Duration bound) throws Exception {
+        long until = System.nanoTime() + bound.toNanos();
+        Set<Long> ready = Set.of();
+        while (System.nanoTime() < until) {
+            JsonNode s = status(main);
+            ready = readyPids(s);
+            if (ready.size() == target && ready.stream().noneMatch(before::contains) && !s.path("rolling").asBoolean()) {
+                return ready;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("workers " + before + " were not all replaced within " + bound.toSeconds() + " s; ready: " + ready);
+    }
+
+    private void awaitStatus(int port, String path, int status, Duration bound, String container) throws Exception {
+        long until = System.nanoTime() + bound.toNanos();
+        int last = -1;
+        while (System.nanoTime() < until) {
+            last = HttpProbe.get(port, path, 2000).status();
+            if (last == status) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("GET " + path + " on 127.0.0.1:" + port + " never answered " + status + " (last " + last + "):\n"
+                + tail(logs(container), 40));
+    }
+
+    private void awaitExited(String container, Duration bound) throws Exception {
+        long until = System.nanoTime() + bound.toNanos();
+        while (System.nanoTime() < until) {
+            if (inspect(container, "{{.State.Status}}").equals("exited")) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError(container + " still runs after " + bound.toSeconds() + " s:\n" + tail(logs(container), 30));
+    }
+
+    private static Map<String, String> procStatus(long pid) {
+        Map<String, String> out = new HashMap<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.UTF_8)) {
+                int colon = line.indexOf(':');
+                if (colon > 0) {
+                    out.put(line.substring(0, colon), line.substring(colon + 1).strip());
+                }
+            }
+        } catch (IOException e) {
+            return Map.of();
+        }
+        return out;
+    }
+
+    /** thaw itself (root, with the manifest's capabilities) runs thaw.jar; the app does not. */
+    private static boolean isThaw(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8).contains("thaw.jar");
+        } catch (IOException e) {
+            return true; // gone
+        }
+    }
+
+    private static String tail(String text, int lines) {
+        List<String> all = text.lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+}
