@@ -94,6 +94,11 @@ class PodmanPodTest {
         for (Path yaml : played) {
             podman.run(SHORT, "kube", "down", yaml.toString());
         }
+        // This run's name for the image; the image itself (localhost/thaw-sample:test) and its layers
+        // stay, as the next run's cache.
+        if (image != null) {
+            podman.run(SHORT, "untag", image, image);
+        }
     }
 
     @Test

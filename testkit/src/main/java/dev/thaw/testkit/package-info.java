@@ -10,7 +10,7 @@
  * </ul>
  *
  * <p>A plain jar on release 17 with no thaw dependency: the first module of the reactor, used with test
- * scope everywhere (pod-sim, a checker itself, uses it at compile scope). What needs thaw itself stays in
+ * scope everywhere (deploy, whose pod-test helpers are main code, uses it at compile scope). What needs thaw itself stays in
  * its suite: integration-tests' SampleAppImageExtension checkpoints the sample app once per run and
  * hands the image to every class that only restores from it; Pool waits for readiness on the pool's
  * /status from the test JVM.
