@@ -386,7 +386,12 @@ public final class FakePool {
         /** Holds every refork dump until a test counts it down: a dump under way. */
         java.util.concurrent.CountDownLatch dumpGate = new java.util.concurrent.CountDownLatch(0);
         IOException restoreFails;
-        private long nextPid = 1000;
+        /**
+         * Fake workers' PIDs start above Linux's largest PID (PID_MAX_LIMIT, 4194304), so that none is ever a real
+         * process: the supervisor refuses a CLI connection from one of its workers, and the test JVM's own PID
+         * (the CLI of StatusOfLargePoolTest) once fell among 500 fake workers numbered from 1000.
+         */
+        private long nextPid = 10_000_000;
 
         static ImageManifest manifest(long generation) {
             return new ImageManifest(ImageManifest.FORMAT, "test", Instant.EPOCH.plusSeconds(generation), generation, null,
