@@ -58,7 +58,10 @@ class ManifestTest {
     static final Set<String> THAW_CAPABILITIES = Set.of("SYS_ADMIN", "SYS_PTRACE", "SETPCAP", "SETUID", "SETGID", "CHOWN",
             "DAC_OVERRIDE", "KILL");
 
+    static final Path PREBUILT = REPO.resolve("deploy/k8s/prebuilt");
+
     private PodManifests pod;
+    private PodManifests prebuilt;
     private Container init;
     private Container main;
     private ParseResult checkpoint;
@@ -71,6 +74,7 @@ class ManifestTest {
         main = pod.runContainer();
         checkpoint = parseThaw(init, "checkpoint");
         run = parseThaw(main, "run");
+        prebuilt = PodManifests.load(PREBUILT);
     }
 
     /** Parses a container's command line with thaw's own CLI model, as the image's `thaw` would. */
@@ -225,6 +229,156 @@ class ManifestTest {
     void an_unknown_setting_in_the_configmap_fails_the_check(@TempDir Path tmp) throws Exception {
         Path file = Files.writeString(tmp.resolve("thaw.properties"), configFile() + "\nworkerz = 3\n");
         assertThrows(dev.thaw.config.SettingException.class, () -> new SettingSources(Map.of(), Map.of(), file));
+    }
+
+    // --- deploy/k8s/prebuilt: the image made once by a Job, fetched by every pod ---
+
+    @Test
+    void the_prebuilt_pods_differ_from_the_base_only_in_what_their_init_container_runs_and_the_store_it_reads() {
+        Container fetchInit = prebuilt.checkpointContainer();
+        assertEquals(main, prebuilt.runContainer(), "the main container restores as in deploy/k8s, whichever way the image came");
+        assertEquals(init.getSecurityContext(), fetchInit.getSecurityContext(),
+                "the init container may still checkpoint: it keeps the base's securityContext, which ManifestTest checks above");
+        assertEquals(init.getImage(), fetchInit.getImage());
+        assertEquals(init.getWorkingDir(), fetchInit.getWorkingDir());
+        List<VolumeMount> extra = new ArrayList<>(fetchInit.getVolumeMounts());
+        extra.removeAll(init.getVolumeMounts());
+        assertEquals(1, extra.size(), "one mount more than the base's init container: the store, " + extra);
+        VolumeMount storeMount = extra.get(0);
+        assertTrue(Boolean.TRUE.equals(storeMount.getReadOnly()), "pods only read the store; the Job alone writes it");
+        var claim = prebuilt.volume(storeMount.getName()).getPersistentVolumeClaim();
+        assertTrue(claim != null, "the store is a PersistentVolumeClaim shared by the pods");
+        assertEquals(prebuilt.store().orElseThrow().getMetadata().getName(), claim.getClaimName());
+        assertTrue(prebuilt.store().orElseThrow().getSpec().getAccessModes().contains("ReadWriteMany"),
+                "pods on every node mount the store: ReadWriteMany");
+        assertEquals(pod.configMap(), prebuilt.configMap());
+        assertEquals(pod.service(), prebuilt.service());
+    }
+
+    @Test
+    void the_prebuilt_init_container_fetches_into_the_image_the_main_container_restores_and_falls_back_to_the_base_checkpoint() {
+        Container fetchInit = prebuilt.checkpointContainer();
+        FallbackScript script = FallbackScript.of(fetchInit);
+        ParseResult fetch = parseThawLine(script.fetchLine(), "fetch");
+        assertEquals(run.matchedOptionValue("--image", (Path) null), fetch.matchedOptionValue("--image", (Path) null),
+                "thaw fetch --image must be what thaw run restores");
+        assertTrue(fetch.hasMatchedOption("--force"), "the init container runs again over the same emptyDir when the sandbox is recreated");
+        String from = fetch.matchedOptionValue("--from", "");
+        VolumeMount store = PodManifests.mountHolding(fetchInit, from).orElseThrow(() -> new AssertionError("--from " + from + " is on no volume"));
+        assertTrue(prebuilt.volume(store.getName()).getPersistentVolumeClaim() != null, "--from must be the store's claim");
+        assertEquals(PodManifests.commandLine(init), script.fallback(),
+                "the fallback is the base's thaw checkpoint, unchanged: the pod makes the image it would have made in deploy/k8s");
+        assertTrue(PodManifests.mountHolding(fetchInit, run.matchedOptionValue("--image", (Path) null).toString()).isPresent());
+    }
+
+    @Test
+    void the_prebuilt_init_container_checkpoints_only_when_thaw_fetch_exits_with_its_no_image_fits_status(@TempDir Path tmp) throws Exception {
+        FallbackScript script = FallbackScript.of(prebuilt.checkpointContainer());
+        // The script as the container's shell runs it, with `thaw` a command that records its arguments
+        // and exits as told: what matters here is the script's branching on thaw fetch's exit status.
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path calls = tmp.resolve("calls");
+        Path thaw = Files.writeString(bin.resolve("thaw"), "#!/bin/sh\necho \"$*\" >> " + calls + "\n"
+                + "if [ \"$1\" = fetch ]; then exit \"$FETCH_EXIT\"; fi\nexit 0\n");
+        assertTrue(thaw.toFile().setExecutable(true));
+        for (int fetchExit : new int[] {0, dev.thaw.ThawException.EXIT_BAD_IMAGE, dev.thaw.ThawException.EXIT_USAGE}) {
+            Files.deleteIfExists(calls);
+            List<String> command = new ArrayList<>(PodManifests.commandLine(prebuilt.checkpointContainer()));
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+            pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+            pb.environment().put("FETCH_EXIT", Integer.toString(fetchExit));
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+            List<String> ran = Files.readAllLines(calls);
+            assertTrue(ran.get(0).startsWith("fetch "), ran.toString());
+            if (fetchExit == dev.thaw.ThawException.EXIT_BAD_IMAGE) {
+                assertEquals(2, ran.size(), "exit 5 (no image fits): the fallback runs: " + ran);
+                assertEquals(String.join(" ", script.fallback().subList(1, script.fallback().size())), ran.get(1));
+                assertEquals(0, p.exitValue(), out);
+                assertEquals(1, out.lines().count(), "one line says why it checkpoints: " + out);
+            } else {
+                assertEquals(1, ran.size(), "thaw fetch exited " + fetchExit + ": no checkpoint may follow: " + ran);
+                assertEquals(fetchExit, p.exitValue(), "the init container fails as thaw fetch did: " + out);
+            }
+        }
+    }
+
+    @Test
+    void the_job_checkpoints_exactly_as_the_pods_would_and_packs_the_image_into_the_store_the_pods_fetch_from() {
+        PodSpecView job = new PodSpecView(prebuilt.job().orElseThrow().getSpec());
+        Container jobCheckpoint = job.init();
+        Container pack = job.main();
+        assertEquals(init, jobCheckpoint, "the Job's checkpoint must be deploy/k8s's init container exactly: a leader run otherwise"
+                + " would make an image the pods' own fallback would not");
+        assertEquals("Never", prebuilt.job().orElseThrow().getSpec().getRestartPolicy());
+        assertEquals(init.getImage(), pack.getImage(), "one container image for the whole Job");
+        assertTrue(prebuilt.kustomization().path("images").findValuesAsText("name").contains(pack.getImage()),
+                "the overlay's images must name the Job's image, so that it is the Deployment's");
+        List<String> line = PodManifests.commandLine(pack);
+        ParseResult packed = parseThawLine(line.subList(line.indexOf("thaw"), line.size()), "pack");
+        Path image = packed.matchedOptionValue("--image", (Path) null);
+        assertEquals(checkpoint.matchedOptionValue("--image", (Path) null), image, "thaw pack --image must be what the checkpoint wrote");
+        VolumeMount written = PodManifests.mountHolding(jobCheckpoint, image.toString()).orElseThrow();
+        VolumeMount read = PodManifests.mountHolding(pack, image.toString()).orElseThrow();
+        assertEquals(written, read, "one volume carries the image from the checkpoint to the pack");
+        Path to = packed.matchedOptionValue("--to", (Path) null);
+        VolumeMount storeMount = PodManifests.mountHolding(pack, to.toString()).orElseThrow(() -> new AssertionError("--to " + to + " on no volume"));
+        var volume = job.spec().getVolumes().stream().filter(v -> v.getName().equals(storeMount.getName())).findFirst().orElseThrow();
+        assertEquals(prebuilt.store().orElseThrow().getMetadata().getName(), volume.getPersistentVolumeClaim().getClaimName());
+        assertTrue(!Boolean.TRUE.equals(storeMount.getReadOnly()), "the Job writes the store");
+        FallbackScript fetch = FallbackScript.of(prebuilt.checkpointContainer());
+        assertEquals(to.toString(), parseThawLine(fetch.fetchLine(), "fetch").matchedOptionValue("--from", ""),
+                "the pods fetch from where the Job packs");
+        // Packing needs no capability: root's uid for root's files, nothing added.
+        assertEquals(Set.of(), ContainerCapabilities.of(pack.getSecurityContext()));
+        assertEquals(0L, pack.getSecurityContext().getRunAsUser());
+        assertTrue(Boolean.TRUE.equals(pack.getSecurityContext().getReadOnlyRootFilesystem()));
+    }
+
+    @Test
+    void a_patch_that_targets_no_object_fails_the_load(@TempDir Path tmp) throws Exception {
+        Path overlay = Files.createDirectories(tmp.resolve("overlay"));
+        Files.writeString(overlay.resolve("kustomization.yaml"), "resources:\n  - " + MANIFESTS + "\npatches:\n  - path: p.yaml\n"
+                + "    target:\n      kind: Deployment\n      name: thaw-sample\n");
+        Files.writeString(overlay.resolve("p.yaml"), "- op: replace\n  path: /spec/template/spec/initContainers/0/no-such-field\n  value: 1\n");
+        assertThrows(java.io.IOException.class, () -> PodManifests.load(overlay));
+    }
+
+    /** A pod spec of one init container and one container (the Job's). */
+    private record PodSpecView(io.fabric8.kubernetes.api.model.PodSpec spec) {
+        Container init() {
+            assertEquals(1, spec.getInitContainers().size());
+            return spec.getInitContainers().get(0);
+        }
+
+        Container main() {
+            assertEquals(1, spec.getContainers().size());
+            return spec.getContainers().get(0);
+        }
+    }
+
+    /** The prebuilt init container's {@code sh -c SCRIPT NAME FALLBACK...}: its thaw fetch line and its fallback command. */
+    private record FallbackScript(String script, List<String> fallback) {
+        static FallbackScript of(Container c) {
+            List<String> line = PodManifests.commandLine(c);
+            assertEquals(List.of("/bin/sh", "-c"), line.subList(0, 2), c.getName() + ": " + line);
+            return new FallbackScript(line.get(2), line.subList(4, line.size()));
+        }
+
+        List<String> fetchLine() {
+            String fetch = script.lines().filter(l -> l.strip().startsWith("thaw fetch ")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no thaw fetch line in the script:\n" + script));
+            return List.of(fetch.strip().split("\\s+"));
+        }
+    }
+
+    private static ParseResult parseThawLine(List<String> line, String expectedCommand) {
+        assertEquals("thaw", line.get(0), line.toString());
+        ParseResult parsed = ThawCli.commandLine().parseArgs(line.subList(1, line.size()).toArray(String[]::new));
+        assertTrue(parsed.hasSubcommand(), line.toString());
+        assertEquals(expectedCommand, parsed.subcommand().commandSpec().name(), line.toString());
+        return parsed.subcommand();
     }
 
     // --- helpers: the settings exactly as thaw run derives them in this container ---

@@ -44,6 +44,9 @@ public final class FetchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ImageDirectory target = new ImageDirectory(image);
         target.checkWritable(force);
+        // As thaw checkpoint does: a Kubernetes emptyDir (0777, root's) gets the sticky bit, or the image
+        // installed in it would be refused as one other users could swap.
+        target.protectParent().ifPresent(line -> out.println("thaw: " + line));
         target.removeLeftovers();
         ArchiveSource.Chosen chosen = new ArchiveSource(from, sha256).choose(line -> out.println("thaw: " + line));
         out.println("thaw: fetching " + chosen.describe());
