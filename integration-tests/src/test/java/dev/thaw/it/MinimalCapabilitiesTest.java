@@ -84,6 +84,17 @@ class MinimalCapabilitiesTest {
             assertEquals(4, p.exitValue(), refused.thaw().output());
             refused.thaw().awaitLine("^thaw: error: thaw run needs root or CAP_SETPCAP ", Duration.ofSeconds(10));
         }
+
+        // Without CHOWN, an image of another user's app cannot be served: one line, not a stack trace.
+        List<String> withoutChown = boundedTo(CAPABILITIES.stream().filter(c -> !c.equals("chown")).toList());
+        try (Pool refused = Pool.startUnder(withoutChown, env, work, work.resolve("img"), work.resolve("no-chown.sock"), "--workers", "2")) {
+            Process p = refused.thaw().process();
+            assertTrue(p.waitFor(BOUND.toMillis(), TimeUnit.MILLISECONDS), "thaw run without CHOWN did not exit:\n" + refused.thaw().output());
+            assertEquals(4, p.exitValue(), refused.thaw().output());
+            refused.thaw().awaitLine("^thaw: error: cannot give the control socket .* to --user 65534 .*: thaw needs CAP_CHOWN",
+                    Duration.ofSeconds(10));
+            assertTrue(!refused.thaw().output().contains("internal error"), refused.thaw().output());
+        }
     }
 
     /** setpriv: exactly these capabilities in the bounding set (so root's permitted and effective sets), none inheritable or ambient. */

@@ -63,8 +63,13 @@ public final class ControlServer implements AutoCloseable {
         if (user == null) {
             return;
         }
-        Files.setAttribute(socket, "unix:uid", user.uid());
-        Files.setAttribute(socket, "unix:gid", user.gid());
+        try {
+            Files.setAttribute(socket, "unix:uid", user.uid());
+            Files.setAttribute(socket, "unix:gid", user.gid());
+        } catch (java.nio.file.FileSystemException e) {
+            throw dev.thaw.ThawException.environment("cannot give the control socket " + socket + " to --user " + user.uid() + " ("
+                    + e.getReason() + "): thaw needs CAP_CHOWN (and CAP_DAC_OVERRIDE) to run the app as another user (docs/security.md)");
+        }
         if (socketDir != null && Files.getPosixFilePermissions(socketDir).equals(PosixFilePermissions.fromString("rwx------"))) {
             Files.setPosixFilePermissions(socketDir, PosixFilePermissions.fromString("rwx--x--x"));
         }
