@@ -52,6 +52,8 @@ class PodmanPodTest {
     private static final Pattern WORKER_ID = Pattern.compile("\"worker\"\\s*:\\s*\"?(\\d+)");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String APP_USER_ID = "10001";
+    /** The built image's tag: another one (-Dthaw.podman-tag) lets a second checkout build beside a running CI's build. */
+    private static final String BUILT = "localhost/thaw-sample:" + System.getProperty("thaw.podman-tag", "test");
 
     private final Podman podman = new Podman(Environment.REPO);
     private final List<Path> played = new ArrayList<>();
@@ -78,15 +80,15 @@ class PodmanPodTest {
             }
         }
         assertEquals(12, build.size(), "three base images expected from scripts/container-base-images:\n" + bases.output());
-        build.addAll(List.of("-t", "localhost/thaw-sample:test", Environment.REPO.toString()));
+        build.addAll(List.of("-t", BUILT, Environment.REPO.toString()));
         long start = System.nanoTime();
         Podman.Result built = podman.run(BUILD_BOUND, build);
         assertTrue(built.ok(), "podman build of deploy/Dockerfile failed:\n" + tail(built.output(), 60));
         System.out.println("podman build: " + Duration.ofNanos(System.nanoTime() - start).toSeconds() + " s");
         // Both containers name the image by its id: one build, so one JDK, in both.
-        String id = podman.run(SHORT, "image", "inspect", "--format", "{{.Id}}", "localhost/thaw-sample:test").output().strip();
+        String id = podman.run(SHORT, "image", "inspect", "--format", "{{.Id}}", BUILT).output().strip();
         image = "localhost/thaw-sample:" + id.substring(0, 12);
-        assertTrue(podman.run(SHORT, "tag", "localhost/thaw-sample:test", image).ok());
+        assertTrue(podman.run(SHORT, "tag", BUILT, image).ok());
     }
 
     @AfterAll
