@@ -39,6 +39,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * deploy/Dockerfile built with podman and deploy/k8s played with {@code podman kube play}: a real
  * OCI runtime (runc) runs the init container's checkpoint into the pod's emptyDir and the main
  * container's {@code thaw run} from it, with the manifest's securityContext (docs/kubernetes.md).
+ * Then deploy/k8s/prebuilt: its Job makes and packs the image into a store, a pod started afterwards
+ * fetches it and never runs the leader, and a store holding only an image for another JDK build is
+ * refused and the pod checkpoints for itself; the times to readiness are printed for docs/kubernetes.md.
  * The base images come from scripts/container-base-images (Debian's archive: no registry here); they
  * and the image's build layers stay in podman's store, so only the first run on a machine is slow.
  */
