@@ -31,6 +31,34 @@ public final class Guardrail {
         return new Guardrail(settings, OpenResources.self(), ignored).run();
     }
 
+    /**
+     * Waits, at most {@code max}, until this process holds no TCP connection, and returns how many it still holds.
+     * CRIU cannot dump an established connection, and a server's connections close after its stop() returns (Jetty's
+     * selectors end their endpoints asynchronously): a refork under load found one at every attempt without this.
+     */
+    public static int awaitNoTcpConnections(java.time.Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        int open = tcpConnections();
+        while (open > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            open = tcpConnections();
+        }
+        return open;
+    }
+
+    private static int tcpConnections() {
+        try {
+            return (int) OpenResources.self().scan().stream().filter(f -> f.offender().kind() == Kind.CONNECTION).count();
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0; // unreadable: CRIU says what it finds
+        }
+    }
+
     GuardrailReport run() {
         Origins origins = Origins.get();
         Map<Integer, List<String>> creators = origins.byFd();

@@ -96,6 +96,9 @@ public final class ThawRuntime {
      * @return true when the connection was handed over (a new session serves from now on); false when
      *     beforeCheckpoint refused, in which case the worker told the orchestrator and serves on
      */
+    /** How long a refork waits after beforeCheckpoint for the server's connections to close (see Guardrail#awaitNoTcpConnections). */
+    static final java.time.Duration CONNECTIONS_CLOSE_WAIT = java.time.Duration.ofSeconds(2);
+
     public boolean checkpointWorker(ControlConnection connection) throws RestoreException {
         synchronized (checkpointLock) {
             try {
@@ -104,6 +107,11 @@ public final class ThawRuntime {
                 reopenAfterFailedCheckpoint(e);
                 sendQuietly(connection, new ControlMessage.CheckpointFailed(describe(e), false).encode());
                 return false;
+            }
+            int open = dev.thaw.lifecycle.guardrail.Guardrail.awaitNoTcpConnections(CONNECTIONS_CLOSE_WAIT);
+            if (open > 0) {
+                System.err.println("thaw: " + open + " TCP connection(s) still open " + CONNECTIONS_CLOSE_WAIT.toMillis()
+                        + " ms after beforeCheckpoint: the dump will refuse them; close them in beforeCheckpoint");
             }
             heapShrinker.shrink();
             sendQuietly(connection, readyToDump(null));
