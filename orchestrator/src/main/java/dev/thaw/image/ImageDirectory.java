@@ -322,12 +322,15 @@ public final class ImageDirectory {
 
     /**
      * What this host must have for the image to run, whatever its files hold: the same JDK build, the app's files
-     * unchanged, and the CPU features the JIT used. Also how 'thaw fetch' chooses among archives from elsewhere.
+     * unchanged, the CPU features the JIT used, and a kernel no older than the one the leader started on. Also how
+     * 'thaw fetch' chooses among archives from elsewhere.
      */
     public static void requireRunnableHere(ImageManifest manifest) {
         verifyJdk(manifest);
         verifyAppFiles(manifest);
-        verifyCpu(manifest, HostFingerprint.current());
+        HostFingerprint here = HostFingerprint.current();
+        verifyCpu(manifest, here);
+        verifyKernel(manifest, here);
     }
 
     /** What is wrong with {@code file} against its recorded digest, if anything. */
@@ -375,6 +378,23 @@ public final class ImageDirectory {
                     + "): the JVM compiled code that uses them and would die with SIGILL here; make the image on this kind of"
                     + " host with 'thaw checkpoint --force'");
         }
+    }
+
+    /**
+     * An image made on a newer kernel than this one is refused: the JVM and glibc chose, when the leader started,
+     * system calls and flags of that kernel (see {@link HostFingerprint}), which a worker restored here could call
+     * without them being there. The same or a newer kernel runs it.
+     */
+    static void verifyKernel(ImageManifest manifest, HostFingerprint here) {
+        if (manifest.host() == null) {
+            return; // made by a thaw that did not record it
+        }
+        manifest.host().kernelNewerThan(here).ifPresent(made -> {
+            throw ThawException.badImage("the image was made on Linux " + made + " (" + manifest.host().kernel() + ") but this host runs "
+                    + here.kernel() + ": the JVM and glibc chose that kernel's features (rseq, clone3, madvise flags...) when the"
+                    + " leader started and would call them here; restore it on a host with Linux " + made + " or newer, or make the"
+                    + " image on this kind of host with 'thaw checkpoint --force'");
+        });
     }
 
     private static void verifyJdk(ImageManifest manifest) {
