@@ -17,7 +17,11 @@ sealed interface Event {
     record NextImageDone(int exitCode) implements Event {
     }
 
-    /** A refork's dump ended: the new image's manifest (committed to the image directory), or null and why not. */
-    record ReforkDumped(Refork refork, dev.thaw.image.ImageManifest manifest, String error) implements Event {
+    /** A refork's dump ended: the new image, committed to the image directory and verified, or null and why not. */
+    record ReforkDumped(Refork refork, ImageStore.NewImage image, String error) implements Event {
+    }
+
+    /** A new image for HUP or reload was verified off the loop ({@link ImageVerification}): the image, or null and why not. */
+    record ImageVerified(ImageVerification verification, ImageStore.NewImage image, String error) implements Event {
     }
 }

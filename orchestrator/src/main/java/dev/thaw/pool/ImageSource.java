@@ -14,12 +14,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
  * The image a pool restores from. The run pins the image it serves ({@link PinnedImage}), so a new
  * checkpoint written to the same directory changes nothing until the pool switches to it (HUP,
- * reload, USR2); images it switched away from are let go once no restore still reads them.
+ * reload, USR2, a refork); the new image is pinned and verified off the supervisor's thread. Images it
+ * switched away from are let go once no restore still reads them.
  */
 public final class ImageSource implements ImageStore, AutoCloseable {
     private final ImageDirectory directory;
@@ -81,7 +83,7 @@ public final class ImageSource implements ImageStore, AutoCloseable {
     @Override
     public boolean changed() {
         try {
-            // Which image is there, not whether it is sound: switchToNew pins and verifies it, and says why it is unusable.
+            // Which image is there, not whether it is sound: verifyNew pins and verifies it, and says why it is unusable.
             return !ImageManifest.identify(directory.target()).is(current.manifest());
         } catch (RuntimeException unreadable) {
             return false; // missing or being replaced: keep serving what is pinned
@@ -89,11 +91,38 @@ public final class ImageSource implements ImageStore, AutoCloseable {
     }
 
     @Override
-    public ImageManifest switchToNew() throws IOException {
-        PinnedImage next = PinnedImage.pin(directory);
+    public CompletableFuture<NewImage> verifyNew() {
+        CompletableFuture<NewImage> verified = new CompletableFuture<>();
+        // Its own thread, not the supervisor's (see ImageStore.verifyNew): pin() hashes every file of the image.
+        // It touches nothing the supervisor's thread changes: the directory's path, and a pin of its own.
+        Thread.ofPlatform().name("thaw-verify-image").daemon().start(() -> {
+            try {
+                verified.complete(new Verified(PinnedImage.pin(directory)));
+            } catch (IOException | RuntimeException | Error e) { // the future always completes, or the switch never ends
+                verified.completeExceptionally(e);
+            }
+        });
+        return verified;
+    }
+
+    @Override
+    public ImageManifest switchTo(NewImage image) {
+        PinnedImage next = ((Verified) image).pin();
         retired.add(current);
         use(next);
         return next.manifest();
+    }
+
+    @Override
+    public void discard(NewImage image) {
+        removed(((Verified) image).pin());
+    }
+
+    private record Verified(PinnedImage pin) implements NewImage {
+        @Override
+        public ImageManifest manifest() {
+            return pin.manifest();
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.thaw.lifecycle.WorkerIdentity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -29,11 +30,27 @@ public interface ImageStore {
     /** Starts restoring one worker from the current image; it reports over the control socket. */
     WorkerHandle restore(WorkerIdentity identity, Consumer<String> output) throws IOException;
 
-    /** Whether the directory holds another image than the one served (a new checkpoint was written). */
+    /** Whether the directory holds another image than the one served (a new checkpoint was written): reads its manifest only. */
     boolean changed();
 
-    /** Serves the image now in the directory from now on; throws if it is unusable. */
-    ImageManifest switchToNew() throws IOException;
+    /**
+     * Pins the image now in the directory and verifies it (seal, the SHA-256 of every file, JDK, jars, CPU),
+     * for {@link #switchTo}. Hashing takes 0.3-0.5 s for 400 MiB and longer on a slow disk, during which the
+     * supervisor's loop would handle no signal, reap no worker and kill none past its deadline: so the work
+     * runs on a thread of its own and this returns at once. The future fails when the image is unusable.
+     */
+    CompletableFuture<NewImage> verifyNew();
+
+    /** Serves {@code verified} from now on (restores come from it); quick, on the supervisor's thread. */
+    ImageManifest switchTo(NewImage verified);
+
+    /** Lets go of a verified image the pool will not serve (it stops meanwhile). */
+    void discard(NewImage verified);
+
+    /** An image pinned and verified by {@link #verifyNew()}, not served yet. */
+    interface NewImage {
+        ImageManifest manifest();
+    }
 
     /** Goes back to an image switched away from that {@code image}'s workers still serve; false if it is gone. */
     boolean rollBackTo(Path image);
@@ -43,7 +60,7 @@ public interface ImageStore {
 
     /**
      * Dumps a live worker into the directory as the next generation (a refork), blocking; the pool
-     * then serves it with {@link #switchToNew()}. Runs off the supervisor's thread.
+     * then verifies it ({@link #verifyNew()}) and serves it ({@link #switchTo}). Runs off the supervisor's thread.
      */
     ImageManifest dumpRefork(WorkerHandle mold, ImageManifest serving, String madeFrom, ImageManifest.MemoryAtDump memory)
             throws IOException;

@@ -137,23 +137,19 @@ final class Reforker {
     Optional<ImageManifest> dumped(Event.ReforkDumped d, boolean moldAlive) {
         Refork r = d.refork();
         if (r != refork) {
+            if (d.image() != null) {
+                images.discard(d.image());
+            }
             return Optional.empty();
         }
         boolean moldWaits = moldAlive && r.mold.is(WorkerState.REFORKING);
         long serving = images.manifest().generation();
-        if (d.manifest() == null) {
+        if (d.image() == null) {
             failed(d.error());
             resume(r.mold, serving, moldWaits);
             return Optional.empty();
         }
-        ImageManifest next;
-        try {
-            next = images.switchToNew();
-        } catch (IOException | RuntimeException e) {
-            failed("the new image is unusable: " + e.getMessage());
-            resume(r.mold, serving, moldWaits);
-            return Optional.empty();
-        }
+        ImageManifest next = images.switchTo(d.image()); // verified on the dump's thread: nothing is hashed here
         refork = null;
         done++;
         failures = 0;

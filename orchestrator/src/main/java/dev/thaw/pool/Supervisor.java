@@ -62,6 +62,10 @@ public final class Supervisor {
     private boolean saidNoRequestsCounted;
     /** The USR2 checkpoint in progress, if any. */
     private NextImageLauncher.Running nextImage;
+    /** A new image being verified for HUP or reload, off this thread; the switch and the roll wait for it. */
+    private ImageVerification verifying;
+    /** How long the loop's end waits for a verification under way, to let go of what it pinned. */
+    private static final Duration ABANDON_WAIT = Duration.ofSeconds(10);
     private ThawException halt;
 
     /**
@@ -125,7 +129,7 @@ public final class Supervisor {
             killStuckWorkers();
             recycleWorkers();
             reforker.maybeStart(workers.inState(WorkerState.READY),
-                    nextImage != null || !rollPending.isEmpty() || workers.count(WorkerState.RESTORING) > 0);
+                    nextImage != null || verifying != null || !rollPending.isEmpty() || workers.count(WorkerState.RESTORING) > 0);
             rollWorkers();
             manageWorkers();
         }
@@ -156,6 +160,7 @@ public final class Supervisor {
         if (nextImage != null) {
             nextImage.kill();
         }
+        letGoOfUnservedImages();
         if (halt != null) {
             throw halt;
         }
@@ -170,6 +175,20 @@ public final class Supervisor {
             case Event.SignalReceived s -> handleSignal(s.name());
             case Event.NextImageDone d -> finishNextImage(d.exitCode());
             case Event.ReforkDumped d -> reforker.dumped(d, workers.all().contains(d.refork().mold)).ifPresent(this::rollOnto);
+            case Event.ImageVerified v -> switchToVerified(v);
+        }
+    }
+
+    /** The loop ends: images verified (or being verified) that will never serve are let go of, not left pinned. */
+    private void letGoOfUnservedImages() {
+        if (verifying != null) {
+            verifying.abandon(images, ABANDON_WAIT);
+            verifying = null;
+        }
+        for (Event e; (e = events.poll()) != null; ) {
+            if (e instanceof Event.ReforkDumped d && d.image() != null) {
+                images.discard(d.image());
+            }
         }
     }
 
@@ -608,24 +627,75 @@ public final class Supervisor {
                 + ", " + rollLimit + " at a time");
     }
 
-    /** HUP and 'thaw reload': switch to a newer image if one was written, then roll every worker. */
+    /**
+     * HUP and 'thaw reload': switch to a newer image if one was written, then roll every worker. A new image is
+     * verified first, off this thread ({@link ImageVerification}); {@link #switchToVerified} switches and rolls.
+     */
     private void reload(String why) {
         if (state != State.RUNNING) {
             log(why + ": ignored, the pool is stopping");
             return;
         }
-        if (images.changed()) {
-            try {
-                ImageManifest next = images.switchToNew();
-                listener.imageChanged(next);
-                log(why + ": new image in " + images.directory() + " (generation " + next.generation() + ", made "
-                        + next.createdAt() + "): workers are rolled onto it");
-            } catch (IOException | RuntimeException e) {
-                log(why + ": the new image in " + images.directory() + " is unusable (" + e.getMessage()
-                        + "): workers keep serving generation " + images.manifest().generation() + "; no rolling restart");
-                return;
-            }
+        if (verifying != null) {
+            verifying.again = true;
+            log(why + ": the new image in " + images.directory() + " is still being verified; the rolling restart follows it");
+            return;
         }
+        if (images.changed()) {
+            verifying = ImageVerification.start(images, why, clock.nanoTime(), events::add);
+            log(why + ": verifying the new image in " + images.directory() + " (every file's SHA-256); workers keep serving"
+                    + " generation " + images.manifest().generation() + " meanwhile");
+            return;
+        }
+        beginRoll(why);
+    }
+
+    /** The new image of a HUP or reload was verified (or found unusable): switch to it and roll, or keep serving. */
+    private void switchToVerified(Event.ImageVerified v) {
+        if (v.verification() != verifying) {
+            if (v.image() != null) {
+                images.discard(v.image());
+            }
+            return;
+        }
+        verifying = null;
+        String why = v.verification().why;
+        long millis = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - v.verification().startedNanos);
+        if (state != State.RUNNING) {
+            if (v.image() != null) {
+                images.discard(v.image());
+            }
+            return;
+        }
+        if (v.image() == null && v.verification().afterSwitch) {
+            log(why + ": the newer image in " + images.directory() + " is unusable (" + v.error()
+                    + "): workers are rolled onto generation " + images.manifest().generation() + ", verified before it");
+            beginRoll(why);
+            return;
+        }
+        if (v.image() == null) {
+            log(why + ": the new image in " + images.directory() + " is unusable (" + v.error()
+                    + "): workers keep serving generation " + images.manifest().generation() + "; no rolling restart");
+            return;
+        }
+        if (v.image().manifest().equals(images.manifest())) {
+            images.discard(v.image()); // a refork made it and the pool switched to it meanwhile
+            beginRoll(why);
+            return;
+        }
+        ImageManifest next = images.switchTo(v.image());
+        listener.imageChanged(next);
+        if (v.verification().again && images.changed()) {
+            // Yet another image was written while this one was verified: the roll goes onto that one once it is
+            // verified, not onto this one first (replacements restoring from it would be missed by the second roll).
+            log(why + ": new image in " + images.directory() + " (generation " + next.generation() + ", verified in " + millis
+                    + " ms), and a newer one was written meanwhile: the roll waits for its verification");
+            verifying = ImageVerification.start(images, why, clock.nanoTime(), events::add);
+            verifying.afterSwitch = true;
+            return;
+        }
+        log(why + ": new image in " + images.directory() + " (generation " + next.generation() + ", made "
+                + next.createdAt() + ", verified in " + millis + " ms): workers are rolled onto it");
         beginRoll(why);
     }
 
@@ -718,8 +788,11 @@ public final class Supervisor {
             case ControlMessage.Reload r -> {
                 reload("thaw reload");
                 boolean rolling = !rollPending.isEmpty();
-                peer.send(new ControlMessage.Reply(rolling, rolling ? "rolling restart of " + rollPending.size() + " workers"
-                        : "nothing to roll: no worker is ready" + (state == State.RUNNING ? "" : " (the pool is stopping)"), null));
+                String message = verifying != null ? "verifying the new image in " + images.directory()
+                        + "; the rolling restart follows once it is verified (thaw run's output says when, or why not)"
+                        : rolling ? "rolling restart of " + rollPending.size() + " workers"
+                        : "nothing to roll: no worker is ready" + (state == State.RUNNING ? "" : " (the pool is stopping)");
+                peer.send(new ControlMessage.Reply(rolling || verifying != null, message, null));
             }
             default -> refuse(peer, "the CLI may not send " + m.getClass().getSimpleName().toUpperCase());
         }

@@ -379,7 +379,7 @@ public final class FakePool {
         private final List<ImageManifest> retired = new ArrayList<>();
         private ImageManifest current = manifest(1);
         /** An image written to the directory and not served yet (a checkpoint, or a refork's dump). */
-        private ImageManifest written;
+        private volatile ImageManifest written;
         boolean writtenIsUnusable;
         /** What the next refork dump does: null to succeed, else the error it fails with. */
         String dumpFails;
@@ -448,19 +448,60 @@ public final class FakePool {
             return written != null;
         }
 
+        /** Set to hold verifications until {@link #finishVerification()}: hashing a large image takes a while. */
+        boolean holdVerification;
+        private final List<Runnable> heldVerifications = new ArrayList<>();
+        /** Verified images the pool let go of without serving them. */
+        final List<ImageManifest> discarded = new ArrayList<>();
+
+        /** Verifies the image written to the directory, now or, with {@link #holdVerification}, when a test says so. */
         @Override
-        public ImageManifest switchToNew() throws IOException {
-            if (written == null) {
-                throw new IOException("no image in /images");
+        public synchronized CompletableFuture<NewImage> verifyNew() {
+            CompletableFuture<NewImage> verified = new CompletableFuture<>();
+            Runnable verify = () -> {
+                synchronized (this) {
+                    if (written == null) {
+                        verified.completeExceptionally(new IOException("no image in /images"));
+                    } else if (writtenIsUnusable) {
+                        written = null;
+                        verified.completeExceptionally(new IOException("checksum mismatch in pages-1.img"));
+                    } else {
+                        verified.complete(new FakeNewImage(written));
+                        written = null;
+                    }
+                }
+            };
+            if (holdVerification) {
+                heldVerifications.add(verify);
+            } else {
+                verify.run();
             }
-            if (writtenIsUnusable) {
-                written = null;
-                throw new IOException("checksum mismatch in pages-1.img");
+            return verified;
+        }
+
+        /** The verifications held so far end (as their threads would), posting their results to the loop. */
+        void finishVerification() {
+            List<Runnable> held;
+            synchronized (this) {
+                held = List.copyOf(heldVerifications);
+                heldVerifications.clear();
             }
+            held.forEach(Runnable::run);
+        }
+
+        @Override
+        public synchronized ImageManifest switchTo(NewImage image) {
             retired.add(current);
-            current = written;
-            written = null;
+            current = image.manifest();
             return current;
+        }
+
+        @Override
+        public synchronized void discard(NewImage image) {
+            discarded.add(image.manifest());
+        }
+
+        record FakeNewImage(ImageManifest manifest) implements NewImage {
         }
 
         @Override
