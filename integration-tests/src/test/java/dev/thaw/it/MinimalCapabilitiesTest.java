@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * thaw needs no more than the eight capabilities docs/security.md lists ("What thaw itself needs"),
  * the deploy manifests' list: thaw started as root with only those in its bounding set (and nothing
  * inheritable or ambient) checkpoints the sample app as another user, serves from two workers in map
- * mode, and replaces them on HUP. Without SETPCAP, one of the eight, it refuses with its one line.
+ * mode, and replaces them on HUP. Without SETPCAP, one of the eight, it refuses with its one line; without SYS_ADMIN,
+ * it names SYS_ADMIN, not CRIU's CHECKPOINT_RESTORE.
  */
 class MinimalCapabilitiesTest {
     private static final Duration BOUND = Duration.ofMinutes(3);
@@ -95,6 +96,29 @@ class MinimalCapabilitiesTest {
                     Duration.ofSeconds(10));
             assertTrue(!refused.thaw().output().contains("internal error"), refused.thaw().output());
         }
+    }
+
+    /**
+     * Without SYS_ADMIN, 'criu check' fails and CRIU suggests 'setcap cap_checkpoint_restore+eip criu', which would not
+     * let thaw run (it needs SYS_ADMIN for the workers' PID namespaces): thaw names SYS_ADMIN, with or without
+     * CHECKPOINT_RESTORE in its place, before any leader starts.
+     */
+    @Test
+    void thaw_checkpoint_without_sys_admin_asks_for_it_and_not_for_checkpoint_restore() throws Exception {
+        List<String> withoutSysAdmin = CAPABILITIES.stream().filter(c -> !c.equals("sys_admin")).toList();
+        List<String> checkpointRestoreInstead = new java.util.ArrayList<>(withoutSysAdmin);
+        checkpointRestoreInstead.add("checkpoint_restore");
+        for (List<String> caps : List.of(withoutSysAdmin, checkpointRestoreInstead)) {
+            try (ThawProcess refused = ThawProcess.startUnder(boundedTo(caps), work, Map.of(),
+                    SampleCheckpoint.args(work.resolve("img"), FreePort.pick(), 1))) {
+                assertTrue(refused.process().waitFor(BOUND.toMillis(), TimeUnit.MILLISECONDS), "did not exit:\n" + refused.output());
+                assertEquals(4, refused.process().exitValue(), caps + ":\n" + refused.output());
+                refused.awaitLine("^thaw: error: thaw checkpoint needs root or CAP_SYS_ADMIN \\(.*CAP_CHECKPOINT_RESTORE does not"
+                        + " replace CAP_SYS_ADMIN for thaw\\)", Duration.ofSeconds(10));
+                assertTrue(!refused.output().contains("setcap") && !refused.output().contains("leader"), caps + ":\n" + refused.output());
+            }
+        }
+        assertTrue(!Files.exists(work.resolve("img")), "no image was made");
     }
 
     /** setpriv: exactly these capabilities in the bounding set (so root's permitted and effective sets), none inheritable or ambient. */

@@ -56,10 +56,12 @@ public final class CheckpointCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         Criu criu = Criu.locate();
+        // Privileges first: without CAP_SYS_ADMIN 'criu check' fails too, and its hint (setcap cap_checkpoint_restore
+        // on criu) would not let thaw run.
+        Privileges.require("thaw checkpoint");
         criu.check().ifPresent(problem -> {
             throw ThawException.environment("'criu check' fails on this machine: " + problem + ": run 'thaw doctor'");
         });
-        Privileges.require("thaw checkpoint");
         CheckpointRequest request = new CheckpointRequest(image, force, command, Path.of("").toAbsolutePath(),
                 settings.warmupUrls(), settings.warmupRequests(), settings.leaderReadyTimeout(), settings.checkpointTimeout(),
                 ThawCli.agentJar(), generation, ReplayArguments.of(spec.commandLine().getParseResult().originalArgs()),

@@ -24,12 +24,17 @@ public final class DoctorCommand implements Callable<Integer> {
     public Integer call() {
         out = spec.commandLine().getOut();
         Criu criu = checkCriu();
-        if (criu != null) {
+        boolean privileged = checkPrivileges();
+        if (criu != null && !privileged) {
+            // Without CAP_SYS_ADMIN criu check fails and suggests 'setcap cap_checkpoint_restore', which thaw cannot run with.
+            fail("criu check", "not run: thaw lacks the privileges above");
+        } else if (criu != null) {
             criu.check().ifPresentOrElse(problem -> fail("criu check", problem + " (see 'criu check --all'; the kernel may lack a feature CRIU needs)"),
                     () -> ok("criu check", "looks good"));
+        }
+        if (criu != null) {
             checkMapping(criu);
         }
-        checkPrivileges();
         checkPidNamespaces();
         checkKsm();
         checkHashing();
@@ -57,13 +62,15 @@ public final class DoctorCommand implements Callable<Integer> {
         }
     }
 
-    private void checkPrivileges() {
+    private boolean checkPrivileges() {
         List<String> missing = Privileges.missing();
         if (missing.isEmpty()) {
-            ok("privileges", "CRIU can run (root or CAP_SYS_ADMIN + CAP_SYS_PTRACE)");
+            ok("privileges", "CRIU can run (root or CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_SETPCAP)");
         } else {
-            fail("privileges", "missing " + String.join(", ", missing) + ": run thaw as root");
+            fail("privileges", "missing " + String.join(", ", missing) + ": run thaw as root (CAP_CHECKPOINT_RESTORE does not"
+                    + " replace CAP_SYS_ADMIN for thaw; docs/security.md lists what it needs)");
         }
+        return missing.isEmpty();
     }
 
     private void checkPidNamespaces() {

@@ -16,20 +16,24 @@ public final class Privileges {
     private static final int CAP_SYS_PTRACE = 19;
     private static final int CAP_SYS_ADMIN = 21;
     private static final int CAP_SYS_TIME = 25;
-    private static final int CAP_CHECKPOINT_RESTORE = 40;
 
     private Privileges() {
     }
 
     /** Names of the missing capabilities; empty when CRIU can run. */
     public static List<String> missing() {
-        BigInteger effective = effectiveCapabilities();
+        return missing(effectiveCapabilities());
+    }
+
+    /**
+     * CAP_CHECKPOINT_RESTORE is never named: CAP_SYS_ADMIN covers all it grants CRIU, and thaw needs CAP_SYS_ADMIN
+     * anyway (each worker is restored in a PID and mount namespace of its own, 'unshare --pid --mount'). CRIU's
+     * own hint without either ('setcap cap_checkpoint_restore+eip criu') would leave thaw unable to run a pool.
+     */
+    static List<String> missing(BigInteger effective) {
         List<String> missing = new ArrayList<>();
         if (!effective.testBit(CAP_SYS_ADMIN)) {
             missing.add("CAP_SYS_ADMIN");
-        }
-        if (!effective.testBit(CAP_CHECKPOINT_RESTORE) && !effective.testBit(CAP_SYS_ADMIN)) {
-            missing.add("CAP_CHECKPOINT_RESTORE");
         }
         if (!effective.testBit(CAP_SYS_PTRACE)) {
             missing.add("CAP_SYS_PTRACE");
@@ -55,12 +59,21 @@ public final class Privileges {
         return !(effective.testBit(CAP_SYS_TIME) && effective.testBit(CAP_NET_ADMIN) && effective.testBit(CAP_SYS_CHROOT));
     }
 
+    /** Refuses, in one line naming what is missing and the fix, when this process cannot run CRIU and the workers. */
     public static void require(String what) {
         List<String> missing = missing();
         if (!missing.isEmpty()) {
-            throw ThawException.environment(what + " needs root or " + String.join(", ", missing)
-                    + " (CRIU reads and rebuilds whole processes): run thaw as root, e.g. with sudo");
+            throw ThawException.environment(refusal(what, missing));
         }
+    }
+
+    static String refusal(String what, List<String> missing) {
+        String why = missing.contains("CAP_SYS_ADMIN")
+                ? "CRIU reads and rebuilds whole processes, and each worker is restored in a PID namespace of its own;"
+                        + " CAP_CHECKPOINT_RESTORE does not replace CAP_SYS_ADMIN for thaw"
+                : "CRIU reads and rebuilds whole processes";
+        return what + " needs root or " + String.join(", ", missing) + " (" + why + "): run thaw as root, e.g. with sudo,"
+                + " or with the capabilities docs/security.md lists";
     }
 
     private static BigInteger effectiveCapabilities() {
