@@ -2,13 +2,15 @@
 # Tests thaw's CRIU patch series (criu/patches) on this machine: builds the C test program, dumps it,
 # restores it with --mmap-page-image in its own PID namespace and checks memory contents, private
 # writes, MADV_DONTNEED, malloc/thread churn, image deletion, /proc/PID/smaps, stats-restore, a
-# dump of a mapped process (refork) restored with its parent image deleted, and (ghost-file.c)
-# restores of one image at the same time when it has deleted files that stay mapped.
+# dump of a mapped process (refork) restored with its parent image deleted, (ghost-file.c) restores of
+# one image at the same time when it has deleted files that stay mapped, and (file-private.c) the
+# written pages of a private file mapping.
 #
 #   sudo criu/test/run.sh          the tests (about 30 s)
 #   sudo criu/test/run.sh bench    restore time of ~500 MiB of touched memory, copy vs map
 #   sudo criu/test/run.sh share    4 workers restored at once from one image, map vs copy: time, PSS
 #   sudo criu/test/run.sh ghost    only check 12: concurrent restores of an image with ghost files
+#   sudo criu/test/run.sh fileprivate   only check 13: written pages of a private file mapping, mapped
 #
 # CRIU=/path/to/criu selects the binary (default: criu on PATH). Needs root.
 set -euo pipefail
@@ -167,8 +169,54 @@ ghost_check() {
     "$((n * rounds)) ok" "$ok ok"
 }
 
+# Written pages of a private file mapping (the JVM's relocated CDS archive): with --mmap-page-image, runs
+# of at least 16 pages are mapped from the pages image (patch 0009), smaller runs are read into the
+# file's mapping, unwritten pages stay the file's. Contents, what /proc/self/maps names for each kind of
+# page, private writes of two copies, MADV_DONTNEED (a known difference), a copied restore, and a
+# refork of the mapped copy restored with its parent image deleted.
+file_private_check() {
+  local fdir sum_file sum_img ppid
+  fdir=$(mktemp -d /var/tmp/thaw-criu-fp.XXXXXX); GHOST_DIRS+=("$fdir")
+  if "$CRIU" check --feature mmap-page-image-file > /dev/null 2>&1; then pass "criu check --feature mmap-page-image-file"
+  else fail "criu check --feature mmap-page-image-file"; fi
+  start_prog fp "$fdir" "$T/fp-prog"
+  dump "$PROG_PID" "$T/img-fp" || return 0
+  sum_file=$(sha256sum < "$fdir/data.bin"); sum_img=$(cat "$T"/img-fp/pages-*.img | sha256sum)
+  restore P "$T/img-fp" --mmap-page-image
+  expect "file-private P (mapped): written and unwritten pages as dumped" ok "$(cmd P verify "$T/out.P.1")"
+  expect "file-private P: the 64-page written run is mapped from the image, the 4-page run and unwritten pages stay the file's" \
+    "$(basename "$(ls "$T"/img-fp/pages-*.img | head -1)") data.bin data.bin" "$(cmd P backing "$T/out.P.b")"
+  if [ "$(stat_field "$T/work.P/stats-restore" 6)" -ge 64 ]; then pass "file-private P: stats count the run as mapped ($(stats "$T/work.P/stats-restore"))"
+  else fail "file-private P: pages_mapped $(stat_field "$T/work.P/stats-restore" 6) < 64"; fi
+  restore Q "$T/img-fp" --mmap-page-image
+  cmd P "write 0x9a9a0000" "$T/out.P.w" > /dev/null
+  expect "file-private P sees its own writes" ok "$(cmd P verify "$T/out.P.2")"
+  expect "file-private Q (mapped, same image) does not see P's writes" ok "$(cmd Q verify "$T/out.Q.1")"
+  expect "file-private: the mapped file and the image unchanged by the restored copies' writes" "$sum_file $sum_img" \
+    "$(sha256sum < "$fdir/data.bin") $(cat "$T"/img-fp/pages-*.img | sha256sum)"
+  restore R "$T/img-fp"
+  expect "file-private R (copied): contents as dumped" ok "$(cmd R verify "$T/out.R.1")"
+  expect "file-private R (copied): every page is the file's mapping" "data.bin data.bin data.bin" "$(cmd R backing "$T/out.R.b")"
+  expect "file-private: MADV_DONTNEED on a mapped run reads back the image's page (known difference)" written "$(cmd Q dontneed "$T/out.Q.d")"
+  expect "file-private: MADV_DONTNEED on a copied run reads back the file's page" file "$(cmd R dontneed "$T/out.R.d")"
+  # Refork of P (mapped, after its own writes): the new image must not depend on the old one
+  ppid=$(host_pid P)
+  PIPE=$(readlink "/proc/$ppid/fd/0")
+  mkdir -p "$T/img-fp2"
+  if nsenter -t "$ppid" -p -m "$CRIU" dump -t "$(awk '/^NSpid/ {print $NF}' "/proc/$ppid/status")" \
+       -D "$T/img-fp2" -o dump.log -v4 --leave-running; then
+    rm -rf "$T/img-fp"
+    restore S "$T/img-fp2" --mmap-page-image
+    expect "file-private S (mapped, from a refork of P, parent image deleted) has P's memory" ok "$(cmd S verify "$T/out.S.1")"
+  else
+    fail "refork dump of file-private P (see $T/img-fp2/dump.log)"
+  fi
+  for n in P Q R S; do echo exit >> "$T/cmd.$n" 2>/dev/null || true; done
+}
+
 cc -O2 -Wall -pthread -o "$T/prog" "$HERE/mmap-page-image.c"
 cc -O2 -Wall -o "$T/ghost-prog" "$HERE/ghost-file.c"
+cc -O2 -Wall -o "$T/fp-prog" "$HERE/file-private.c"
 log "criu: $(command -v "$CRIU") ($("$CRIU" --version | tr '\n' ' '))"
 
 if [ "$MODE" = bench ]; then
@@ -192,6 +240,12 @@ fi
 
 if [ "$MODE" = ghost ]; then  # only check 12
   ghost_check
+  if [ $FAILS = 0 ]; then log "all tests passed"; else log "$FAILS test(s) failed"; exit 1; fi
+  exit 0
+fi
+
+if [ "$MODE" = fileprivate ]; then  # only check 13
+  file_private_check
   if [ $FAILS = 0 ]; then log "all tests passed"; else log "$FAILS test(s) failed"; exit 1; fi
   exit 0
 fi
@@ -351,6 +405,9 @@ fi
 
 # 12. Concurrent restores of an image with deleted mapped files (ghost files), see ghost_check
 ghost_check
+
+# 13. Written pages of a private file mapping mapped from the image (patch 0009), see file_private_check
+file_private_check
 
 for f in "$T"/cmd.*; do echo exit >> "$f"; done
 sleep 0.5
