@@ -10,6 +10,10 @@ package dev.thaw.criu;
  * @param signal the signal's name ("SIGKILL"), when one killed it; null otherwise
  */
 public record WorkerExit(int code, String signal, boolean known) {
+    public boolean killedBySigkill() {
+        return known && "SIGKILL".equals(signal);
+    }
+
     public static final WorkerExit UNKNOWN = new WorkerExit(0, null, false);
 
     /** From the namespace's exit status (see the class comment). */
@@ -23,13 +27,16 @@ public record WorkerExit(int code, String signal, boolean known) {
         return new WorkerExit(status, null, true);
     }
 
-    /** "exit code 1", "killed by SIGKILL (out of memory? see dmesg)": for log lines. */
+    /**
+     * "exit code 1", "killed by SIGKILL": for log lines. Who sent a SIGKILL (thaw, the OOM killer, someone else) is
+     * not in the status; the supervisor says it when it knows ({@code dev.thaw.pool.ExitReport}).
+     */
     public String describe() {
         if (!known) {
             return "cause unknown (this CRIU cannot report it: run scripts/setup)";
         }
         if (signal != null) {
-            return "killed by " + signal + ("SIGKILL".equals(signal) ? " (out of memory? see dmesg)" : "");
+            return "killed by " + signal;
         }
         return "exit code " + code;
     }

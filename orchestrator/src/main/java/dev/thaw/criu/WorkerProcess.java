@@ -152,8 +152,16 @@ public final class WorkerProcess {
 
     /** Ends the whole namespace at once: SIGKILL to unshare, which kills criu, namespace init. */
     public void kill() {
+        killSent = true;
         namespace.toHandle().destroyForcibly();
     }
+
+    /** Whether thaw sent the SIGKILL ({@link #kill}, or {@link #terminate} before adoption): a SIGKILL then is thaw's, not the kernel's. */
+    public boolean killSent() {
+        return killSent;
+    }
+
+    private volatile boolean killSent;
 
     public String describe() {
         long pid = hostPid();

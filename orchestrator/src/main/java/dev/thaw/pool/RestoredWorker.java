@@ -4,6 +4,7 @@ import dev.thaw.criu.CriuLog;
 import dev.thaw.criu.RestoreStats;
 import dev.thaw.criu.WorkerExit;
 import dev.thaw.criu.WorkerProcess;
+import dev.thaw.host.OomKills;
 import dev.thaw.host.ProcessMemory;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,9 +16,13 @@ final class RestoredWorker implements WorkerHandle {
     private final WorkerProcess process;
     private final Path image;
 
+    /** The OOM kill count of its memory cgroup when it started (or when its JVM, in another cgroup, was adopted). */
+    private Optional<OomKills> oomKillsAtStart;
+
     RestoredWorker(WorkerProcess process, Path image) {
         this.process = process;
         this.image = image;
+        this.oomKillsAtStart = OomKills.of(process.namespace().pid()); // thaw's child: the cgroup it restores the JVM in
     }
 
     /** For the refork dump, which needs the namespace and the JVM. */
@@ -47,7 +52,15 @@ final class RestoredWorker implements WorkerHandle {
 
     @Override
     public Optional<String> adopt(long pid) {
-        return process.adopt(pid);
+        Optional<String> refused = process.adopt(pid);
+        if (refused.isEmpty()) {
+            // CRIU may have put the JVM back into the leader's cgroup: its kills count there from now on.
+            OomKills jvm = OomKills.of(pid).orElse(null);
+            if (jvm != null && oomKillsAtStart.map(k -> !k.counter().equals(jvm.counter())).orElse(true)) {
+                oomKillsAtStart = Optional.of(jvm);
+            }
+        }
+        return refused;
     }
 
     @Override
@@ -78,6 +91,16 @@ final class RestoredWorker implements WorkerHandle {
     @Override
     public WorkerExit exit() {
         return process.exit();
+    }
+
+    @Override
+    public boolean killedByThaw() {
+        return process.killSent();
+    }
+
+    @Override
+    public long oomKillsSinceStart() {
+        return oomKillsAtStart.flatMap(OomKills::again).map(now -> now.count() - oomKillsAtStart.get().count()).orElse(-1L);
     }
 
     @Override

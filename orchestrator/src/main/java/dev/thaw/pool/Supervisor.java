@@ -337,16 +337,17 @@ public final class Supervisor {
             reforker.workerExited(w);
             WorkerExit exit = w.process.exit();
             listener.workerExited(w.ref(), exit, w.stoppedByThaw());
+            String how = ExitReport.describe(w.process);
             switch (w.state()) {
-                case DRAINING -> log(w.describe() + " exited (" + w.retireReason() + "), " + exit.describe());
+                case DRAINING -> log(w.describe() + " exited (" + w.retireReason() + "), " + how);
                 case REFORKING -> {
                     workers.restarted(w.slot());
-                    log(w.describe() + " exited during its refork, " + exit.describe()
+                    log(w.describe() + " exited during its refork, " + how
                             + (state == State.RUNNING ? ": restoring a replacement" : ""));
                 }
                 case READY -> {
                     workers.restarted(w.slot());
-                    log(w.describe() + " exited unexpectedly, " + exit.describe()
+                    log(w.describe() + " exited unexpectedly, " + how
                             + (state == State.RUNNING ? ": restoring a replacement" : ""));
                     if (state == State.RUNNING) {
                         listener.workerReplaced(w.ref(), PoolListener.Reason.CRASH);
@@ -365,7 +366,7 @@ public final class Supervisor {
         int failures = workers.bootFailed(w.slot(), clock.nanoTime());
         listener.bootFailed(w.ref());
         String why = w.restoreError != null ? w.restoreError
-                : w.process.criuError().map(s -> "criu: " + s).orElse("exited before it was ready");
+                : w.process.criuError().map(s -> "criu: " + s).orElse("exited before it was ready, " + ExitReport.describe(w.process));
         log(w.describe() + " failed to boot (" + failures + "/" + settings.maxBootFailures() + "): " + why);
         if (failures < settings.maxBootFailures() || rollBack(w, why)) {
             return;

@@ -47,6 +47,15 @@ public interface WorkerHandle {
     /** How it ended: an exit code or a signal. */
     WorkerExit exit();
 
+    /** Whether thaw sent it SIGKILL (a kill, or a TERM before its JVM was known, which kills): its SIGKILL is then thaw's. */
+    boolean killedByThaw();
+
+    /**
+     * How many processes the kernel's OOM killer killed in its memory cgroup since it started (see
+     * {@link dev.thaw.host.OomKills}); -1 when that cannot be read, so that a SIGKILL is blamed on memory only with evidence.
+     */
+    long oomKillsSinceStart();
+
     /** TERM: drain and exit through the shutdown hooks. */
     void terminate();
 

@@ -350,6 +350,19 @@ public final class FakePool {
             exit.complete(137);
         }
 
+        /** What its memory cgroup's OOM kill count says: how many since it started, -1 when it cannot be read. */
+        long oomKills;
+
+        @Override
+        public boolean killedByThaw() {
+            return killed;
+        }
+
+        @Override
+        public long oomKillsSinceStart() {
+            return oomKills;
+        }
+
         @Override
         public String describe() {
             return "worker=" + slot + " gen=" + generation + " pid=" + pid;

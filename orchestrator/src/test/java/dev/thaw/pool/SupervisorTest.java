@@ -91,17 +91,40 @@ class SupervisorTest {
         void every_exit_is_reported_with_its_cause_and_whether_thaw_asked_for_it() {
             FakePool pool = new FakePool("workers", "2", "graceful-timeout", "5");
             pool.settle();
-            inSlot(pool, 0).exit(137); // the kernel's OOM killer, say
+            FakeWorker oom = inSlot(pool, 0);
+            oom.oomKills = 1; // the kernel's OOM killer, as its memory cgroup counted
+            oom.exit(137);
             pool.step();
-            assertTrue(pool.log().contains("exited unexpectedly, killed by SIGKILL (out of memory? see dmesg)"), pool.log());
+            assertTrue(pool.log().contains("exited unexpectedly, killed by SIGKILL: out of memory (the kernel's OOM killer killed 1"
+                    + " process of its memory cgroup meanwhile"), pool.log());
             pool.settle();
             FakeWorker stubborn = inSlot(pool, 1);
             pool.signal("TERM");
             pool.images.live().stream().filter(w -> w != stubborn).forEach(w -> w.exit(0));
             pool.step();
+            stubborn.oomKills = 1; // another process of the cgroup: no matter, thaw sent this SIGKILL
             pool.advance(Duration.ofSeconds(6)); // past the graceful timeout: killed
             pool.step();
             assertEquals(List.of("0 sigkill worker", "0 exit-0 thaw", "1 sigkill thaw"), pool.exits);
+            assertTrue(pool.log().contains(stubborn.describe() + " exited (shutdown), killed by SIGKILL (sent by thaw)"), pool.log());
+            assertEquals(1, pool.log().split("out of memory", -1).length - 1, "only the OOM-killed worker is said to be out of memory");
+        }
+
+        @Test
+        void a_sigkill_is_blamed_on_memory_only_with_the_kernels_evidence() {
+            FakePool pool = new FakePool("workers", "2");
+            pool.settle();
+            FakeWorker other = inSlot(pool, 0);
+            other.exit(137); // its memory cgroup counted no OOM kill: someone else sent it
+            pool.step();
+            assertTrue(pool.log().contains("exited unexpectedly, killed by SIGKILL, not by the OOM killer (its memory cgroup counted"
+                    + " no OOM kill): another process sent it"), pool.log());
+            FakeWorker unknown = inSlot(pool, 1);
+            unknown.oomKills = -1; // no memory controller it can read
+            unknown.exit(137);
+            pool.step();
+            assertTrue(pool.log().contains("exited unexpectedly, killed by SIGKILL (possibly out of memory: thaw cannot read its"
+                    + " memory cgroup's OOM kill count; see dmesg)"), pool.log());
         }
 
         @Test
