@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,6 +38,7 @@ class SampleAppEndToEndTest {
     private final Map<String, JsonNode> whoamiByWorker = new TreeMap<>();
     private final Map<String, JsonNode> dbByWorker = new TreeMap<>();
     private final Map<String, JsonNode> quoteByWorker = new TreeMap<>();
+    private final List<String> workerCommandLines = new ArrayList<>();
     private int stopExitCode = -1;
     private int connectionsAfterStop = -1;
 
@@ -55,6 +58,10 @@ class SampleAppEndToEndTest {
 
         pool = ThawProcess.start(work, Map.of(), "run", "--image", work.resolve("image").toString(), "--workers", Integer.toString(WORKERS));
         pool.awaitLine("all " + WORKERS + " workers ready", BOUND);
+        Matcher ready = Pattern.compile("^thaw: worker=\\d+ gen=1 pid=(\\d+) ready", Pattern.MULTILINE).matcher(pool.output());
+        while (ready.find()) {
+            workerCommandLines.add(Files.readString(Path.of("/proc", ready.group(1), "cmdline")).replace('\0', ' '));
+        }
         collectFromEveryWorker("/whoami", whoamiByWorker);
         collectFromEveryWorker("/db", dbByWorker);
         collectFromEveryWorker("/quote", quoteByWorker);
@@ -96,6 +103,17 @@ class SampleAppEndToEndTest {
         assertEquals(Set.of("0", "1", "2"), whoamiByWorker.keySet(), "workers seen: " + whoamiByWorker);
         for (int w = 0; w < WORKERS; w++) {
             assertEquals(1, pool.count("^thaw: worker=" + w + " gen=1 pid=\\d+ ready in \\d+ ms$"), pool.output());
+        }
+    }
+
+    @Test
+    void every_worker_runs_the_leaders_jit_options_that_compile_untaken_paths_before_the_apps_own() {
+        assertEquals(WORKERS, workerCommandLines.size(), pool.output());
+        for (String cmdline : workerCommandLines) {
+            // a restored JVM is the leader: its command line, and so its flags, are those thaw started the leader with
+            int limit = cmdline.indexOf(" -XX:PerMethodTrapLimit=0 ");
+            assertTrue(limit > 0 && cmdline.contains(" -XX:PerMethodSpecTrapLimit=0 "), cmdline);
+            assertTrue(limit < cmdline.indexOf(" -Xmx512m "), "thaw's options come first, so that the app's win: " + cmdline);
         }
     }
 

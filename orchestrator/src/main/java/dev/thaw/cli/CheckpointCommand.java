@@ -1,13 +1,14 @@
 package dev.thaw.cli;
 
+import dev.thaw.ThawException;
 import dev.thaw.config.CheckpointSettings;
 import dev.thaw.config.SettingSources;
-import dev.thaw.leader.CheckpointRequest;
-import dev.thaw.leader.Checkpointer;
 import dev.thaw.criu.Criu;
 import dev.thaw.host.Privileges;
+import dev.thaw.leader.CheckpointRequest;
+import dev.thaw.leader.Checkpointer;
 import dev.thaw.leader.PrivateNetwork;
-import dev.thaw.ThawException;
+import dev.thaw.leader.UntakenPaths;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -50,7 +51,8 @@ public final class CheckpointCommand implements Callable<Integer> {
         }
         SettingSources sources = SettingOptions.sources(spec);
         CheckpointSettings settings = CheckpointSettings.forCheckpoint(sources, command);
-        List<String> leaderProperties = GuardrailOptions.leaderProperties(sources);
+        List<String> leaderProperties = new ArrayList<>(UntakenPaths.leaderOptions(settings.compileUntakenPaths()));
+        leaderProperties.addAll(GuardrailOptions.leaderProperties(sources));
         if (settings.privateNetwork() && !PrivateNetwork.inside()) {
             return againInPrivateNetwork();
         }

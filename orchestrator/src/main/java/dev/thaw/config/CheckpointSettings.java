@@ -11,10 +11,11 @@ import java.util.List;
  * against the java command here, then immutable.
  *
  * @param appCheckpoint the app asks for its checkpoint itself: --app-checkpoint, or Spring's onRefresh in the command
+ * @param compileUntakenPaths --jit-untaken-paths=compile: the leader's JIT compiles paths the warm-up never took
  */
 public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Duration warmupJitWait, Duration leaderReadyTimeout,
                                  Duration checkpointTimeout, Duration dumpTimeout, boolean appCheckpoint, boolean privateNetwork,
-                                 AppUser appUser) {
+                                 AppUser appUser, boolean compileUntakenPaths) {
     /** Spring Framework's property that makes the app checkpoint itself once its context is refreshed. */
     public static final String SPRING_CHECKPOINT = "-Dspring.context.checkpoint=onRefresh";
 
@@ -30,7 +31,7 @@ public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Durat
                 s.value(CheckpointSettingsSpec.WARMUP_REQUESTS), s.value(CheckpointSettingsSpec.WARMUP_JIT_WAIT),
                 s.value(CheckpointSettingsSpec.LEADER_READY_TIMEOUT),
                 s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), s.value(CheckpointSettingsSpec.DUMP_TIMEOUT), askedFor || spring,
-                s.value(CheckpointSettingsSpec.PRIVATE_NETWORK), appUser(s));
+                s.value(CheckpointSettingsSpec.PRIVATE_NETWORK), appUser(s), compileUntakenPaths(s));
         if (!settings.appCheckpoint() && settings.warmupUrls().isEmpty()) {
             throw new SettingException("thaw cannot tell when the app is ready to be checkpointed: give --warmup-url URL (thaw waits for a 200,"
                     + " warms the app up, then dumps it) or --app-checkpoint (the app asks for the checkpoint itself)");
@@ -52,13 +53,17 @@ public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Durat
         return user.isEmpty() ? null : AppUser.resolve(user, group);
     }
 
+    private static boolean compileUntakenPaths(SettingSources s) {
+        return s.value(CheckpointSettingsSpec.JIT_UNTAKEN_PATHS).equals("compile");
+    }
+
     /** {@code thaw check}: it has no other way than a warm-up URL to know the app has started. */
     public static CheckpointSettings forCheck(SettingSources s) {
         CheckpointSettings settings = new CheckpointSettings(s.value(CheckpointSettingsSpec.WARMUP_URL),
                 s.value(CheckpointSettingsSpec.WARMUP_REQUESTS), s.value(CheckpointSettingsSpec.WARMUP_JIT_WAIT),
                 s.value(CheckpointSettingsSpec.LEADER_READY_TIMEOUT),
                 s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), CheckpointSettingsSpec.DUMP_TIMEOUT.parseValue(CheckpointSettingsSpec.DUMP_TIMEOUT.defaultValue(), "its default") /* check never dumps */, false, false,
-                appUser(s));
+                appUser(s), compileUntakenPaths(s));
         if (settings.warmupUrls().isEmpty()) {
             throw new SettingException("thaw check needs --warmup-url URL: without it, it cannot tell when the app has started, and would"
                     + " check an app that has not opened anything yet");

@@ -40,6 +40,17 @@ public final class CheckpointSettingsSpec {
                     + " each second of it is spent at every checkpoint, USR2 and thaw check. Traffic unlike the warm-up still makes"
                     + " workers compile: reforking (--refork-after) makes the image from a worker that served real traffic.",
             Parsers.duration(Duration.ZERO));
+    public static final Setting<String> JIT_UNTAKEN_PATHS = new Setting<>("jit-untaken-paths", "compile|trap", "compile",
+            "What the leader's C2 compiler does with a branch, type or null the warm-up never met: compile it too (thaw adds"
+                    + " -XX:PerMethodTrapLimit=0 and -XX:PerMethodSpecTrapLimit=0 to the leader, before the app's own options,"
+                    + " which win), or leave the JVM's default, a trap that throws the compiled method away the first time it is"
+                    + " taken.",
+            "Every worker runs the leader's compiled code against traffic the warm-up only sampled. With traps, each path it"
+                    + " missed throws a hot method back to the interpreter in every worker until C2 has compiled it again (the"
+                    + " sample app: 300-400 ms of compiler CPU in a worker's first second, with --warmup-jit-wait 60); compiled,"
+                    + " 0-50 ms. The cost is larger compiled code and code a little less specialised to the warm-up; measure"
+                    + " your steady state with thaw bench before choosing trap.",
+            Parsers.oneOf("compile", "trap"));
     public static final Setting<Duration> LEADER_READY_TIMEOUT = new Setting<>("leader-ready-timeout", "SECONDS", "180",
             "How long the leader may take from its start to its first 200 on the first --warmup-url (with --app-checkpoint: to"
                     + " asking for its checkpoint). --ready-timeout, its older flag, still sets it.",
@@ -84,7 +95,7 @@ public final class CheckpointSettingsSpec {
             Parsers.bool());
 
     /** What {@code thaw check} and {@code thaw checkpoint} both take. */
-    public static final List<Setting<?>> LEADER = List.of(WARMUP_URL, WARMUP_REQUESTS, WARMUP_JIT_WAIT, LEADER_READY_TIMEOUT, CHECKPOINT_TIMEOUT, USER,
+    public static final List<Setting<?>> LEADER = List.of(WARMUP_URL, WARMUP_REQUESTS, WARMUP_JIT_WAIT, JIT_UNTAKEN_PATHS, LEADER_READY_TIMEOUT, CHECKPOINT_TIMEOUT, USER,
             GROUP);
     /** {@code thaw checkpoint}'s: the leader's, and how it is checkpointed. */
     public static final List<Setting<?>> CHECKPOINT = Stream.concat(LEADER.stream(), Stream.of(DUMP_TIMEOUT, APP_CHECKPOINT, PRIVATE_NETWORK))

@@ -15,7 +15,8 @@ import java.util.List;
  * @param generation the image's generation: 1 for a first image, one more than the serving image's
  *     when 'thaw run' makes the next one (USR2)
  * @param checkpointArguments recorded in the manifest, see {@link ImageManifest#checkpointArguments()}
- * @param leaderProperties {@code -D} options for the leader: the guardrail's settings, detective mode
+ * @param leaderProperties thaw's JVM options for the leader, before the app's: the JIT's (--jit-untaken-paths), the guardrail's
+ *     settings, detective mode
  * @param appUser the user the app runs as (--user), null for thaw's own
  * @param dumpTimeout how long criu dump may take before it is killed (--dump-timeout)
  * @param appCheckpoint the app asks for the checkpoint itself (org.crac {@code Core.checkpointRestore()},

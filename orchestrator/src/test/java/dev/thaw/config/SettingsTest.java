@@ -1,6 +1,7 @@
 package dev.thaw.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -123,6 +124,18 @@ class SettingsTest {
                 + " drop --warmup-url", e.getMessage());
         SettingSources spring = new SettingSources(Map.of(), Map.of(), null);
         assertTrue(CheckpointSettings.forCheckpoint(spring, List.of("java", CheckpointSettings.SPRING_CHECKPOINT, "-jar", "a.jar")).appCheckpoint());
+    }
+
+    @Test
+    void the_leader_compiles_untaken_paths_unless_told_to_keep_the_jvms_traps() {
+        List<String> java = List.of("java", "-jar", "a.jar");
+        SettingSources byDefault = new SettingSources(Map.of("warmup-url", "http://127.0.0.1:8080/"), Map.of(), null);
+        assertTrue(CheckpointSettings.forCheckpoint(byDefault, java).compileUntakenPaths());
+        assertTrue(CheckpointSettings.forCheck(byDefault).compileUntakenPaths(), "thaw check rehearses the checkpoint's leader");
+        SettingSources trap = new SettingSources(Map.of("warmup-url", "http://127.0.0.1:8080/", "jit-untaken-paths", "trap"), Map.of(), null);
+        assertFalse(CheckpointSettings.forCheckpoint(trap, java).compileUntakenPaths());
+        SettingSources typo = new SettingSources(Map.of("warmup-url", "http://127.0.0.1:8080/", "jit-untaken-paths", "yes"), Map.of(), null);
+        assertThrows(SettingException.class, () -> CheckpointSettings.forCheckpoint(typo, java));
     }
 
     @Test
