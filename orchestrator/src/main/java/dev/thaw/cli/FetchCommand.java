@@ -52,21 +52,31 @@ public final class FetchCommand implements Callable<Integer> {
         out.println("thaw: fetching " + chosen.describe());
         Path staging = target.createStaging();
         try {
+            long start = System.nanoTime();
+            ImageManifest manifest;
             try (InputStream in = chosen.opener().open()) {
-                ImageArchive.unpack(in, staging, chosen.expectedSha256(), chosen.describe());
+                // One pass: the manifest first, checked against this host; then each file written and hashed on the way.
+                ImageArchive.unpack(in, staging, chosen.expectedSha256(), chosen.describe(), chosen::requireRunnableHere);
             } catch (IOException e) {
                 throw dev.thaw.ThawException.badImage("cannot unpack " + chosen.describe() + " (" + e.getMessage() + "): check the store"
                         + " or the network, or make the archive again with 'thaw pack'");
             }
-            ImageManifest manifest = new ImageDirectory(staging).verify();
+            manifest = new ImageDirectory(staging).verifyHashedWhenWritten();
+            long unpacked = System.nanoTime();
             target.commit(staging);
+            long committed = System.nanoTime();
             out.println("thaw: image " + target.target() + " installed: generation " + manifest.generation() + ", made "
-                    + manifest.createdAt() + ", " + dev.thaw.Bytes.human(manifest.imageBytes()) + "; verified for this host");
+                    + manifest.createdAt() + ", " + dev.thaw.Bytes.human(manifest.imageBytes()) + "; verified for this host"
+                    + " (unpacked and hashed in " + seconds(unpacked - start) + ", synced in " + seconds(committed - unpacked) + ")");
             return 0;
         } finally {
             if (java.nio.file.Files.exists(staging)) {
                 ImageDirectory.deleteRecursively(staging);
             }
         }
+    }
+
+    private static String seconds(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.2f s", nanos / 1e9);
     }
 }

@@ -33,8 +33,19 @@ import java.util.stream.Stream;
 public record ArchiveSource(String location, String pinnedSha256) {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
-    /** One archive chosen from the source, with the digest its name or the user pinned (null: a file named otherwise). */
-    public record Chosen(String describe, String expectedSha256, Opener opener) {
+    /**
+     * One archive chosen from the source, with the digest its name or the user pinned (null: a file named otherwise).
+     *
+     * @param runnableHere the manifest that choosing it already found this host can run (from a store), or null: the
+     *                     same manifest (same digest) need not be checked again, nor the JDK's libjvm.so hashed again
+     */
+    public record Chosen(String describe, String expectedSha256, Opener opener, ImageManifest runnableHere) {
+        /** What this host must have for the image to run, unless choosing it already found so. */
+        public void requireRunnableHere(ImageManifest manifest) {
+            if (!manifest.equals(runnableHere)) {
+                ImageDirectory.requireRunnableHere(manifest);
+            }
+        }
     }
 
     /** Opens the archive's bytes; called once. */
@@ -74,7 +85,7 @@ public record ArchiveSource(String location, String pinnedSha256) {
         }
         ImagePrivacy.require(path);
         String named = ImageArchive.digestInName(path.getFileName().toString()).orElse(null);
-        return new Chosen(path.toString(), expected(named, path.toString()), () -> Files.newInputStream(path));
+        return new Chosen(path.toString(), expected(named, path.toString()), () -> Files.newInputStream(path), null);
     }
 
     /** The digest to hold the archive to: the pinned one, which a name must not contradict. */
@@ -94,7 +105,7 @@ public record ArchiveSource(String location, String pinnedSha256) {
             throw new ThawException(ThawException.EXIT_USAGE, "--from " + location + " names no image digest: an archive from a URL is"
                     + " taken only by its SHA-256, so give the URL of thaw-image-<sha256>.tar as 'thaw pack' named it, or --sha256");
         }
-        return new Chosen(location, expected, () -> download(uri));
+        return new Chosen(location, expected, () -> download(uri), null);
     }
 
     private static InputStream download(URI uri) throws IOException {
@@ -144,7 +155,7 @@ public record ArchiveSource(String location, String pinnedSha256) {
                         + ImageArchive.PREFIX + "*" + ImageArchive.SUFFIX + " in it" : passedOver.isEmpty()
                         ? "none with --sha256 " + pinnedSha256 : passedOver.size() + " passed over, as said above")
                         + "): make one on a host of this kind with 'thaw checkpoint' and 'thaw pack'"));
-        return new Chosen(newest.archive().toString(), newest.sha256(), () -> Files.newInputStream(newest.archive()));
+        return new Chosen(newest.archive().toString(), newest.sha256(), () -> Files.newInputStream(newest.archive()), newest.manifest());
     }
 
     private record Candidate(Path archive, String sha256, ImageManifest manifest) {

@@ -4,6 +4,7 @@ import dev.thaw.ThawException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -29,8 +30,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * image: {@code manifest.json} first, then exactly the files it lists, each a regular file of its listed
  * size, in its listed place. Anything else (a link, a device, a path out of the image, a file listed twice or
  * not at all, a size that differs) stops the unpacking with one line; what was written goes with the
- * staging directory. The digests themselves are checked afterwards, by {@link ImageDirectory#verify}, with
- * the JDK, the app's files and the CPU, before the image takes its place.
+ * staging directory. Each file's SHA-256 is checked as it is written, and what the host must have (the JDK, the
+ * app's files, the CPU, the kernel) before the first of them is.
  */
 public final class ImageArchive {
     public static final String PREFIX = "thaw-image-";
@@ -104,17 +105,31 @@ public final class ImageArchive {
         tar.closeArchiveEntry();
     }
 
+    /** Checks a manifest before any other file of its archive is written (what 'thaw fetch' asks of this host). */
+    @FunctionalInterface
+    public interface ManifestCheck {
+        void check(ImageManifest manifest);
+    }
+
     /**
-     * Unpacks an archive into {@code staging} (an empty, private directory made by {@link ImageDirectory#createStaging}).
+     * Unpacks an archive into {@code staging} (an empty, private directory made by {@link ImageDirectory#createStaging}),
+     * in one pass: every file's bytes are hashed on their way to the file, and a file whose size or SHA-256 is not the
+     * one its sealed manifest lists stops the unpacking there. So when this returns, {@code staging} holds exactly the
+     * manifest's files, each with its digest ({@link ImageDirectory#verifyHashedWhenWritten} checks the rest).
      *
      * @param expectedManifestSha256 the digest the archive's name promised (null: none): a manifest that does not
      *                               have it is refused before any other file is written
      * @param source                 names the archive in messages
-     * @return the manifest, read and its seal checked; the files' digests are for {@link ImageDirectory#verify}
+     * @param beforeFiles            run on the manifest (seal checked) before any other file is written: an image this
+     *                               host cannot run is refused without unpacking it
+     * @return the manifest, read and its seal checked
      */
-    public static ImageManifest unpack(InputStream in, Path staging, String expectedManifestSha256, String source) throws IOException {
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-            ImageManifest manifest = manifest(tar, staging, expectedManifestSha256, source);
+    public static ImageManifest unpack(InputStream in, Path staging, String expectedManifestSha256, String source,
+                                       ManifestCheck beforeFiles) throws IOException {
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(in); Sha256.Streaming sha = new Sha256.Streaming()) {
+            byte[] chunk = new byte[sha.buffer().capacity()];
+            ImageManifest manifest = manifest(tar, staging, expectedManifestSha256, source, sha, chunk);
+            beforeFiles.check(manifest);
             Map<String, FileDigest> expected = new HashMap<>();
             manifest.imageFiles().forEach(f -> expected.put(f.path(), f));
             for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
@@ -126,7 +141,11 @@ public final class ImageArchive {
                     throw refused(source, e.getName() + " is " + (e.isFile() ? e.getSize() + " bytes, not the " + listed.size()
                             + " its manifest lists" : "not a regular file"));
                 }
-                write(tar, inside(staging, e.getName(), source), e.getSize(), source);
+                Sha256.Result written = write(tar, inside(staging, e.getName(), source), listed.size(), source, sha, chunk);
+                if (!written.hex().equals(listed.sha256())) {
+                    throw refused(source, e.getName() + " does not match its SHA-256 in the sealed manifest (changed or damaged"
+                            + " since it was packed)");
+                }
             }
             if (!expected.isEmpty()) {
                 throw refused(source, "it lacks " + expected.keySet().iterator().next() + " (truncated?)");
@@ -137,19 +156,20 @@ public final class ImageArchive {
 
     /** Only the manifest, the archive's first entry, into {@code dir}: to choose among archives without unpacking them. */
     public static ImageManifest readManifest(InputStream in, Path dir, String expectedManifestSha256, String source) throws IOException {
-        return manifest(new TarArchiveInputStream(in), dir, expectedManifestSha256, source);
+        try (Sha256.Streaming sha = new Sha256.Streaming()) {
+            return manifest(new TarArchiveInputStream(in), dir, expectedManifestSha256, source, sha, new byte[sha.buffer().capacity()]);
+        }
     }
 
-    private static ImageManifest manifest(TarArchiveInputStream tar, Path dir, String expectedManifestSha256, String source)
-            throws IOException {
+    private static ImageManifest manifest(TarArchiveInputStream tar, Path dir, String expectedManifestSha256, String source,
+                                          Sha256.Streaming sha, byte[] chunk) throws IOException {
         TarArchiveEntry first = tar.getNextEntry();
         if (first == null || !first.getName().equals(ImageManifest.FILE_NAME) || !first.isFile()
                 || first.getSize() > MAX_MANIFEST_BYTES) {
             throw refused(source, "it does not begin with the image's " + ImageManifest.FILE_NAME);
         }
         Path manifestFile = dir.resolve(ImageManifest.FILE_NAME);
-        write(tar, manifestFile, first.getSize(), source);
-        String digest = Sha256.of(manifestFile).hex();
+        String digest = write(tar, manifestFile, first.getSize(), source, sha, chunk).hex();
         if (expectedManifestSha256 != null && !expectedManifestSha256.equals(digest)) {
             throw refused(source, "its manifest's SHA-256 is " + digest + ", not the " + expectedManifestSha256 + " its name promises");
         }
@@ -174,13 +194,77 @@ public final class ImageArchive {
         return file;
     }
 
-    /** Copies exactly {@code size} bytes of the current entry into a new private file. */
-    private static void write(InputStream entry, Path file, long size, String source) throws IOException {
-        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            long copied = entry.transferTo(out);
-            if (copied != size) {
-                throw refused(source, file.getFileName() + " ends after " + copied + " of its " + size + " bytes (truncated)");
+    /**
+     * Every this many bytes of a file, its disk writes so far are started in the background ({@link Writeback}): the
+     * disk works while the unpacking goes on, and the sync at the end ({@link ImageDirectory#commit}) finds little left.
+     */
+    private static final long WRITEBACK_EVERY = 16L << 20;
+
+    /** Copies exactly {@code size} bytes of the current entry into a new private file, hashing them on the way. */
+    private static Sha256.Result write(InputStream entry, Path file, long size, String source, Sha256.Streaming sha, byte[] chunk)
+            throws IOException {
+        sha.begin();
+        ByteBuffer buffer = sha.buffer();
+        try (FileChannel out = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+             Writeback writeback = new Writeback(out)) {
+            long copied = 0;
+            long started = 0;
+            while (copied < size) {
+                int n = entry.read(chunk, 0, (int) Math.min(chunk.length, size - copied));
+                if (n < 0) {
+                    throw refused(source, file.getFileName() + " ends after " + copied + " of its " + size + " bytes (truncated)");
+                }
+                buffer.clear().put(chunk, 0, n).flip();
+                sha.update(n);
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                copied += n;
+                if (copied - started >= WRITEBACK_EVERY && writeback.start()) {
+                    started = copied;
+                }
+            }
+        }
+        return sha.finish();
+    }
+
+    /**
+     * Writes a file's data to disk on another thread (fdatasync) while its writer goes on: at most one at a time, and
+     * none left running once the file is closed. An error there is not lost: the sync at the commit meets it again.
+     */
+    private static final class Writeback implements AutoCloseable {
+        private final FileChannel channel;
+        private Thread running;
+
+        Writeback(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        /** Starts one unless one still runs; true when it started. */
+        boolean start() {
+            if (running != null && running.isAlive()) {
+                return false;
+            }
+            running = Thread.ofVirtual().name("thaw-writeback").start(() -> {
+                try {
+                    channel.force(false);
+                } catch (IOException ignored) {
+                    // the commit's fsync of the same file reports it
+                }
+            });
+            return true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (running != null) {
+                try {
+                    running.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while writing " + e.getMessage());
+                }
             }
         }
     }

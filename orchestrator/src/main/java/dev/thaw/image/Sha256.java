@@ -29,7 +29,7 @@ import java.util.Optional;
  * difference between a pool start of a second and one of ten (docs/images.md).
  */
 public final class Sha256 {
-    private static final int BUFFER = 1 << 20;
+    static final int BUFFER = 1 << 20;
 
     /** Loaded on first use: the manifest's seal, hashed in memory, needs no native access. */
     private static final class Holder {
@@ -62,6 +62,57 @@ public final class Sha256 {
             size += n;
         }
         return new Result(size, HexFormat.of().formatHex(hasher.finish()));
+    }
+
+    /**
+     * SHA-256 of files whose bytes pass through here one piece at a time, as an archive is unpacked: the bytes are
+     * hashed on their way to the file, so that a file is written and checked in one pass ({@link ImageArchive#unpack}).
+     * One native buffer for all the files; confined to the thread that made it.
+     */
+    public static final class Streaming implements AutoCloseable {
+        private final Arena arena = Arena.ofConfined();
+        private final MemorySegment segment = arena.allocate(BUFFER, 64);
+        private final ByteBuffer buffer = segment.asByteBuffer();
+        private Hasher hasher;
+        private long size;
+
+        /** The buffer to fill (from position 0) before {@link #update}: direct, so that it is also written without a copy. */
+        public ByteBuffer buffer() {
+            return buffer;
+        }
+
+        /** Starts the digest of the next file. */
+        public void begin() throws IOException {
+            endHasher();
+            hasher = Holder.LIBCRYPTO.isPresent() ? Holder.LIBCRYPTO.get().hasher(arena) : new JdkHasher();
+            size = 0;
+        }
+
+        /** Hashes the buffer's first {@code n} bytes. */
+        public void update(int n) throws IOException {
+            hasher.update(segment, n);
+            size += n;
+        }
+
+        /** The digest of everything given since {@link #begin}. */
+        public Result finish() throws IOException {
+            Result r = new Result(size, HexFormat.of().formatHex(hasher.finish()));
+            endHasher();
+            return r;
+        }
+
+        private void endHasher() {
+            if (hasher != null) {
+                hasher.close();
+                hasher = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            endHasher();
+            arena.close();
+        }
     }
 
     /** SHA-256 of bytes in memory (a manifest's canonical content): small, the JDK's is fine. */

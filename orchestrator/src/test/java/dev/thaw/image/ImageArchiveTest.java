@@ -38,6 +38,10 @@ class ImageArchiveTest {
 
     /** An image committed at {@code dir/name}, its pages {@code content}, made with {@code jdk}. */
     private ImageDirectory image(String name, String content, JdkInfo jdk, Instant createdAt) throws Exception {
+        return image(name, content, jdk, createdAt, null);
+    }
+
+    private ImageDirectory image(String name, String content, JdkInfo jdk, Instant createdAt, HostFingerprint host) throws Exception {
         ImageDirectory image = new ImageDirectory(dir.resolve(name));
         Path staging = image.createStaging();
         Files.writeString(staging.resolve("criu/pages-1.img"), content);
@@ -45,7 +49,7 @@ class ImageArchiveTest {
         List<FileDigest> files = ImageDirectory.digestCriuFiles(staging);
         new ImageManifest(ImageManifest.FORMAT, "test", createdAt, 1, jdk, List.of("java", "-jar", "app.jar"), "/",
                 List.of(), "4.2.1", new ImageManifest.PipeInodes(1, 2, 3), 42, ImageDirectory.sizeOf(files), files, 100, 10, List.of(), null,
-                null, null, null).write(staging);
+                null, null, host).write(staging);
         image.commit(staging);
         return image;
     }
@@ -69,8 +73,8 @@ class ImageArchiveTest {
 
     private ImageManifest unpackInto(ImageDirectory target, InputStream in, String expected) throws Exception {
         Path staging = target.createStaging();
-        ImageArchive.unpack(in, staging, expected, "the archive");
-        ImageManifest m = new ImageDirectory(staging).verify();
+        ImageArchive.unpack(in, staging, expected, "the archive", ImageDirectory::requireRunnableHere);
+        ImageManifest m = new ImageDirectory(staging).verifyHashedWhenWritten();
         target.commit(staging);
         return m;
     }
@@ -114,6 +118,39 @@ class ImageArchiveTest {
     }
 
     @Test
+    void an_archive_this_host_cannot_run_is_refused_after_its_manifest_before_any_other_file_is_written() throws Exception {
+        HostFingerprint here = HostFingerprint.current();
+        List<String> moreFlags = new ArrayList<>(here.cpuFlags());
+        moreFlags.add("thaw_test_only_flag");
+        Path archive = packMadeElsewhere(image("made", "the heap", thisJdk(), Instant.now(), new HostFingerprint(here.kernel(), moreFlags)));
+        ImageDirectory target = new ImageDirectory(dir.resolve("fetched"));
+        Path staging = target.createStaging();
+        ThawException e = assertThrows(ThawException.class, () -> {
+            try (InputStream in = Files.newInputStream(archive)) {
+                ImageArchive.unpack(in, staging, null, "the archive", ImageDirectory::requireRunnableHere);
+            }
+        });
+        assertTrue(e.getMessage().contains("features this one lacks (thaw_test_only_flag)"), e.getMessage());
+        assertEquals(List.of("criu", "manifest.json"), list(staging));
+        assertEquals(List.of(), list(staging.resolve("criu")));
+    }
+
+    @Test
+    void a_file_whose_bytes_differ_from_its_digest_stops_the_unpacking_at_that_file() throws Exception {
+        ImageDirectory made = image("made", "the heap: secret=1");
+        byte[] tar = Files.readAllBytes(pack(made));
+        String text = new String(tar, StandardCharsets.ISO_8859_1);
+        tar[text.indexOf("secret=1") + 7] = '2';
+        ImageDirectory target = new ImageDirectory(dir.resolve("fetched"));
+        Path staging = target.createStaging();
+        ThawException e = assertThrows(ThawException.class,
+                () -> ImageArchive.unpack(new ByteArrayInputStream(tar), staging, null, "the archive", m -> { }));
+        assertTrue(e.getMessage().startsWith("the archive is not an image archive thaw can unpack: criu/pages-1.img does not match its"
+                + " SHA-256 in the sealed manifest"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("; make it again with 'thaw pack' from a good image"), e.getMessage());
+    }
+
+    @Test
     void a_truncated_archive_is_refused() throws Exception {
         byte[] tar = Files.readAllBytes(pack(image("made", "x".repeat(10_000))));
         byte[] cut = Arrays.copyOf(tar, 2048);
@@ -130,7 +167,7 @@ class ImageArchiveTest {
         Path staging = target.createStaging();
         ThawException e = assertThrows(ThawException.class, () -> {
             try (InputStream in = Files.newInputStream(archive)) {
-                ImageArchive.unpack(in, staging, "0".repeat(64), "the archive");
+                ImageArchive.unpack(in, staging, "0".repeat(64), "the archive", m -> { });
             }
         });
         assertTrue(e.getMessage().contains("not the " + "0".repeat(64) + " its name promises"), e.getMessage());
@@ -146,7 +183,8 @@ class ImageArchiveTest {
             byte[] tar = tar(manifest, evil);
             ImageDirectory target = new ImageDirectory(dir.resolve("fetched"));
             Path staging = target.createStaging();
-            ThawException e = assertThrows(ThawException.class, () -> ImageArchive.unpack(new ByteArrayInputStream(tar), staging, null, "the archive"),
+            ThawException e = assertThrows(ThawException.class, () -> ImageArchive.unpack(new ByteArrayInputStream(tar), staging, null, "the archive",
+                    m -> { }),
                     evil.getName());
             assertTrue(e.getMessage().startsWith("the archive is not an image archive thaw can unpack: "), e.getMessage());
             assertTrue(Files.notExists(dir.resolve("outside")));
