@@ -23,7 +23,7 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the manifest as JSON.")
     boolean json;
 
-    @Option(names = "--verify", description = "Also check every file's size and SHA-256, the JDK, the app's jars and the CPU, as 'thaw run' does"
+    @Option(names = "--verify", description = "Also check every file's size and SHA-256, the JDK, the app's jars, the CPU and the kernel, as 'thaw run' does"
             + " (the manifest's seal is always checked).")
     boolean verify;
 
