@@ -73,7 +73,8 @@ public final class RunCommand implements Callable<Integer> {
         boolean clean = false;
         boolean restoring = false;
         RestoreMode.Choice restoreMode = RestoreMode.choose(settings.restoreMode(), criu);
-        try (ImageSource images = ImageSource.open(dir, criu, runDir, restoreMode.mode(), settings.dumpTimeout())) {
+        try (ImageSource images = ImageSource.open(dir, criu, runDir, restoreMode.mode(), settings.dumpTimeout(),
+                settings.readyTimeout(), out::println)) {
             ImageManifest manifest = images.manifest();
             out.println("thaw: image " + dir.target() + ": generation " + manifest.generation() + ", "
                     + Bytes.human(manifest.imageBytes()) + ", " + manifest.jdk().vendor() + " " + manifest.jdk().version()

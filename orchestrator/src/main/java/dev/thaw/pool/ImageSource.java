@@ -1,6 +1,7 @@
 package dev.thaw.pool;
 
 import dev.thaw.criu.Criu;
+import dev.thaw.criu.GhostLeftovers;
 import dev.thaw.criu.ReforkDump;
 import dev.thaw.criu.RestoreMode;
 import dev.thaw.criu.Restorer;
@@ -32,9 +33,15 @@ public final class ImageSource implements ImageStore, AutoCloseable {
     private final RestoreMode mode;
     private final Duration dumpTimeout;
     private final List<PinnedImage> retired = new ArrayList<>();
+    /** How long a restore may last (--ready-timeout): a ghost file older than that is no running restore's. */
+    private final Duration restoreBound;
+    private final Consumer<String> log;
 
-    private ImageSource(ImageDirectory directory, Criu criu, Path runDir, RestoreMode mode, Duration dumpTimeout, PinnedImage first) {
+    private ImageSource(ImageDirectory directory, Criu criu, Path runDir, RestoreMode mode, Duration dumpTimeout, Duration restoreBound,
+                        Consumer<String> log, PinnedImage first) {
         this.dumpTimeout = dumpTimeout;
+        this.restoreBound = restoreBound;
+        this.log = log;
         this.directory = directory;
         this.criu = criu;
         this.runDir = runDir;
@@ -42,13 +49,22 @@ public final class ImageSource implements ImageStore, AutoCloseable {
         use(first);
     }
 
-    /** Pins and verifies the image in {@code directory}; fails with a clear error when it is unusable. */
-    /** @param dumpTimeout how long a refork's criu dump may take (--dump-timeout) */
-    public static ImageSource open(ImageDirectory directory, Criu criu, Path runDir, RestoreMode mode, Duration dumpTimeout)
-            throws IOException {
+    /**
+     * Pins and verifies the image in {@code directory}; fails with a clear error when it is unusable. Removes what
+     * killed runs left: their pins, staging directories, and the ghost files of their killed restores
+     * ({@link GhostLeftovers}, also swept when the pool stops).
+     *
+     * @param dumpTimeout how long a refork's criu dump may take (--dump-timeout)
+     * @param restoreBound how long a restore may take (--ready-timeout)
+     * @param log where a sweep says what it removed
+     */
+    public static ImageSource open(ImageDirectory directory, Criu criu, Path runDir, RestoreMode mode, Duration dumpTimeout,
+                                   Duration restoreBound, Consumer<String> log) throws IOException {
         PinnedImage.removeStale(directory);
         directory.removeLeftovers();
-        return new ImageSource(directory, criu, runDir, mode, dumpTimeout, PinnedImage.pin(directory));
+        ImageSource source = new ImageSource(directory, criu, runDir, mode, dumpTimeout, restoreBound, log, PinnedImage.pin(directory));
+        source.sweepGhosts(source.current);
+        return source;
     }
 
     @Override
@@ -154,11 +170,24 @@ public final class ImageSource implements ImageStore, AutoCloseable {
         });
     }
 
+    /** The pool stops: its restores are over, and so is any that was killed mid-way. */
     @Override
     public void close() {
+        sweepGhosts(current);
+        retired.forEach(this::sweepGhosts);
         retired.forEach(ImageSource::removed);
         retired.clear();
         removed(current);
+    }
+
+    /** Ghost files that killed restores of {@code pin}'s image left behind, and that no restore running now owns. */
+    private void sweepGhosts(PinnedImage pin) {
+        try {
+            GhostLeftovers.describe(GhostLeftovers.sweep(pin.dir().resolve(ImageManifest.CRIU_DIR), restoreBound))
+                    .ifPresent(line -> log.accept("thaw: " + line));
+        } catch (IOException | RuntimeException e) {
+            log.accept("thaw: cannot sweep the ghost files of killed restores (" + e.getMessage() + "); the next start tries again");
+        }
     }
 
     private void use(PinnedImage pin) {
