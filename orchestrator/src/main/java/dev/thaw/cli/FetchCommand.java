@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "fetch", sortOptions = false,
         description = {"Take an image made elsewhere ('thaw pack') and install it as an image directory, after checking that this host"
-                + " can run it: every file's SHA-256 against the sealed manifest, the same JDK build, the app's files, the CPU's features.",
+                + " can run it: the same JDK build, the app's files, the CPU's features and a kernel no older than the one it was made on"
+                + " (checked before anything else is unpacked), then every file's SHA-256 against the sealed manifest as it is written.",
                 "--from is an archive, a store directory (the newest archive this host can run is taken; the others are named with why"
                         + " not), or an http(s) URL of thaw-image-<sha256>.tar. Nothing replaces the image directory until the new"
                         + " image is complete and verified; on any failure the old one stays as it was.",

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "pack", sortOptions = false,
         description = {"Pack an image into one archive that travels: <store>/thaw-image-<sha256 of its manifest>.tar.",
-                "The image is verified first (every file's SHA-256, the JDK, the app's files, the CPU); the archive is written under a"
+                "The image is verified first (every file's SHA-256, the JDK, the app's files, the CPU, the kernel); the archive is written under a"
                         + " temporary name and renamed, so a store never shows half of one. Other hosts take it with 'thaw fetch'"
                         + " (docs/images.md, \"Images that travel\")."},
         footer = {"", "Example:", "  thaw pack --image /var/lib/thaw/app --to /srv/thaw-images"})
