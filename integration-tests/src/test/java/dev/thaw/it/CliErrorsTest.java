@@ -48,6 +48,20 @@ class CliErrorsTest {
         assertTrue(r.errorLine().contains("manifest format 99"), r.output());
     }
 
+    /** After an upgrade, an image of an older thaw's manifest format: one line, exit 5, and the fix (docs/images.md). */
+    @Test
+    void run_on_an_image_of_an_older_thaw_says_in_one_line_to_make_it_again() throws Exception {
+        Path image = work.resolve("old");
+        Files.createDirectories(image.resolve("criu"));
+        Files.writeString(image.resolve("manifest.json"), "{\"format\": 1, \"thawVersion\": \"0.0.9\", \"generation\": 1}");
+        closeToOthers(image);
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, "run", "--image", image.toString());
+        assertEquals(5, r.exitCode(), r.output());
+        assertEquals("thaw: error: " + image + " has manifest format 1 but this thaw reads format 2 (SHA-256 digests and a seal, which"
+                + " format 1 lacks): make the image again with this thaw's 'thaw checkpoint --force'", r.errorLine());
+        assertEquals(1, r.output().lines().filter(l -> !l.isBlank()).count(), "one line:\n" + r.output());
+    }
+
     @Test
     void checkpoint_without_criu_says_how_to_install_it() throws Exception {
         ThawProcess.Result r = ThawProcess.run(work, Map.of("THAW_CRIU", "/nonexistent/criu"), BOUND,
