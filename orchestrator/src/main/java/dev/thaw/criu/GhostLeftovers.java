@@ -2,7 +2,6 @@ package dev.thaw.criu;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -129,8 +128,8 @@ public final class GhostLeftovers {
     static List<Ghost> inImage(Path criuDir) {
         try {
             Map<Long, Long> ghostRemaps = new HashMap<>(); // orig_id -> remap_id
-            for (ByteBuffer e : entries(criuDir.resolve("remap-fpath.img"))) {
-                Map<Integer, Object> f = fields(e);
+            for (ByteBuffer e : CriuImageFile.entries(criuDir.resolve("remap-fpath.img"))) {
+                Map<Integer, Object> f = CriuImageFile.fields(e);
                 if (Long.valueOf(1).equals(f.get(3)) && f.get(1) instanceof Long orig && f.get(2) instanceof Long remap) {
                     ghostRemaps.put(orig, remap);
                 }
@@ -139,10 +138,10 @@ public final class GhostLeftovers {
                 return List.of();
             }
             List<Ghost> ghosts = new ArrayList<>();
-            for (ByteBuffer e : entries(criuDir.resolve("files.img"))) {
-                Map<Integer, Object> f = fields(e);
+            for (ByteBuffer e : CriuImageFile.entries(criuDir.resolve("files.img"))) {
+                Map<Integer, Object> f = CriuImageFile.fields(e);
                 if (f.get(2) instanceof Long id && ghostRemaps.containsKey(id) && f.get(3) instanceof ByteBuffer reg
-                        && fields(reg).get(6) instanceof ByteBuffer name) {
+                        && CriuImageFile.fields(reg).get(6) instanceof ByteBuffer name) {
                     String path = StandardCharsets.UTF_8.decode(name).toString();
                     if (path.startsWith("/")) {
                         ghosts.add(new Ghost(Path.of(path).normalize(), ghostRemaps.get(id)));
@@ -155,52 +154,6 @@ public final class GhostLeftovers {
         } catch (IOException | RuntimeException unreadable) {
             return List.of();
         }
-    }
-
-    private static List<ByteBuffer> entries(Path image) throws IOException {
-        ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(image)).order(ByteOrder.LITTLE_ENDIAN);
-        in.position(8); // the two magic numbers
-        List<ByteBuffer> entries = new ArrayList<>();
-        while (in.remaining() >= 4) {
-            int length = in.getInt();
-            entries.add(in.slice(in.position(), length));
-            in.position(in.position() + length);
-        }
-        return entries;
-    }
-
-    /** A message's fields: varints as Long, length-delimited ones as ByteBuffer; the last one of each number wins. */
-    private static Map<Integer, Object> fields(ByteBuffer message) {
-        ByteBuffer in = message.duplicate();
-        Map<Integer, Object> fields = new HashMap<>();
-        while (in.hasRemaining()) {
-            long key = varint(in);
-            int number = (int) (key >>> 3);
-            switch ((int) (key & 7)) {
-                case 0 -> fields.put(number, varint(in));
-                case 1 -> in.position(in.position() + 8);
-                case 2 -> {
-                    int n = (int) varint(in);
-                    fields.put(number, in.slice(in.position(), n));
-                    in.position(in.position() + n);
-                }
-                case 5 -> in.position(in.position() + 4);
-                default -> throw new IllegalArgumentException("unexpected wire type " + (key & 7));
-            }
-        }
-        return fields;
-    }
-
-    private static long varint(ByteBuffer in) {
-        long value = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            byte b = in.get();
-            value |= (long) (b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                return value;
-            }
-        }
-        throw new IllegalArgumentException("varint too long");
     }
 
     /** For the log: what was removed, in one line. */

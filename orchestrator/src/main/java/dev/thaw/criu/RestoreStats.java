@@ -2,9 +2,9 @@ package dev.thaw.criu;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -34,63 +34,15 @@ public record RestoreStats(long restoreMicros, long pagesRestored, long pagesMap
     }
 
     static RestoreStats parse(byte[] file) {
-        ByteBuffer in = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
-        in.position(8); // the two magic numbers
-        int length = in.getInt();
-        ByteBuffer entry = in.slice(in.position(), length);
-        while (entry.hasRemaining()) {
-            long key = varint(entry);
-            if (key == ((2 << 3) | 2)) { // field 2 (restore), length-delimited
-                int n = (int) varint(entry);
-                return restoreEntry(entry.slice(entry.position(), n));
-            }
-            skip(entry, key);
+        if (!(CriuImageFile.fields(CriuImageFile.entries(file).getFirst()).get(2) instanceof ByteBuffer restore)) {
+            throw new IllegalArgumentException("no restore entry");
         }
-        throw new IllegalArgumentException("no restore entry");
+        Map<Integer, Object> f = CriuImageFile.fields(restore);
+        return new RestoreStats(varint(f, 4), varint(f, 5), varint(f, 6));
     }
 
-    private static RestoreStats restoreEntry(ByteBuffer in) {
-        long restoreMicros = 0;
-        long pages = 0;
-        long mapped = 0;
-        while (in.hasRemaining()) {
-            long key = varint(in);
-            if ((key & 7) != 0) {
-                skip(in, key);
-                continue;
-            }
-            long value = varint(in);
-            if (key >>> 3 == 4) {
-                restoreMicros = value;
-            } else if (key >>> 3 == 5) {
-                pages = value;
-            } else if (key >>> 3 == 6) {
-                mapped = value;
-            }
-        }
-        return new RestoreStats(restoreMicros, pages, mapped);
-    }
-
-    private static void skip(ByteBuffer in, long key) {
-        switch ((int) (key & 7)) {
-            case 0 -> varint(in);
-            case 1 -> in.position(in.position() + 8);
-            case 2 -> in.position(in.position() + (int) varint(in));
-            case 5 -> in.position(in.position() + 4);
-            default -> throw new IllegalArgumentException("unexpected wire type " + (key & 7));
-        }
-    }
-
-    private static long varint(ByteBuffer in) {
-        long value = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            byte b = in.get();
-            value |= (long) (b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                return value;
-            }
-        }
-        throw new IllegalArgumentException("varint too long");
+    private static long varint(Map<Integer, Object> fields, int number) {
+        return fields.get(number) instanceof Long value ? value : 0;
     }
 
     public long restoreMillis() {
