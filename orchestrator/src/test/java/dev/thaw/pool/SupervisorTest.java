@@ -332,16 +332,22 @@ class SupervisorTest {
             assertTrue(pool.log().contains("is unusable (checksum mismatch in pages-1.img)"), pool.log());
         }
 
+        /** A pool of {@code workers} serving generation 1, with generation 2 written and its verification held. */
+        private static FakePool servingWithGeneration2Written(String workers) {
+            FakePool pool = new FakePool("workers", workers);
+            pool.settle();
+            pool.images.write(2);
+            pool.images.holdVerification = true;
+            return pool;
+        }
+
         /**
          * Verifying a new image hashes all of it (0.3-0.5 s for 400 MiB): it runs off the loop, which meanwhile
          * reaps and replaces a crashed worker and handles a signal; the switch and the roll follow the result.
          */
         @Test
         void while_a_new_image_is_verified_the_loop_replaces_a_crashed_worker_and_scales_then_rolls_onto_it() {
-            FakePool pool = new FakePool("workers", "2");
-            pool.settle();
-            pool.images.write(2);
-            pool.images.holdVerification = true;
+            FakePool pool = servingWithGeneration2Written("2");
             pool.signal("HUP");
             assertTrue(pool.log().contains("received SIGHUP: verifying the new image in /images"), pool.log());
             assertEquals(1, pool.images.manifest().generation(), "no switch before the image is verified");
@@ -363,10 +369,7 @@ class SupervisorTest {
 
         @Test
         void a_hup_during_a_verification_is_kept_and_an_image_written_meanwhile_is_verified_next() {
-            FakePool pool = new FakePool("workers", "2");
-            pool.settle();
-            pool.images.write(2);
-            pool.images.holdVerification = true;
+            FakePool pool = servingWithGeneration2Written("2");
             pool.signal("HUP");
             pool.signal("HUP");
             assertTrue(pool.log().contains("is still being verified; the rolling restart follows it"), pool.log());
@@ -383,10 +386,7 @@ class SupervisorTest {
 
         @Test
         void thaw_reload_during_a_verification_says_the_roll_follows_it() {
-            FakePool pool = new FakePool("workers", "1");
-            pool.settle();
-            pool.images.write(2);
-            pool.images.holdVerification = true;
+            FakePool pool = servingWithGeneration2Written("1");
             Message reply = pool.cli(new ControlMessage.Reload());
             assertEquals("true", reply.get("ok").orElseThrow());
             assertTrue(reply.get("message").orElseThrow().startsWith("verifying the new image in /images"), reply.toString());
@@ -394,10 +394,7 @@ class SupervisorTest {
 
         @Test
         void a_pool_stopped_during_a_verification_lets_go_of_the_image_and_serves_nothing_from_it() {
-            FakePool pool = new FakePool("workers", "2");
-            pool.settle();
-            pool.images.write(2);
-            pool.images.holdVerification = true;
+            FakePool pool = servingWithGeneration2Written("2");
             pool.signal("HUP");
             pool.signal("TERM");
             pool.images.finishVerification();
