@@ -7,7 +7,6 @@ import dev.thaw.testkit.FreePort;
 import dev.thaw.testkit.Http;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,31 +22,26 @@ import org.junit.jupiter.api.Test;
 class AppUserTest {
     private static final Duration BOUND = Duration.ofMinutes(3);
 
-    private Path work;
+    private AppUserWorkDir app;
 
     @BeforeEach
     void makeWorkDir() throws Exception {
         Environment.requireCriu();
-        work = Files.createTempDirectory("thaw-it-app-user-");
-        // The app's working directory: the app's user must be able to enter it (the image stays private below it).
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        app = AppUserWorkDir.create("thaw-it-app-user-");
     }
 
     @AfterEach
     void deleteWorkDir() throws Exception {
-        TempFiles.delete(work);
+        app.close();
     }
 
     @Test
     void the_leader_and_every_worker_run_as_the_given_user_without_capabilities_and_still_serve_and_refork() throws Exception {
         int port = FreePort.pick();
-        // The app's user must read what the app runs: the jar and thaw's agent, copied here so that this holds
-        // wherever the checkout is (a checkout under /root is closed to nobody).
-        Path jar = Files.copy(Environment.SAMPLE_JAR, work.resolve("app.jar"));
-        Path agent = Files.copy(Environment.REPO.resolve("orchestrator/target/thaw-agent.jar"), work.resolve("thaw-agent.jar"));
-        Map<String, String> env = Map.of("THAW_AGENT", agent.toString());
+        Path work = app.dir();
+        Map<String, String> env = app.env();
         ThawProcess.Result made = ThawProcess.run(work, env, SampleCheckpoint.BOUND,
-                SampleCheckpoint.args(work.resolve("img"), port, 20, jar, "--user", "nobody"));
+                SampleCheckpoint.args(work.resolve("img"), port, 20, app.jar(), "--user", "nobody"));
         assertEquals(0, made.exitCode(), made.output());
         assertTrue(Files.readString(work.resolve("img/manifest.json")).contains("\"uid\" : 65534"), "the image records the app's user");
 

@@ -7,7 +7,6 @@ import dev.thaw.testkit.FreePort;
 import dev.thaw.testkit.Http;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,27 +30,26 @@ class MinimalCapabilitiesTest {
     /** The same set as a CapBnd mask: bits 21, 19, 8, 7, 6, 5, 1, 0. */
     private static final String BOUNDING_MASK = "00000000002801e3";
 
+    private AppUserWorkDir app;
     private Path work;
 
     @BeforeEach
     void makeWorkDir() throws Exception {
         Environment.requireCriu();
-        work = Files.createTempDirectory("thaw-it-min-caps-");
-        // The app's working directory: the app's user must be able to enter it (the image stays private below it).
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        app = AppUserWorkDir.create("thaw-it-min-caps-");
+        work = app.dir();
     }
 
     @AfterEach
     void deleteWorkDir() throws Exception {
-        TempFiles.delete(work);
+        app.close();
     }
 
     @Test
     void thaw_checkpoints_serves_and_reloads_with_only_the_documented_capabilities() throws Exception {
         int port = FreePort.pick();
-        Path jar = Files.copy(Environment.SAMPLE_JAR, work.resolve("app.jar"));
-        Path agent = Files.copy(Environment.REPO.resolve("orchestrator/target/thaw-agent.jar"), work.resolve("thaw-agent.jar"));
-        Map<String, String> env = Map.of("THAW_AGENT", agent.toString());
+        Path jar = app.jar();
+        Map<String, String> env = app.env();
         List<String> only = boundedTo(CAPABILITIES);
 
         try (ThawProcess checkpoint = ThawProcess.startUnder(only, work, env,

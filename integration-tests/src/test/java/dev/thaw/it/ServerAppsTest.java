@@ -223,7 +223,7 @@ class ServerAppsTest {
         try (Pool pool = Pool.start(work, image, work.resolve("hup.sock"), "--workers", "2")) {
             pool.thaw().awaitLine("all 2 workers ready", BOUND);
             Set<Long> before = pool.awaitReady(2, Set.of(), Duration.ofSeconds(10));
-            KeepAliveLoad load = new KeepAliveLoad(port, app.hello(), 16, Duration.ofSeconds(90));
+            Load load = Load.keepAlive(port, app.hello(), 16, Duration.ofSeconds(90));
             try {
                 Thread.sleep(1_000);
                 pool.signal("HUP");
