@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thaw.deploy.ContainerCapabilities;
 import dev.thaw.deploy.HttpProbe;
+import dev.thaw.deploy.PodClock;
+import dev.thaw.deploy.PodImage;
 import dev.thaw.deploy.PodManifests;
+import dev.thaw.deploy.PodReadiness;
 import dev.thaw.deploy.Podman;
 import dev.thaw.deploy.PodmanPod;
 import dev.thaw.deploy.Traffic;
@@ -59,6 +62,7 @@ class PodmanPodTest {
     private static final String BUILT = "localhost/thaw-sample:" + System.getProperty("thaw.podman-tag", "test");
 
     private final Podman podman = new Podman(Environment.REPO);
+    private final PodClock clock = new PodClock(podman);
     private final List<Path> played = new ArrayList<>();
     private PodManifests manifests;
     private String image;
@@ -74,24 +78,9 @@ class PodmanPodTest {
             Assumptions.abort(problem);
         }
         manifests = PodManifests.load(Environment.REPO.resolve("deploy/k8s"));
-        Podman.Result bases = podman.exec(BUILD_BOUND, List.of(Environment.REPO.resolve("scripts/container-base-images").toString()));
-        assertTrue(bases.ok(), "scripts/container-base-images failed:\n" + bases.output());
-        List<String> build = new ArrayList<>(List.of("build", "--layers", "-f", "deploy/Dockerfile", "--ignorefile", "deploy/Dockerfile.dockerignore"));
-        for (String line : bases.output().lines().toList()) {
-            if (line.matches("[A-Z_]+_IMAGE=\\S+")) {
-                build.addAll(List.of("--build-arg", line));
-            }
-        }
-        assertEquals(12, build.size(), "three base images expected from scripts/container-base-images:\n" + bases.output());
-        build.addAll(List.of("-t", BUILT, Environment.REPO.toString()));
         long start = System.nanoTime();
-        Podman.Result built = podman.run(BUILD_BOUND, build);
-        assertTrue(built.ok(), "podman build of deploy/Dockerfile failed:\n" + tail(built.output(), 60));
+        image = PodImage.build(podman, Environment.REPO, BUILT, BUILD_BOUND);
         System.out.println("podman build: " + Duration.ofNanos(System.nanoTime() - start).toSeconds() + " s");
-        // Both containers name the image by its id: one build, so one JDK, in both.
-        String id = podman.run(SHORT, "image", "inspect", "--format", "{{.Id}}", BUILT).output().strip();
-        image = "localhost/thaw-sample:" + id.substring(0, 12);
-        assertTrue(podman.run(SHORT, "tag", BUILT, image).ok());
     }
 
     @AfterAll
@@ -219,11 +208,7 @@ class PodmanPodTest {
     void a_main_container_with_another_jdk_refuses_the_image_with_one_line() throws Exception {
         // The same image with another build of the JDK's libjvm.so, as after an in-place JDK update
         // (bytes appended to it: the JVM still runs, the digest thaw recorded no longer matches).
-        Path context = Files.createTempDirectory("thaw-other-jdk");
-        Files.writeString(context.resolve("Containerfile"), "FROM " + image + "\n"
-                + "RUN printf 'another build\\n' >> /opt/java/openjdk/lib/server/libjvm.so && java -version\n");
-        Podman.Result built = podman.run(BUILD_BOUND, "build", "--layers", "-t", "localhost/thaw-sample:other-jdk", context.toString());
-        assertTrue(built.ok(), tail(built.output(), 30));
+        PodImage.otherJdk(podman, image, "localhost/thaw-sample:other-jdk", BUILD_BOUND);
         PodmanPod pod = PodmanPod.of("thaw-pod-other-jdk", image, FreePort.pick(), FreePort.pick())
                 .withMainImage("localhost/thaw-sample:other-jdk").withInitCommand(PodmanPodTest::small);
         String main = pod.container(manifests.runContainer());
@@ -242,8 +227,8 @@ class PodmanPodTest {
 
     // --- deploy/k8s/prebuilt: the image made once by a Job, fetched by every pod (issue 20) ---
 
-    /** This run's figures, in the order measured; the last test prints them together. */
-    private final Map<String, Long> millis = new java.util.LinkedHashMap<>();
+    /** The self-checkpointing pod's time to readiness, from the test before the last, which prints it with the others. */
+    private Long selfCheckpointingMillis;
 
     @Test
     @Order(4)
@@ -253,7 +238,7 @@ class PodmanPodTest {
         try {
             // The Job, run in the image with another build of the JDK: it packs an image that only a node
             // with that build could restore.
-            String otherJdk = otherJdkImage("localhost/thaw-sample:fetch-other-jdk");
+            String otherJdk = PodImage.otherJdk(podman, image, "localhost/thaw-sample:fetch-other-jdk", BUILD_BOUND);
             runJob(prebuilt, PodmanPod.of("thaw-fetch-job-other-jdk", otherJdk, FreePort.pick(), FreePort.pick())
                     .withInitCommand(PodmanPodTest::small).withClaim(claimName(prebuilt), store));
             assertEquals(1, archives(store).size(), "the Job's archive in the store");
@@ -266,8 +251,7 @@ class PodmanPodTest {
             Path yaml = play(pod.name(), pod.yaml(prebuilt));
             String main = pod.container(prebuilt.runContainer());
             String init = pod.container(prebuilt.checkpointContainer());
-            millis.put("pod that checkpoints for itself (after its fetch was refused)",
-                    awaitStatus(metricsPort, prebuilt.runContainer().getReadinessProbe().getHttpGet().getPath(), 200, start, main));
+            selfCheckpointingMillis = awaitStatus(metricsPort, prebuilt.runContainer().getReadinessProbe().getHttpGet().getPath(), 200, start, main);
             String log = logs(init);
             assertEquals("0", inspect(init, "{{.State.ExitCode}}"), "init container:\n" + tail(log, 30));
             List<String> passedOver = log.lines().filter(l -> l.startsWith("thaw: passed over thaw-image-")).toList();
@@ -333,25 +317,23 @@ class PodmanPodTest {
             for (JsonNode w : status.path("workers")) {
                 restore = Math.max(restore, w.path("readyMillis").asLong());
             }
-            long fetch = runMillis(init);
+            long fetch = clock.runMillis(init);
             long containerStart = up - fetch;
-            millis.put("pod that fetches the image (" + fetch + " ms of it the init container's fetch)", ready);
-            millis.put("  one restore (slowest worker, thaw status)", restore);
-            millis.put("  the container's own start (kube play to /healthz, less the fetch)", containerStart);
+            String fetchLine = log.lines().filter(l -> l.startsWith("thaw: image /var/lib/thaw/image installed")).findFirst()
+                    .map(l -> l.replaceFirst(".*\\((unpacked and hashed in .*)\\)$", "$1")).orElse("");
+            long archiveBytes = Files.size(archives.get(0));
             down(yaml);
 
             // A plain JVM pod: the sample app started without thaw, in the same image, with the leader's command.
-            millis.put("plain JVM pod (app's /health)", plainJvmPodReady());
-
-            long target2x = 2 * (restore + containerStart);
-            System.out.println("time to readiness 200, one run (podman " + podman.run(SHORT, "--version").output().strip() + "):");
-            millis.forEach((what, ms) -> System.out.println("  " + what + ": " + ms + " ms"));
-            System.out.println("  target, 2 x (restore + container start): " + target2x + " ms: " + (ready <= target2x ? "met" : "NOT met"));
-            Long selfCheckpointing = millis.entrySet().stream().filter(e -> e.getKey().startsWith("pod that checkpoints"))
-                    .map(Map.Entry::getValue).findFirst().orElse(null);
-            if (selfCheckpointing != null) {
-                assertTrue(ready < selfCheckpointing, "the pod that fetches (" + ready + " ms) must be ready before one that checkpoints ("
-                        + selfCheckpointing + " ms)");
+            long plain = plainJvmPodReady();
+            PodReadiness r = new PodReadiness(plain, selfCheckpointingMillis == null ? 0 : selfCheckpointingMillis,
+                    "deploy/k8s/prebuilt whose store held only an archive for another JDK build (refused, then deploy/k8s's checkpoint)",
+                    ready, fetch, fetchLine, archiveBytes, restore, containerStart);
+            System.out.println("time to readiness 200, one run (" + podman.run(SHORT, "--version").output().strip() + "):");
+            r.lines().forEach(l -> System.out.println("  " + l));
+            if (selfCheckpointingMillis != null) {
+                assertTrue(ready < selfCheckpointingMillis, "the pod that fetches (" + ready + " ms) must be ready before one that"
+                        + " checkpoints (" + selfCheckpointingMillis + " ms)");
             }
         } finally {
             deleteStore(store);
@@ -396,59 +378,22 @@ class PodmanPodTest {
         down(yaml);
     }
 
-    /** The image with another build of the JDK's libjvm.so (bytes appended: the JVM still runs, its digest differs). */
-    private String otherJdkImage(String tag) throws Exception {
-        Path context = Files.createTempDirectory("thaw-other-jdk");
-        Files.writeString(context.resolve("Containerfile"), "FROM " + image + "\n"
-                + "RUN printf 'another build\\n' >> /opt/java/openjdk/lib/server/libjvm.so && java -version\n");
-        Podman.Result built = podman.run(BUILD_BOUND, "build", "--layers", "-t", tag, context.toString());
-        assertTrue(built.ok(), tail(built.output(), 30));
-        return tag;
-    }
-
     /** Milliseconds from `podman kube play` to the sample app's /health answering 200, started as a plain JVM pod. */
     private long plainJvmPodReady() throws Exception {
         List<String> checkpoint = PodManifests.commandLine(manifests.checkpointContainer());
         List<String> java = checkpoint.subList(checkpoint.indexOf("--") + 1, checkpoint.size());
         int port = Integer.parseInt(java.stream().filter(a -> a.startsWith("-Dsample.port=")).findFirst().orElseThrow().substring(14));
         int hostPort = FreePort.pick();
-        StringBuilder yaml = new StringBuilder("apiVersion: v1\nkind: Pod\nmetadata:\n  name: thaw-fetch-plain-jvm\nspec:\n"
-                + "  restartPolicy: Never\n  volumes:\n    - name: tmp\n      emptyDir: {}\n  containers:\n    - name: app\n"
-                + "      image: " + image + "\n      imagePullPolicy: Never\n      workingDir: /app\n      command:\n");
-        java.forEach(a -> yaml.append("        - \"").append(a).append("\"\n"));
-        yaml.append("      securityContext:\n        runAsUser: " + APP_USER_ID + "\n        readOnlyRootFilesystem: true\n"
-                + "        allowPrivilegeEscalation: false\n        capabilities:\n          drop: [ALL]\n"
-                + "      ports:\n        - containerPort: " + port + "\n          hostIP: 127.0.0.1\n          hostPort: " + hostPort + "\n"
-                + "      volumeMounts:\n        - name: tmp\n          mountPath: /tmp\n");
         long start = System.nanoTime();
-        Path file = play("thaw-fetch-plain-jvm", yaml.toString());
+        Path file = play("thaw-fetch-plain-jvm", PodClock.plainJvmPodYaml("thaw-fetch-plain-jvm", image, java, port, hostPort, APP_USER_ID));
         long ready = awaitStatus(hostPort, "/health", 200, start, "thaw-fetch-plain-jvm-app");
         down(file);
         return ready;
     }
 
-    /** How long a container ran, from podman's record of its start and finish. */
-    private long runMillis(String container) throws Exception {
-        Podman.Result r = podman.run(SHORT, "inspect", container);
-        assertTrue(r.ok(), r.output());
-        JsonNode state = JSON.readTree(r.output()).get(0).path("State");
-        return Duration.between(java.time.OffsetDateTime.parse(state.path("StartedAt").asText()),
-                java.time.OffsetDateTime.parse(state.path("FinishedAt").asText())).toMillis();
-    }
-
-    /** Polls until {@code path} answers {@code status}; returns the milliseconds since {@code startNanos}. */
+    /** Polls until {@code path} answers {@code status}; returns the milliseconds since {@code startNanos} (as the benchmark does). */
     private long awaitStatus(int port, String path, int status, long startNanos, String container) throws Exception {
-        long until = startNanos + Duration.ofSeconds(180).toNanos();
-        int last = -1;
-        while (System.nanoTime() < until) {
-            last = HttpProbe.get(port, path, 2000).status();
-            if (last == status) {
-                return Duration.ofNanos(System.nanoTime() - startNanos).toMillis();
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("GET " + path + " on 127.0.0.1:" + port + " never answered " + status + " (last " + last + "):\n"
-                + tail(logs(container), 40));
+        return clock.awaitStatus(port, path, status, startNanos, Duration.ofSeconds(180), container);
     }
 
     // --- pods ---
