@@ -48,8 +48,9 @@ public final class CheckpointSettingsSpec {
             "Every worker runs the leader's compiled code against traffic the warm-up only sampled. With traps, each path it"
                     + " missed throws a hot method back to the interpreter in every worker until C2 has compiled it again (the"
                     + " sample app: 300-400 ms of compiler CPU in a worker's first second, with --warmup-jit-wait 60); compiled,"
-                    + " 0-50 ms. The cost is larger compiled code and code a little less specialised to the warm-up; measure"
-                    + " your steady state with thaw bench before choosing trap.",
+                    + " 0-50 ms. The cost is larger compiled code, less specialised to the warm-up: the sample app's steady state"
+                    + " was 6-9% below a cold JVM's in one bench run (4% above with traps, in the run before); measure yours"
+                    + " with thaw bench before choosing.",
             Parsers.oneOf("compile", "trap"));
     public static final Setting<Duration> LEADER_READY_TIMEOUT = new Setting<>("leader-ready-timeout", "SECONDS", "180",
             "How long the leader may take from its start to its first 200 on the first --warmup-url (with --app-checkpoint: to"
