@@ -115,15 +115,7 @@ class PodmanPodTest {
         awaitStatus(metricsPort, manifests.runContainer().getReadinessProbe().getHttpGet().getPath(), 200, Duration.ofSeconds(120), main);
         int target = status(main).path("targetWorkers").asInt();
         assertTrue(target >= 2, "the ConfigMap asks for several workers: " + target);
-        Set<String> workers = new TreeSet<>();
-        for (int i = 0; i < 40 && workers.size() < target; i++) {
-            HttpProbe.Answer r = HttpProbe.get(appPort, "/whoami", 5000);
-            assertEquals(200, r.status(), "GET /whoami on the pod's port: " + r.body());
-            Matcher m = WORKER_ID.matcher(r.body());
-            assertTrue(m.find(), r.body());
-            workers.add(m.group(1));
-        }
-        assertEquals(target, workers.size(), "requests on new connections reach every worker: " + workers);
+        assertEveryWorkerAnswers(appPort, target, "requests on new connections reach every worker");
         // The liveness probe's request too (podman 4.3 makes a healthcheck of it, but on port 0: it does
         // not resolve a named port).
         assertEquals(200, HttpProbe.get(metricsPort, manifests.runContainer().getLivenessProbe().getHttpGet().getPath(), 5000).status());
@@ -300,15 +292,7 @@ class PodmanPodTest {
 
             JsonNode status = status(main);
             int target = status.path("targetWorkers").asInt();
-            Set<String> workers = new TreeSet<>();
-            for (int i = 0; i < 40 && workers.size() < target; i++) {
-                HttpProbe.Answer r = HttpProbe.get(appPort, "/whoami", 5000);
-                assertEquals(200, r.status(), "GET /whoami on the pod's port: " + r.body());
-                Matcher m = WORKER_ID.matcher(r.body());
-                assertTrue(m.find(), r.body());
-                workers.add(m.group(1));
-            }
-            assertEquals(target, workers.size(), "every restored worker answers: " + workers);
+            assertEveryWorkerAnswers(appPort, target, "every restored worker answers");
 
             // The target: ready within 2x (one restore + the container's own start). One restore:
             // the slowest worker's restore-to-ready as thaw status reports it. The container's own start:
@@ -479,6 +463,19 @@ class PodmanPodTest {
             Thread.sleep(250);
         }
         throw new AssertionError("workers " + before + " were not all replaced within " + bound.toSeconds() + " s; ready: " + ready);
+    }
+
+    /** GET /whoami on the pod's port, on a new connection each time (at most 40), until {@code target} workers have answered. */
+    private static void assertEveryWorkerAnswers(int appPort, int target, String what) throws Exception {
+        Set<String> workers = new TreeSet<>();
+        for (int i = 0; i < 40 && workers.size() < target; i++) {
+            HttpProbe.Answer r = HttpProbe.get(appPort, "/whoami", 5000);
+            assertEquals(200, r.status(), "GET /whoami on the pod's port: " + r.body());
+            Matcher m = WORKER_ID.matcher(r.body());
+            assertTrue(m.find(), r.body());
+            workers.add(m.group(1));
+        }
+        assertEquals(target, workers.size(), what + ": " + workers);
     }
 
     private void awaitStatus(int port, String path, int status, Duration bound, String container) throws Exception {
