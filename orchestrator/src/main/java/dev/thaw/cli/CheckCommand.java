@@ -4,10 +4,8 @@ import dev.thaw.config.CheckpointSettings;
 import dev.thaw.config.SettingSources;
 import dev.thaw.leader.CheckpointRequest;
 import dev.thaw.leader.Checkpointer;
-import dev.thaw.leader.UntakenPaths;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -33,8 +31,7 @@ public final class CheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SettingSources sources = SettingOptions.sources(spec);
         CheckpointSettings settings = CheckpointSettings.forCheck(sources);
-        List<String> leaderProperties = new ArrayList<>(UntakenPaths.leaderOptions(settings.compileUntakenPaths()));
-        leaderProperties.addAll(GuardrailOptions.leaderProperties(sources));
+        List<String> leaderProperties = LeaderOptions.of(settings, sources);
         PrintWriter out = spec.commandLine().getOut();
         CheckpointRequest request = new CheckpointRequest(null, false, command, Path.of("").toAbsolutePath(), settings.warmupUrls(),
                 settings.warmupRequests(), settings.leaderReadyTimeout(), settings.checkpointTimeout(),

@@ -8,7 +8,6 @@ import dev.thaw.host.Privileges;
 import dev.thaw.leader.CheckpointRequest;
 import dev.thaw.leader.Checkpointer;
 import dev.thaw.leader.PrivateNetwork;
-import dev.thaw.leader.UntakenPaths;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -51,8 +50,7 @@ public final class CheckpointCommand implements Callable<Integer> {
         }
         SettingSources sources = SettingOptions.sources(spec);
         CheckpointSettings settings = CheckpointSettings.forCheckpoint(sources, command);
-        List<String> leaderProperties = new ArrayList<>(UntakenPaths.leaderOptions(settings.compileUntakenPaths()));
-        leaderProperties.addAll(GuardrailOptions.leaderProperties(sources));
+        List<String> leaderProperties = LeaderOptions.of(settings, sources);
         if (settings.privateNetwork() && !PrivateNetwork.inside()) {
             return againInPrivateNetwork();
         }

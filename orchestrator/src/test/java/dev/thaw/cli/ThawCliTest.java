@@ -71,4 +71,33 @@ class ThawCliTest {
                 "-Dthaw.guardrail.allow.0=listen:*:9090=admin port", "-Dthaw.guardrail.allow.1=file:/var/log/*.log=reopened",
                 "-Dthaw.detective=true"), props);
     }
+
+    @Test
+    void check_and_checkpoint_give_the_leader_the_same_jit_and_guardrail_options() {
+        String[] options = {"--jit-untaken-paths", "compile", "--strict-threads", "--warmup-url", "http://127.0.0.1:1/"};
+        java.util.List<String> app = java.util.List.of("java", "-jar", "app.jar");
+        picocli.CommandLine cli = ThawCli.commandLine();
+        picocli.CommandLine checkpoint = cli.getSubcommands().get("checkpoint");
+        picocli.CommandLine check = cli.getSubcommands().get("check");
+        java.util.List<String> checkpointArgs = new java.util.ArrayList<>(java.util.List.of("checkpoint", "--image", "/tmp/unused"));
+        checkpointArgs.addAll(java.util.List.of(options));
+        checkpointArgs.add("--");
+        checkpointArgs.addAll(app);
+        cli.parseArgs(checkpointArgs.toArray(String[]::new));
+        java.util.List<String> checkArgs = new java.util.ArrayList<>(java.util.List.of("check"));
+        checkArgs.addAll(java.util.List.of(options));
+        checkArgs.add("--");
+        checkArgs.addAll(app);
+        cli.parseArgs(checkArgs.toArray(String[]::new));
+
+        dev.thaw.config.SettingSources checkpointSources = SettingOptions.sources(checkpoint.getCommandSpec());
+        dev.thaw.config.SettingSources checkSources = SettingOptions.sources(check.getCommandSpec());
+        java.util.List<String> forCheckpoint = LeaderOptions.of(dev.thaw.config.CheckpointSettings.forCheckpoint(checkpointSources, app),
+                checkpointSources);
+        java.util.List<String> forCheck = LeaderOptions.of(dev.thaw.config.CheckpointSettings.forCheck(checkSources), checkSources);
+
+        assertEquals(forCheckpoint, forCheck);
+        assertTrue(forCheck.contains("-XX:PerMethodTrapLimit=0"), forCheck.toString());
+        assertTrue(forCheck.contains("-Dthaw.guardrail.strict-threads=true"), forCheck.toString());
+    }
 }
