@@ -113,9 +113,11 @@ public final class Bench {
         try (Jvms jvms = new Jvms(settings.workDir(), standard, settings.appUser())) {
             report.measure(Scenario.STARTUP, () -> measureStartup(jvms, aotCache, map, copy), s -> report.startup = s);
             stopAll(jvms);
-            report.measure(Scenario.MEMORY, () -> new MemoryBench(settings, probe, progress, notes, map, copy).run(jvms),
-                    m -> report.memory = m);
-            stopAll(jvms);
+            if (!settings.noMemory()) {
+                report.measure(Scenario.MEMORY, () -> new MemoryBench(settings, probe, progress, notes, map, copy).run(jvms),
+                        m -> report.memory = m);
+                stopAll(jvms);
+            }
             if (settings.largeImageFlag() != null && settings.largeImageRuns() > 0) {
                 report.measure(Scenario.LARGER_IMAGE, () -> new ScalingBench(settings, criu, probe, progress, notes, this::checkpoint)
                         .run(jvms, manifest, map == null ? List.of(copy) : List.of(map, copy)), s -> report.scaling = s);

@@ -46,6 +46,12 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Measure nothing: render bench.md and the charts again from a bench.json of an earlier run, into --out.")
     Path render;
 
+    /** With --render: other apps measured in the same run, whose first second joins the report (scripts/bench's Spring sample). */
+    @Option(names = "--first-second-of", paramLabel = "NAME=BENCH_JSON",
+            description = {"With --render: add another app's first second, from the bench.json of its own run, as a section of the report",
+                    "and rows in issue 12's targets; NAME is how the report calls it. Repeatable."})
+    List<String> otherApps = new ArrayList<>();
+
     @Parameters(paramLabel = "JAVA_COMMAND", arity = "0..*", description = "The app's java command line, after '--' (required).")
     List<String> command = new ArrayList<>();
 
@@ -54,6 +60,9 @@ public final class BenchCommand implements Callable<Integer> {
         SettingSources sources = SettingOptions.sources(spec, BenchSettingsSpec.ALL, System.getenv());
         if (render != null) {
             return renderAgain(sources.value(BenchSettingsSpec.OUT).toAbsolutePath());
+        }
+        if (!otherApps.isEmpty()) {
+            throw new ThawException(ThawException.EXIT_USAGE, "--first-second-of only joins an earlier run's report: give it with --render BENCH_JSON");
         }
         BenchSettings.from(sources, command, Path.of("work"), List.of()); // every bad setting fails here, before CRIU, root or any work
         Criu criu = Criu.locate();
@@ -93,7 +102,8 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (java.io.IOException e) {
             throw new ThawException(ThawException.EXIT_USAGE, "--render " + render + " is not a bench.json of this thaw: " + e.getMessage());
         }
-        for (Path file : Reports.write(result, out.toAbsolutePath())) {
+        List<OtherApp> others = otherApps.stream().map(OtherApp::parse).toList();
+        for (Path file : Reports.write(result, out.toAbsolutePath(), others)) {
             spec.commandLine().getOut().println("thaw: wrote " + file);
         }
         return 0;

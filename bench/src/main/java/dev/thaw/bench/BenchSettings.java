@@ -36,12 +36,14 @@ import java.util.Optional;
  * @param appUser the user every JVM of the app runs as (--user, --group): the leader and so every restored worker, the cold
  *                JVMs and the AOT training run; null for thaw's own (root)
  * @param warmupJitWaitSeconds thaw checkpoint's --warmup-jit-wait for the bench's leaders (0: off, and in older bench.json)
+ * @param noMemory the memory phase (N workers at once, memory of N) is skipped (false in older bench.json, which measured it)
  */
 public record BenchSettings(List<String> command, URI probe, List<URI> load, List<Integer> workers, int runs, int connections,
                             int warmupRequests, int steadySeconds, int ksmWaitSeconds, int readyTimeoutSeconds, boolean aot,
                             int poolWorkers, int economyRuns, int sharingSeconds, String largeImageFlag, int largeImageRuns,
                             String referenceName, String referenceCommand, URI referenceUrl,
                             List<URI> warmupUrls, String restoreMode, boolean reusePort, AppUser appUser, int warmupJitWaitSeconds,
+                            boolean noMemory,
                             @JsonIgnore Path out, @JsonIgnore Path workDir,
                             @JsonIgnore List<String> thawCommand) {
     public static final long FIRST_SECOND_MILLIS = 1000;
@@ -99,7 +101,8 @@ public record BenchSettings(List<String> command, URI probe, List<URI> load, Lis
                 s.value(BenchSettingsSpec.LARGE_IMAGE_FLAG).orElse(null), s.value(BenchSettingsSpec.LARGE_IMAGE_RUNS), referenceName,
                 reference.orElse(null), referenceUrl.orElse(null), warmup, s.value(BenchSettingsSpec.RESTORE_MODE),
                 s.value(BenchSettingsSpec.REUSE_PORT), CheckpointSettings.appUser(s),
-                (int) Math.min(Integer.MAX_VALUE, s.value(BenchSettingsSpec.WARMUP_JIT_WAIT).toSeconds()), s.value(BenchSettingsSpec.OUT).toAbsolutePath(),
+                (int) Math.min(Integer.MAX_VALUE, s.value(BenchSettingsSpec.WARMUP_JIT_WAIT).toSeconds()), s.value(BenchSettingsSpec.NO_MEMORY),
+                s.value(BenchSettingsSpec.OUT).toAbsolutePath(),
                 workDir, thawCommand);
     }
 

@@ -29,7 +29,8 @@ final class BenchSettingsDoc {
           .append("Where a setting means to the bench what it means to `thaw checkpoint` or `thaw run`, it is that command's setting,\n")
           .append("with its default and its variable: `THAW_WARMUP_REQUESTS` sets the warm-up of `thaw checkpoint` and of the bench\n")
           .append("alike. Besides these, `thaw bench` takes the app's java command after `--`, and `--render BENCH_JSON` (measure\n")
-          .append("nothing, render an earlier run's report again).\n\n");
+          .append("nothing, render an earlier run's report again), with which `--first-second-of NAME=BENCH_JSON` adds another app's\n")
+          .append("first second from its own run's bench.json (a section and rows in issue 12's targets; scripts/bench's Spring sample).\n\n");
         for (Setting<?> s : BenchSettingsSpec.ALL) {
             describe(md, s);
         }

@@ -71,6 +71,12 @@ public final class BenchSettingsSpec {
             "Skip the cold JVM with the JDK's AOT cache (and its training run).",
             "The AOT cache is the JDK's own answer to slow starts (JEP 514); skipping it saves a training run and a mode per run.",
             Parsers.bool());
+    public static final Setting<Boolean> NO_MEMORY = new Setting<>("no-memory", "true|false", "false",
+            "Skip the memory phase: N workers restored at once and the memory of N workers, cold JVMs and one JVM serving"
+                    + " their load (every --worker-counts, with and without page merging).",
+            "The memory phase starts the most JVMs of the run; skipping it leaves start-up and the first second (scripts/bench"
+                    + " does so for its second app, the Spring sample).",
+            Parsers.bool());
     public static final Setting<Boolean> REUSE_PORT = new Setting<>("reuse-port", "true|false", "true",
             "For N of anything on the app's one port: add -Dthaw.reuse-port=true to the command thaw checkpoints (so N restored"
                     + " workers share the port, as with thaw run), and start the cold JVMs of the memory phase with thaw's agent and"
@@ -128,7 +134,7 @@ public final class BenchSettingsSpec {
             Parsers.bool());
 
     public static final List<Setting<?>> ALL = List.of(URL, LOAD_URL, WARMUP_URL, WARMUP_REQUESTS, WARMUP_JIT_WAIT, LEADER_READY_TIMEOUT, RESTORE_MODE,
-            USER, GROUP, WORKER_COUNTS, RUNS, CONNECTIONS, STEADY_SECONDS, KSM_WAIT, NO_AOT, REUSE_PORT, POOL_WORKERS, ECONOMY_RUNS,
+            USER, GROUP, WORKER_COUNTS, RUNS, CONNECTIONS, STEADY_SECONDS, KSM_WAIT, NO_AOT, NO_MEMORY, REUSE_PORT, POOL_WORKERS, ECONOMY_RUNS,
             SHARING_SECONDS, LARGE_IMAGE_FLAG, LARGE_IMAGE_RUNS, REFERENCE_SERVER, REFERENCE_URL, REFERENCE_NAME, OUT, KEEP_WORK);
 
     /** Empty text (the default "none") is empty; anything else goes through {@code parse}. */

@@ -29,6 +29,10 @@ public final class MarkdownReport {
     static final double ALL_READY_MILLIS = 1000;
     static final double MAP_PSS_SHARE = 1.0 / 6;
     static final double KILL_TO_READY_MILLIS = 200;
+    /** A restored worker's first second against its steady state: at least this share of its throughput... */
+    static final double FIRST_SECOND_THROUGHPUT = 0.8;
+    /** ... and a p99 at most this many times its steady state's. */
+    static final double FIRST_SECOND_P99 = 1.5;
     static final String RESTORE_MODES = "Restore modes: `map` maps the image's pages into the worker copy-on-write (`criu restore "
             + "--mmap-page-image`, thaw's CRIU patch), `copy` reads every page into the worker's own memory (stock CRIU).";
 
@@ -37,6 +41,14 @@ public final class MarkdownReport {
 
     /** The whole report; {@code images} is the charts' directory relative to the Markdown file ("img"). */
     public static String render(BenchResult r, String images) {
+        return render(r, images, List.of());
+    }
+
+    /**
+     * The whole report, with the first second of other apps measured in the same run (scripts/bench's Spring sample): each
+     * has its section after this app's first second, and its rows in issue 12's targets.
+     */
+    public static String render(BenchResult r, String images, List<OtherApp> others) {
         StringBuilder md = new StringBuilder();
         md.append("### Machine\n\n").append(machine(r)).append('\n')
                 .append("All figures come from this one run: the modes are measured side by side, interleaved, on the same ")
@@ -45,7 +57,7 @@ public final class MarkdownReport {
         if (!r.failures().isEmpty()) {
             md.append(failuresSection(r));
         }
-        md.append("### Targets\n\n").append("Restore by mapping (issue 12):\n\n").append(mappingTargets(r)).append('\n')
+        md.append("### Targets\n\n").append("Restore by mapping (issue 12):\n\n").append(mappingTargets(r, others)).append('\n')
                 .append("Kept from issue 9:\n\n").append(targets(r)).append('\n');
         if (r.startup().isEmpty()) {
             md.append("### Time to first HTTP 200\n\n").append(notMeasured(r, Scenario.STARTUP)).append("\n\n");
@@ -92,6 +104,7 @@ public final class MarkdownReport {
                     .append(BenchSettings.FRESH_LOAD_MILLIS / 1000).append(" s of load, all runs pooled per slice:\n\n")
                     .append("![p99 over the first seconds](").append(images).append("/timeline.png)\n\n");
         }
+        others.forEach(o -> md.append(OtherAppReport.section(o)));
         if (r.memory().isEmpty()) {
             md.append("### Memory of N workers\n\n").append(notMeasured(r, Scenario.MEMORY)).append("\n\n");
         } else {
@@ -155,6 +168,11 @@ public final class MarkdownReport {
      * not be measured (no CRIU patch) or the part was skipped.
      */
     static String mappingTargets(BenchResult r) {
+        return mappingTargets(r, List.of());
+    }
+
+    /** Issue 12's targets, with the first-second rows of each other app measured in the same run after this app's own. */
+    static String mappingTargets(BenchResult r, List<OtherApp> others) {
         List<List<String>> rows = new ArrayList<>();
         Startup cold = r.startup(Mode.COLD);
         Startup copy = r.startup(Mode.RESTORED);
@@ -187,6 +205,8 @@ public final class MarkdownReport {
                         + "at most 1/" + fmt(1 / MAP_PSS_SHARE, 0) + " of " + maxN + " cold JVMs",
                 !pss ? noMap : "1/" + fmt(1 / share, 1) + " (" + Bytes.human(mapN.totalPssBytes()) + " vs " + Bytes.human(coldN.totalPssBytes()) + ")",
                 verdict(!pss ? null : share <= MAP_PSS_SHARE)));
+        rows.addAll(firstSecondTargets("", r));
+        others.forEach(o -> rows.addAll(firstSecondTargets(o.name() + ": ", o.result())));
         Reliability rel = r.reliability();
         if (rel == null || rel.killed() == null) {
             rows.add(List.of("kill -9 to a ready replacement: median at most " + ms(KILL_TO_READY_MILLIS),
@@ -198,6 +218,41 @@ public final class MarkdownReport {
                     ms(k.median()) + " (max " + ms(k.max()) + ")", verdict(k.median() <= KILL_TO_READY_MILLIS)));
         }
         return table(List.of("target", "measured", "met"), rows);
+    }
+
+    /**
+     * Issue 12's first second: a restored worker's throughput at least {@link #FIRST_SECOND_THROUGHPUT} of its steady state's and
+     * its p99 at most {@link #FIRST_SECOND_P99} times its steady state's, judged on thaw's default mode (map when measured) with
+     * copy's figure beside it; each row starts with {@code app} ("" for the bench's own app).
+     */
+    static List<List<String>> firstSecondTargets(String app, BenchResult r) {
+        Startup judged = r.restored();
+        Startup copy = r.startup(Mode.RESTORED);
+        String mode = judged == null ? "" : " (" + (judged.mode() == Mode.RESTORED_MAP ? "map" : "copy") + ")";
+        String throughput = app + "first second of a restored worker" + mode + ": throughput at least " + fmt(FIRST_SECOND_THROUGHPUT, 1)
+                + "x its steady state's";
+        String p99 = app + "... and its p99 at most " + fmt(FIRST_SECOND_P99, 1) + "x its steady state's";
+        if (judged == null || Double.isNaN(judged.steady().p99Ms()) || judged.steady().requestsPerSecond() <= 0) {
+            String why = notMeasured(r, Scenario.STARTUP);
+            return List.of(List.of(throughput, why, verdict(null)), List.of(p99, why, verdict(null)));
+        }
+        String copyBeside = judged == copy || copy == null ? "" : "; copy ";
+        double x = throughputShare(judged);
+        double p = p99Ratio(judged);
+        return List.of(
+                List.of(throughput, fmt(x, 2) + "x (" + fmt(judged.firstSecond().requestsPerSecond(), 0) + " vs "
+                        + fmt(judged.steady().requestsPerSecond(), 0) + " req/s" + (copyBeside.isEmpty() ? "" : copyBeside + fmt(throughputShare(copy), 2) + "x") + ")",
+                        verdict(x >= FIRST_SECOND_THROUGHPUT)),
+                List.of(p99, fmt(p, 2) + "x (" + fmt(judged.firstSecond().p99Ms(), 1) + " ms vs " + fmt(judged.steady().p99Ms(), 1) + " ms"
+                        + (copyBeside.isEmpty() ? "" : copyBeside + fmt(p99Ratio(copy), 2) + "x") + ")", verdict(p <= FIRST_SECOND_P99)));
+    }
+
+    private static double throughputShare(Startup s) {
+        return Summary.ratio(s.firstSecond().requestsPerSecond(), s.steady().requestsPerSecond());
+    }
+
+    private static double p99Ratio(Startup s) {
+        return Summary.ratio(s.firstSecond().p99Ms(), s.steady().p99Ms());
     }
 
     /** The larger image restores (map) to first 200 in at most 1.2x the time of the bench's own, and it is at least 2x as large. */
@@ -277,7 +332,7 @@ public final class MarkdownReport {
         return List.of(what, notMeasured(r, scenario), "");
     }
 
-    private static String notMeasured(BenchResult r, Scenario scenario) {
+    static String notMeasured(BenchResult r, Scenario scenario) {
         return r.failure(scenario.label).map(f -> "**FAILED**: " + oneLine(f.error())).orElse("not measured");
     }
 

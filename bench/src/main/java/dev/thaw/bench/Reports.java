@@ -27,13 +27,18 @@ public final class Reports {
     }
 
     public static List<Path> write(BenchResult result, Path dir) throws IOException {
+        return write(result, dir, List.of());
+    }
+
+    /** The same, with the first second of other apps measured in the same run in bench.md (their own bench.json stays theirs). */
+    public static List<Path> write(BenchResult result, Path dir, List<OtherApp> others) throws IOException {
         Files.createDirectories(dir);
         List<Path> files = new ArrayList<>();
         Path json = dir.resolve("bench.json");
         json().writeValue(json.toFile(), result);
         files.add(json);
         Path md = dir.resolve("bench.md");
-        Files.writeString(md, MarkdownReport.render(result, "img"));
+        Files.writeString(md, MarkdownReport.render(result, "img", others));
         files.add(md);
         files.addAll(Charts.write(result, dir.resolve("img")));
         return files;

@@ -158,6 +158,21 @@ class BenchSettingsTest {
             s.flags().forEach(flag -> assertTrue(r[1].contains(flag), flag));
         }
         assertTrue(r[1].contains("--render"));
+        assertTrue(r[1].contains("--first-second-of"));
+    }
+
+    @Test
+    void should_skip_the_memory_phase_only_when_told() {
+        assertFalse(read(Map.of(), withApp("--url", URL)).noMemory());
+        assertTrue(read(Map.of(), withApp("--url", URL, "--no-memory")).noMemory());
+        assertTrue(read(Map.of("THAW_NO_MEMORY", "true"), withApp("--url", URL)).noMemory());
+    }
+
+    @Test
+    void should_refuse_another_app_s_first_second_without_render() {
+        String[] r = execute(withApp("--url", URL, "--first-second-of", "the Spring sample=spring/bench.json"));
+        assertEquals("2", r[0], r[2]);
+        assertEquals("thaw: error: --first-second-of only joins an earlier run's report: give it with --render BENCH_JSON\n", r[2]);
     }
 
     @Test
