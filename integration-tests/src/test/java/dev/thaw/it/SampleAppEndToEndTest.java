@@ -107,13 +107,15 @@ class SampleAppEndToEndTest {
     }
 
     @Test
-    void every_worker_runs_the_leaders_jit_options_that_compile_untaken_paths_before_the_apps_own() {
+    void every_worker_runs_the_leaders_jit_and_young_generation_options_before_the_apps_own() {
         assertEquals(WORKERS, workerCommandLines.size(), pool.output());
         for (String cmdline : workerCommandLines) {
             // a restored JVM is the leader: its command line, and so its flags, are those thaw started the leader with
             int limit = cmdline.indexOf(" -XX:PerMethodTrapLimit=0 ");
             assertTrue(limit > 0 && cmdline.contains(" -XX:PerMethodSpecTrapLimit=0 "), cmdline);
             assertTrue(limit < cmdline.indexOf(" -Xmx512m "), "thaw's options come first, so that the app's win: " + cmdline);
+            int young = cmdline.indexOf(" -XX:MaxNewSize=64m "); // --young-gen-max's default: the app leaves it to the JVM
+            assertTrue(young > 0 && young < cmdline.indexOf(" -Xmx512m "), cmdline);
         }
     }
 

@@ -31,7 +31,8 @@ public final class CheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SettingSources sources = SettingOptions.sources(spec);
         CheckpointSettings settings = CheckpointSettings.forCheck(sources);
-        List<String> leaderProperties = LeaderOptions.of(settings, sources);
+        LeaderOptions leader = LeaderOptions.of(settings, sources, command);
+        List<String> leaderProperties = leader.options();
         PrintWriter out = spec.commandLine().getOut();
         CheckpointRequest request = new CheckpointRequest(null, false, command, Path.of("").toAbsolutePath(), settings.warmupUrls(),
                 settings.warmupRequests(), settings.leaderReadyTimeout(), settings.checkpointTimeout(),
@@ -39,6 +40,7 @@ public final class CheckCommand implements Callable<Integer> {
                 settings.warmupJitWait());
         dev.thaw.leader.Progress progress = Progress.printer(out);
         progress.say("check of " + dev.thaw.leader.LeaderCommand.describe(command));
+        progress.say(leader.said());
         Checkpointer.GuardrailVerdict verdict = new Checkpointer(null, progress).check(request);
         verdict.report().lines().forEach(progress::say);
         progress.say(verdict.passed() ? "check passed: this app can be checkpointed"

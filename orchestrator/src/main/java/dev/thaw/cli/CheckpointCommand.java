@@ -50,7 +50,8 @@ public final class CheckpointCommand implements Callable<Integer> {
         }
         SettingSources sources = SettingOptions.sources(spec);
         CheckpointSettings settings = CheckpointSettings.forCheckpoint(sources, command);
-        List<String> leaderProperties = LeaderOptions.of(settings, sources);
+        LeaderOptions leader = LeaderOptions.of(settings, sources, command);
+        List<String> leaderProperties = leader.options();
         if (settings.privateNetwork() && !PrivateNetwork.inside()) {
             return againInPrivateNetwork();
         }
@@ -67,6 +68,7 @@ public final class CheckpointCommand implements Callable<Integer> {
                 ThawCli.agentJar(), generation, ReplayArguments.of(spec.commandLine().getParseResult().originalArgs()),
                 leaderProperties, settings.appCheckpoint(), settings.dumpTimeout(), settings.appUser(), settings.warmupJitWait());
         Progress.printer(out).say("checkpoint of " + dev.thaw.leader.LeaderCommand.describe(command));
+        Progress.printer(out).say(leader.said());
         new Checkpointer(criu, Progress.printer(out)).checkpoint(request);
         return 0;
     }

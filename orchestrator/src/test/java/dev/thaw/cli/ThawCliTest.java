@@ -73,8 +73,8 @@ class ThawCliTest {
     }
 
     @Test
-    void check_and_checkpoint_give_the_leader_the_same_jit_and_guardrail_options() {
-        String[] options = {"--jit-untaken-paths", "compile", "--strict-threads", "--warmup-url", "http://127.0.0.1:1/"};
+    void check_and_checkpoint_give_the_leader_the_same_jit_young_generation_and_guardrail_options() {
+        String[] options = {"--jit-untaken-paths", "compile", "--young-gen-max", "96", "--strict-threads", "--warmup-url", "http://127.0.0.1:1/"};
         java.util.List<String> app = java.util.List.of("java", "-jar", "app.jar");
         picocli.CommandLine cli = ThawCli.commandLine();
         picocli.CommandLine checkpoint = cli.getSubcommands().get("checkpoint");
@@ -93,11 +93,12 @@ class ThawCliTest {
         dev.thaw.config.SettingSources checkpointSources = SettingOptions.sources(checkpoint.getCommandSpec());
         dev.thaw.config.SettingSources checkSources = SettingOptions.sources(check.getCommandSpec());
         java.util.List<String> forCheckpoint = LeaderOptions.of(dev.thaw.config.CheckpointSettings.forCheckpoint(checkpointSources, app),
-                checkpointSources);
-        java.util.List<String> forCheck = LeaderOptions.of(dev.thaw.config.CheckpointSettings.forCheck(checkSources), checkSources);
+                checkpointSources, app).options();
+        java.util.List<String> forCheck = LeaderOptions.of(dev.thaw.config.CheckpointSettings.forCheck(checkSources), checkSources, app).options();
 
         assertEquals(forCheckpoint, forCheck);
         assertTrue(forCheck.contains("-XX:PerMethodTrapLimit=0"), forCheck.toString());
         assertTrue(forCheck.contains("-Dthaw.guardrail.strict-threads=true"), forCheck.toString());
+        assertTrue(forCheck.contains("-XX:MaxNewSize=96m"), forCheck.toString());
     }
 }
