@@ -252,7 +252,11 @@ public final class Bench {
 
     /** A thaw image of {@code command} in {@code dir}, made by thaw checkpoint; the app's port is free again on return. */
     private ImageManifest checkpoint(Path dir, List<String> command) throws IOException, InterruptedException {
-        ImageManifest manifest = new ThawCheckpoint(settings, progress).checkpoint(dir, command);
+        return checkpoint(dir, command, List.of());
+    }
+
+    private ImageManifest checkpoint(Path dir, List<String> command, List<String> thawOptions) throws IOException, InterruptedException {
+        ImageManifest manifest = new ThawCheckpoint(settings, progress).checkpoint(dir, command, thawOptions);
         probe.awaitFree();
         return manifest;
     }

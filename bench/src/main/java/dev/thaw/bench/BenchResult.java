@@ -265,7 +265,7 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
      * @param generations a fresh worker from the leader's image (generation 1) and from the image reforked from a
      *                    worker that served load (generation 2); empty when the refork did not happen (see the notes)
      * @param sharing N restored workers with page merging under the same fixed load, from the default image and from
-     *                the image of a leader with the tuned settings
+     *                the image of a leader with the JVM's own young generation sizing (thaw checkpoint --young-gen-max 0)
      */
     public record Economy(int runs, List<ImageVariant> images, List<Generation> generations, List<Sharing> sharing) {
         public Economy {

@@ -93,11 +93,11 @@ public final class BenchSettingsSpec {
     public static final Setting<Integer> ECONOMY_RUNS = new Setting<>("economy-runs", "K", "3",
             "Restores per image when comparing the image with and without the heap shrunk before the dump, and generation 1 with a"
                     + " generation reforked under load; with it, PSS per worker after --sharing-seconds of load for the default and"
-                    + " the tuned leader (-XX:MaxNewSize=48m). 0 skips all three.",
+                    + " a leader with the JVM's own young generation sizing (thaw checkpoint --young-gen-max 0). 0 skips all three.",
             "Each run of it checkpoints the app three more times.",
             Parsers.intIn(0, 20));
     public static final Setting<Integer> SHARING_SECONDS = new Setting<>("sharing-seconds", "S", "20",
-            "The fixed load before the per-worker PSS of the default and the tuned leader (1..600).",
+            "The fixed load before the per-worker PSS of the default leader and the one with the JVM's young generation (1..600).",
             "Longer shows more of the pages a worker writes under load; it is spent twice.",
             Parsers.intIn(1, 600));
     public static final Setting<Optional<String>> LARGE_IMAGE_FLAG = new Setting<>("large-image-flag", "FLAG", "",

@@ -34,15 +34,16 @@ import java.util.regex.Pattern;
  *      dumped as generation 2; then a fresh worker of each generation, interleaved: restore to first
  *      200 and its first second of load
  *   3. page sharing: N workers with page merging from the default image and from the image of a leader
- *      with the tuned settings, PSS per worker once merging settled and after the same fixed load
+ *      with the JVM's own young-generation sizing (--young-gen-max 0), PSS per worker once merging settled and
+ *      after the same fixed load
  * </pre>
  *
  * Kept small (a few runs, 2 workers), so that the whole of scripts/bench stays within 15 minutes.
  */
 final class EconomyBench {
     static final String NO_SHRINK_FLAG = "-Dthaw.heap-shrink=false";
-    /** The setting docs/images.md found to keep pages shared under load (scripts/measure-sharing). */
-    static final String TUNED_FLAG = "-XX:MaxNewSize=48m";
+    /** thaw checkpoint's options for a leader with the JVM's own young-generation sizing, against thaw's bound by default. */
+    static final List<String> JVM_YOUNG_GEN = List.of("--young-gen-max", "0");
     static final int REFORK_WORKERS = 2;
     /** Requests per worker before the one refork; the second threshold is never reached. */
     static final int REFORK_AFTER = 1000;
@@ -51,7 +52,12 @@ final class EconomyBench {
 
     /** Makes an image of a command in a directory, warmed like the bench's own. */
     interface ImageMaker {
-        ImageManifest checkpoint(Path dir, List<String> command) throws IOException, InterruptedException;
+        /** {@code thawOptions}: thaw checkpoint's own options for this image, beside the bench's. */
+        ImageManifest checkpoint(Path dir, List<String> command, List<String> thawOptions) throws IOException, InterruptedException;
+
+        default ImageManifest checkpoint(Path dir, List<String> command) throws IOException, InterruptedException {
+            return checkpoint(dir, command, List.of());
+        }
     }
 
     private final BenchSettings settings;
@@ -196,14 +202,15 @@ final class EconomyBench {
 
     private List<Sharing> sharing(Jvms jvms, Restorer standard) throws IOException, InterruptedException {
         if (!PageMerging.status().kernelSupport()) {
-            notes.add("The kernel has no KSM: per-worker PSS of the default and tuned settings was not measured.");
+            notes.add("The kernel has no KSM: per-worker PSS of the default leader and the one with the JVM's young generation was not measured.");
             return List.of();
         }
-        Restorer tuned = makeImage("image-tuned", TUNED_FLAG);
+        Restorer jvmSized = makeImage("image-jvm-young-gen", List.of(), JVM_YOUNG_GEN);
         try {
-            return List.of(sharing(jvms, standard, "default", ""), sharing(jvms, tuned, "tuned", TUNED_FLAG));
+            return List.of(sharing(jvms, standard, "default", ""),
+                    sharing(jvms, jvmSized, "the JVM's young generation", "thaw checkpoint " + String.join(" ", JVM_YOUNG_GEN)));
         } finally {
-            ImageDirectory.deleteRecursively(tuned.image());
+            ImageDirectory.deleteRecursively(jvmSized.image());
         }
     }
 
@@ -248,11 +255,16 @@ final class EconomyBench {
 
     /** An image of the app with one JVM flag added to the leader's command line. */
     private Restorer makeImage(String name, String flag) throws IOException, InterruptedException {
+        return makeImage(name, List.of(flag), List.of());
+    }
+
+    /** An image of the app with JVM flags added to the leader's command line and thaw checkpoint's own options. */
+    private Restorer makeImage(String name, List<String> flags, List<String> thawOptions) throws IOException, InterruptedException {
         Path dir = settings.workDir().resolve(name);
         List<String> command = new ArrayList<>(settings.command());
-        command.add(1, flag);
-        ImageManifest manifest = images.checkpoint(dir, command);
-        progress.say("bench: image with " + flag + ": " + Bytes.human(manifest.imageBytes()));
+        command.addAll(1, flags);
+        ImageManifest manifest = images.checkpoint(dir, command, thawOptions);
+        progress.say("bench: image with " + String.join(" ", flags) + String.join(" ", thawOptions) + ": " + Bytes.human(manifest.imageBytes()));
         return new Restorer(criu, dir, manifest, Files.createDirectories(settings.workDir().resolve("restores")),
                 RestoreMode.choose(settings.restoreMode(), criu).mode());
     }

@@ -406,7 +406,7 @@ public final class MarkdownReport {
         return table(List.of("", ref.name(), "thaw"), rows);
     }
 
-    /** Issue 8: image economy, generation 1 against 2, and PSS per worker of the default and the tuned leader. */
+    /** Issue 8: image economy, generation 1 against 2, and PSS per worker of the default leader and one with the JVM's young generation. */
     static String economySection(Economy e) {
         StringBuilder md = new StringBuilder();
         if (!e.images().isEmpty()) {
@@ -431,9 +431,10 @@ public final class MarkdownReport {
         }
         if (!e.sharing().isEmpty()) {
             Sharing first = e.sharing().get(0);
-            md.append("### PSS per worker after load: default and tuned leader\n\n")
-                    .append(first.workers()).append(" workers restored with page merging, from the default image and from the ")
-                    .append("image of a leader with the tuned settings ([images.md](images.md), scripts/measure-sharing). PSS ")
+            md.append("### PSS per worker after load: thaw's young generation and the JVM's\n\n")
+                    .append(first.workers()).append(" workers restored with page merging, from the default image (thaw checkpoint's ")
+                    .append("`--young-gen-max`, [settings.md](settings.md#young-gen-max)) and from the image of a leader that kept ")
+                    .append("the JVM's own young generation sizing ([images.md](images.md), scripts/measure-sharing). PSS ")
                     .append("per worker (their helpers included) once merging settled, then right after ").append(first.loadSeconds())
                     .append(" s of the same load on both.\n\n")
                     .append(sharingTable(e)).append('\n');

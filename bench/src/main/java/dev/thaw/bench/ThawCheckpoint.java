@@ -32,11 +32,11 @@ final class ThawCheckpoint implements EconomyBench.ImageMaker {
     }
 
     @Override
-    public ImageManifest checkpoint(Path dir, List<String> command) throws IOException, InterruptedException {
+    public ImageManifest checkpoint(Path dir, List<String> command, List<String> thawOptions) throws IOException, InterruptedException {
         progress.say("bench: thaw checkpoint (" + settings.warmupRequests() + " warm-up requests)"
                 + (command.equals(settings.command()) ? "" : " of " + String.join(" ", command.subList(1, command.size() - 1))));
         Path log = settings.workDir().resolve("checkpoint-" + dir.getFileName() + ".log");
-        Process thaw = new ProcessBuilder(commandLine(dir, command)).redirectErrorStream(true)
+        Process thaw = new ProcessBuilder(commandLine(dir, command, thawOptions)).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
         Deque<String> tail = new ArrayDeque<>();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(thaw.getInputStream(), StandardCharsets.UTF_8));
@@ -60,6 +60,10 @@ final class ThawCheckpoint implements EconomyBench.ImageMaker {
 
     /** thaw checkpoint --image DIR --force --warmup-url ... -- COMMAND: the probe first, then the load's URLs. */
     List<String> commandLine(Path dir, List<String> command) {
+        return commandLine(dir, command, List.of());
+    }
+
+    List<String> commandLine(Path dir, List<String> command, List<String> thawOptions) {
         List<String> line = new ArrayList<>(settings.thawCommand());
         line.addAll(List.of("checkpoint", "--image", dir.toString(), "--force",
                 "--warmup-requests", Integer.toString(settings.warmupRequests()),
@@ -69,6 +73,7 @@ final class ThawCheckpoint implements EconomyBench.ImageMaker {
         if (!settings.appCheckpoints()) { // Spring's onRefresh: the app asks for its checkpoint before it serves, without a warm-up
             settings.warmup().forEach(u -> line.addAll(List.of("--warmup-url", u.toString())));
         }
+        line.addAll(thawOptions);
         line.add("--");
         // -Xlog:gc in the leader: its heap shrink is in the log, and every restored worker logs its collections.
         List<String> logged = new ArrayList<>(command);

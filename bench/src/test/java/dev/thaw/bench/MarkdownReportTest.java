@@ -121,10 +121,10 @@ class MarkdownReportTest {
     }
 
     @Test
-    void per_worker_pss_after_load_of_the_tuned_leader_is_shown_as_a_share_of_the_default() {
+    void per_worker_pss_after_load_with_the_jvms_young_generation_is_shown_as_a_share_of_the_default() {
         String table = MarkdownReport.sharingTable(Fixtures.economy());
         assertTrue(table.contains("| default | 120.0 MiB | 220.0 MiB | 9000 |"), table);
-        assertTrue(table.contains("| tuned (`-XX:MaxNewSize=48m`) | 118.0 MiB | 150.0 MiB (68%) | 8800 |"), table);
+        assertTrue(table.contains("| the JVM's young generation (`thaw checkpoint --young-gen-max 0`) | 118.0 MiB | 600.0 MiB (273%) | 8800 |"), table);
     }
 
     @Test
