@@ -7,6 +7,7 @@ import dev.thaw.criu.Criu;
 import dev.thaw.image.ImageDirectory;
 import dev.thaw.image.ImageManifest;
 import dev.thaw.host.Privileges;
+import dev.thaw.host.RunDirectory;
 import dev.thaw.criu.RestoreMode;
 import dev.thaw.ThawException;
 import dev.thaw.host.HostFiles;
@@ -69,7 +70,13 @@ public final class RunCommand implements Callable<Integer> {
         Privileges.require("thaw run");
         requirePeerCredentials();
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
-        Path runDir = Files.createTempDirectory("thaw-run-");
+        List<Path> swept = RunDirectory.sweepStale();
+        if (!swept.isEmpty()) {
+            out.println("thaw: removed " + swept.size() + " work directories of runs that are gone (" + swept.get(0).getParent()
+                    + "/thaw-run-*)");
+        }
+        RunDirectory run = RunDirectory.create();
+        Path runDir = run.path();
         boolean clean = false;
         boolean restoring = false;
         RestoreMode.Choice restoreMode = RestoreMode.choose(settings.restoreMode(), criu);
@@ -86,7 +93,7 @@ public final class RunCommand implements Callable<Integer> {
                     out, metrics);
             // The endpoint binds before anything is restored: a taken --http-address fails the run at once.
             // Host settings are closed last: the workers are gone before the host gets its values back.
-            try (SystemTuning tuning = SystemTuning.apply(out, settings.ksm(), HostFiles.real());
+            try (SystemTuning tuning = SystemTuning.apply(out, settings, restoreMode.mode(), HostFiles.real());
                  MetricsEndpoint http = MetricsEndpoint.start(endpoint, metrics, out);
                  ControlServer control = ControlServer.open(socket, supervisor::post)) {
                 control.allow(socket.getParent(), manifest.appUser()); // the workers run as the image's --user
@@ -101,10 +108,11 @@ public final class RunCommand implements Callable<Integer> {
                 clean = true; // nothing was restored: no logs worth keeping
                 throw e;
             }
+            run.keep();
             throw new ThawException(e.exitCode(), e.getMessage() + " (restore logs kept in " + runDir + ")", e);
         } finally {
             if (clean) {
-                ImageDirectory.deleteRecursively(runDir);
+                run.remove();
             }
         }
     }

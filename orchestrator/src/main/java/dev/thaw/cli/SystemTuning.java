@@ -1,10 +1,12 @@
 package dev.thaw.cli;
 
+import dev.thaw.criu.RestoreMode;
 import dev.thaw.host.HostFiles;
 import dev.thaw.host.HostSettings;
 import dev.thaw.host.KsmScanGovernor;
 import dev.thaw.host.KsmTuning;
 import dev.thaw.host.PageMerging;
+import dev.thaw.pool.RunSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -38,10 +40,10 @@ final class SystemTuning implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(giveBackAtExit);
     }
 
-    static SystemTuning apply(PrintStream out, boolean ksm, HostFiles files) {
+    static SystemTuning apply(PrintStream out, RunSettings settings, RestoreMode mode, HostFiles files) {
         Optional<HostSettings> host = claim(out, files);
         host.ifPresent(h -> migrateQueuedConnections(out, h, files));
-        Optional<KsmScanGovernor> governor = pageMerging(out, ksm, host, files);
+        Optional<KsmScanGovernor> governor = settings.mergesPages(mode) ? pageMerging(out, host, files) : noPageMerging(out, settings.ksm(), mode);
         return new SystemTuning(host, governor);
     }
 
@@ -55,12 +57,15 @@ final class SystemTuning implements AutoCloseable {
         }
     }
 
-    private static Optional<KsmScanGovernor> pageMerging(PrintStream out, boolean ksm, Optional<HostSettings> host, HostFiles files) {
-        if (!ksm) {
-            PageMerging.disableForChildren();
-            out.println("thaw: page merging off (--ksm false): each worker keeps private copies of the image's pages");
-            return Optional.empty();
-        }
+    private static Optional<KsmScanGovernor> noPageMerging(PrintStream out, String ksm, RestoreMode mode) {
+        PageMerging.disableForChildren();
+        out.println("thaw: page merging off (--ksm " + ksm + (mode == RestoreMode.MAP
+                ? ", map mode): workers share the image's pages through the page cache; --ksm true also merges what they wrote"
+                : "): each worker keeps private copies of the image's pages"));
+        return Optional.empty();
+    }
+
+    private static Optional<KsmScanGovernor> pageMerging(PrintStream out, Optional<HostSettings> host, HostFiles files) {
         if (!files.hasKsm()) {
             out.println("thaw: " + PageMerging.status().describe());
             return Optional.empty();

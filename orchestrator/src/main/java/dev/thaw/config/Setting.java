@@ -62,9 +62,9 @@ public record Setting<T>(String name, String paramLabel, String defaultValue, St
         return !separator.isEmpty();
     }
 
-    /** A switch: its flag alone means true. */
+    /** A switch: its flag alone means true (also one with a third value, e.g. auto|true|false). */
     public boolean isSwitch() {
-        return paramLabel.equals("true|false");
+        return paramLabel.endsWith("true|false");
     }
 
     /** The default as the help and the docs show it. */

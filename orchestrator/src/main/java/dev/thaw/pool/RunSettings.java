@@ -3,6 +3,7 @@ package dev.thaw.pool;
 import dev.thaw.config.RunSettingsSpec;
 import dev.thaw.config.SettingException;
 import dev.thaw.config.SettingSources;
+import dev.thaw.criu.RestoreMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,7 +16,7 @@ import java.util.Map;
 public record RunSettings(int workers, Duration timeout, Duration gracefulTimeout, Duration readyTimeout,
                           int maxBootFailures, int maxRequests, int maxRequestsJitter, long maxMemoryMiB,
                           String memoryMetric, int maxUnavailable, List<Integer> reforkAfter, int reforkMaxUnavailable,
-                          Duration dumpTimeout, Duration heartbeat, boolean ksm, String restoreMode, Path socket,
+                          Duration dumpTimeout, Duration heartbeat, String ksm, String restoreMode, Path socket,
                           Map<String, String> env, Map<String, String> properties) {
 
     public RunSettings {
@@ -42,6 +43,14 @@ public record RunSettings(int workers, Duration timeout, Duration gracefulTimeou
                 s.value(RunSettingsSpec.REFORK_AFTER), s.value(RunSettingsSpec.REFORK_MAX_UNAVAILABLE),
                 s.value(RunSettingsSpec.DUMP_TIMEOUT), s.value(RunSettingsSpec.HEARTBEAT), s.value(RunSettingsSpec.KSM),
                 s.value(RunSettingsSpec.RESTORE_MODE), Path.of(s.value(RunSettingsSpec.SOCKET)), env, properties);
+    }
+
+    /**
+     * Whether the workers' pages are merged (--ksm): {@code auto} merges only when they copy the image, because
+     * mapped workers share its pages through the page cache and have little else in common to merge.
+     */
+    public boolean mergesPages(RestoreMode mode) {
+        return ksm.equals("true") || ksm.equals("auto") && mode == RestoreMode.COPY;
     }
 
     /** Requests a worker of the {@code reforksDone}+1-th generation this run makes must serve before it is reforked; 0 = never. */

@@ -117,8 +117,9 @@ class SettingOptionsTest {
         assertTrue(s.value(CheckpointSettingsSpec.PRIVATE_NETWORK));
         assertFalse(s.value(CheckpointSettingsSpec.APP_CHECKPOINT));
         assertEquals(List.of("java", "-jar", "app.jar"), p.subcommand().matchedPositionalValue(0, List.<String>of()));
-        assertFalse(parse(Map.of(), "run", "--image", "/img", "--ksm", "false").value(RunSettingsSpec.KSM));
-        assertTrue(parse(Map.of(), "run", "--image", "/img", "--ksm").value(RunSettingsSpec.KSM));
+        assertEquals("false", parse(Map.of(), "run", "--image", "/img", "--ksm", "false").value(RunSettingsSpec.KSM));
+        assertEquals("true", parse(Map.of(), "run", "--image", "/img", "--ksm").value(RunSettingsSpec.KSM), "a switch with a third value");
+        assertEquals("auto", parse(Map.of(), "run", "--image", "/img").value(RunSettingsSpec.KSM));
     }
 
     @Test

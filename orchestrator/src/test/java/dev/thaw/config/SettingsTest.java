@@ -71,6 +71,17 @@ class SettingsTest {
     }
 
     @Test
+    void ksm_auto_merges_the_pages_of_workers_that_copy_the_image_and_not_of_those_that_map_it() {
+        java.util.function.Function<String, dev.thaw.pool.RunSettings> ksm = value -> dev.thaw.pool.RunSettings.from(
+                new SettingSources(value == null ? Map.of() : Map.of("ksm", value), Map.of(), null), Map.of());
+        assertTrue(ksm.apply(null).mergesPages(dev.thaw.criu.RestoreMode.COPY), "auto is the default");
+        assertFalse(ksm.apply(null).mergesPages(dev.thaw.criu.RestoreMode.MAP));
+        assertTrue(ksm.apply("true").mergesPages(dev.thaw.criu.RestoreMode.MAP));
+        assertFalse(ksm.apply("false").mergesPages(dev.thaw.criu.RestoreMode.COPY));
+        assertThrows(SettingException.class, () -> ksm.apply("maybe"));
+    }
+
+    @Test
     void every_setting_default_is_valid() {
         SettingSources defaults = new SettingSources(Map.of(), Map.of(), null);
         RunSettingsSpec.ALL.forEach(defaults::value);
