@@ -19,10 +19,12 @@ final class OtherAppReport {
         BenchSettings s = r.settings();
         StringBuilder md = new StringBuilder("### ").append(capitalized(other.name())).append(": first second\n\n");
         md.append("A second app, measured in the same run by a `thaw bench` of its own, for the first second alone: `")
-                .append(String.join(" ", s.command())).append("`, checkpointed after ").append(s.warmupRequests()).append(" warm-up requests")
+                .append(String.join(" ", s.command())).append("`. Its leader was warmed with ").append(s.warmupRequests())
+                .append(" requests round robin on ").append(paths(s.warmup()))
                 .append(s.warmupJitWaitSeconds() > 0 ? " and up to " + s.warmupJitWaitSeconds() + " s more while its JIT was busy" : "")
-                .append(" (").append(paths(s.warmup())).append("; load on ").append(paths(s.load())).append(")")
-                .append(r.image() == null ? "" : "; image " + Bytes.human(r.image().bytes()) + ", dumped in " + r.image().dumpMillis() + " ms")
+                .append(", then checkpointed")
+                .append(r.image() == null ? "" : " (image " + Bytes.human(r.image().bytes()) + ", dumped in " + r.image().dumpMillis() + " ms)")
+                .append("; its load: ").append(paths(s.load()))
                 .append(". Measured as the first second above: ").append(s.connections()).append(" keep-alive connections, closed loop, ")
                 .append(s.runs()).append(s.runs() == 1 ? " run" : " runs").append(" per mode, modes interleaved, the first second of every run ")
                 .append("pooled; steady state: a ").append(BenchSettings.STEADY_WINDOW_MILLIS / 1000).append(" s window after ")

@@ -28,7 +28,8 @@ class OtherAppReportTest {
         int other = md.indexOf("### The Spring sample: first second");
         assertTrue(own > 0 && other > own && other < md.indexOf("### Memory of N workers"), md);
         String section = OtherAppReport.section(new OtherApp("the Spring sample", SPRING));
-        assertTrue(section.contains("`java -jar app.jar`, checkpointed after 2000 warm-up requests"), section);
+        assertTrue(section.contains("`java -jar app.jar`. Its leader was warmed with 2000 requests round robin on `/health`, then checkpointed"
+                + " (image 400.0 MiB, dumped in 350 ms); its load: `/health`."), section);
         assertTrue(section.contains("To first 200 (median): cold JVM 3000 ms, cold JVM + AOT cache 2000 ms, restored (copy) 500 ms, restored (map) 90 ms."),
                 section);
         assertTrue(row(section, "restored (map)").startsWith("| restored (map) | 12000 | 0.30 ms | 1.60 ms |"), section);
