@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -71,8 +72,10 @@ public final class Checkpointer {
                 coldStartMillis = 0;
                 ready = awaitAppCheckpoint(leader, request.readyTimeout().plus(request.checkpointTimeout()));
             } else {
-                coldStartMillis = warmUp(request, leader, started);
+                Warmed warmed = warmUp(request, leader, started);
+                coldStartMillis = warmed.coldStartMillis();
                 ready = requestCheckpoint(leader, request.checkpointTimeout());
+                SharedPort.requireLeaderAnswered(request.warmupUrls(), warmed.answered200(), ready.requestsServed(), warmed.leaderListens());
             }
             guardrailReport(ready).lines().forEach(progress::say);
             ImageManifest.MemoryAtDump memory = ImageManifest.MemoryAtDump.of(ready.memory());
@@ -132,11 +135,12 @@ public final class Checkpointer {
                     request.appUser());
             leader = startLeader(command, request.workingDirectory());
             awaitLeaderHello(leader, request.readyTimeout());
-            warmUp(request, leader, System.nanoTime());
+            Warmed warmed = warmUp(request, leader, System.nanoTime());
             try {
-                String report = guardrailReport(requestCheckpoint(leader, request.checkpointTimeout()));
+                ControlMessage.ReadyToDump ready = requestCheckpoint(leader, request.checkpointTimeout());
                 abort(leader, "thaw check: no dump");
-                return new GuardrailVerdict(true, report);
+                SharedPort.requireLeaderAnswered(request.warmupUrls(), warmed.answered200(), ready.requestsServed(), warmed.leaderListens());
+                return new GuardrailVerdict(true, guardrailReport(ready));
             } catch (GuardrailRefusal refusal) {
                 return new GuardrailVerdict(false, refusal.report());
             }
@@ -187,9 +191,17 @@ public final class Checkpointer {
                 + " s: check its output above, or raise --ready-timeout");
     }
 
-    private long warmUp(CheckpointRequest request, Process leader, long started) throws InterruptedException {
+    /**
+     * What the warm-up did: how long the leader took to answer its first 200, how many requests were answered 200,
+     * and whether the leader listened on the warm-up's port right after (before beforeCheckpoint may close it;
+     * empty when /proc cannot tell).
+     */
+    private record Warmed(long coldStartMillis, long answered200, Optional<Boolean> leaderListens) {
+    }
+
+    private Warmed warmUp(CheckpointRequest request, Process leader, long started) throws InterruptedException {
         if (request.warmupUrls().isEmpty()) {
-            return 0;
+            return new Warmed(0, 0, Optional.empty());
         }
         try (Warmup warmup = new Warmup(request.warmupUrls())) {
             progress.say("waiting for " + request.warmupUrls().get(0) + " to answer 200");
@@ -200,15 +212,17 @@ public final class Checkpointer {
             }
             long coldStart = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             progress.say("leader answered 200 after " + coldStart + " ms (cold start)");
+            long answered = 1; // the readiness probe
             if (request.warmupRequests() > 0) {
-                int failures = warmup.send(request.warmupRequests(), progress);
+                Warmup.Sent sent = warmup.send(request.warmupRequests(), progress);
                 failIfExited(leader, "during warm-up");
-                if (failures == request.warmupRequests()) {
+                if (sent.failed() == request.warmupRequests()) {
                     throw new ThawException("no warm-up request answered 200: check --warmup-url");
                 }
+                answered += sent.answered200();
             }
-            warmUntilJitSettles(warmup, leader, request.warmupJitWait());
-            return coldStart;
+            answered += warmUntilJitSettles(warmup, leader, request.warmupJitWait());
+            return new Warmed(coldStart, answered, ListeningPorts.holds(leader.pid(), SharedPort.portsOf(request.warmupUrls())));
         }
     }
 
@@ -220,14 +234,16 @@ public final class Checkpointer {
      * of a core in the last round, for at most {@code max}. A JIT that has not settled at the dump leaves its work to
      * every worker: measured on the sample app after 2000 warm-up requests, a restored worker's compiler threads used
      * 300-400 ms of CPU in each of its first 10 seconds of load, against under 400 ms in all after 60,000.
+     * Returns how many of its requests were answered 200.
      */
-    private void warmUntilJitSettles(Warmup warmup, Process leader, Duration max) {
+    private long warmUntilJitSettles(Warmup warmup, Process leader, Duration max) {
         if (max.isZero()) {
-            return;
+            return 0;
         }
         JitActivity jit = new JitActivity(leader.pid());
         long deadline = System.nanoTime() + max.toNanos();
         long requests = 0;
+        long answered200 = 0;
         for (int round = 1; ; round++) {
             long cpuBefore = jit.compilerCpuMillis();
             long roundStart = System.nanoTime();
@@ -235,6 +251,7 @@ public final class Checkpointer {
             long wallMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - roundStart);
             long compilerMillis = Math.max(0, jit.compilerCpuMillis() - cpuBefore);
             requests += sent.requests();
+            answered200 += sent.answered200();
             failIfExited(leader, "during warm-up");
             if (sent.requests() > 0 && sent.failed() == sent.requests()) {
                 throw new ThawException("no warm-up request answered 200 while waiting for the JIT to settle: check --warmup-url");
@@ -243,12 +260,12 @@ public final class Checkpointer {
                     + " ms of CPU in the last " + wallMillis + " ms";
             if (compilerMillis * 10 <= wallMillis) {
                 progress.say("warm-up: the JIT has settled after " + figures);
-                return;
+                return answered200;
             }
             if (System.nanoTime() >= deadline) {
                 progress.say("warm-up: the JIT is still compiling after --warmup-jit-wait " + max.toSeconds() + " s (" + figures
                         + "): workers compile the rest on their first requests; a longer --warmup-jit-wait warms them further");
-                return;
+                return answered200;
             }
         }
     }

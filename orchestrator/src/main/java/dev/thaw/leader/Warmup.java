@@ -48,13 +48,16 @@ final class Warmup implements AutoCloseable {
         return false;
     }
 
-    /** Sends {@code count} requests over {@link #CONNECTIONS} connections at once; returns how many did not answer 200. */
-    int send(int count, Progress progress) {
-        return send(count, Long.MAX_VALUE, progress).failed();
+    /** Sends {@code count} requests over {@link #CONNECTIONS} connections at once. */
+    Sent send(int count, Progress progress) {
+        return send(count, Long.MAX_VALUE, progress);
     }
 
-    /** What one batch of warm-up requests did. */
+    /** What one batch of warm-up requests did: how many were sent, and how many of them did not answer 200. */
     record Sent(int requests, int failed) {
+        int answered200() {
+            return requests - failed;
+        }
     }
 
     /**

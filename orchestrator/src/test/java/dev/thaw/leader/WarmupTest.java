@@ -36,7 +36,7 @@ class WarmupTest {
         });
         server.start();
         try (Warmup warmup = new Warmup(List.of(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/health?x=1")))) {
-            assertEquals(0, warmup.send(40, line -> { }));
+            assertEquals(new Warmup.Sent(40, 0), warmup.send(40, line -> { }));
         } finally {
             server.stop(0);
         }

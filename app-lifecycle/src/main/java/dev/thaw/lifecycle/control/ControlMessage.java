@@ -79,13 +79,22 @@ public sealed interface ControlMessage {
     /**
      * [leader or reforking worker -> orchestrator] beforeCheckpoint ran; it closes this connection and
      * waits on stdin. {@code guardrailReport}: the leader's guardrail report, null from a worker.
+     * {@code requestsServed}: the requests this JVM served so far, as its agent or the app counted them; null
+     * when nothing counts them (no server the agent recognizes) or from an agent older than the field. The
+     * orchestrator compares a leader's with the warm-up requests answered, to see whether another process
+     * on the same port took them.
      */
-    record ReadyToDump(long pid, MemoryAfterGc memory, String guardrailReport) implements ControlMessage {
+    record ReadyToDump(long pid, MemoryAfterGc memory, String guardrailReport, Long requestsServed) implements ControlMessage {
+        public ReadyToDump(long pid, MemoryAfterGc memory, String guardrailReport) {
+            this(pid, memory, guardrailReport, null);
+        }
+
         @Override
         public Message encode() {
             Message m = Message.of(MessageType.READY_TO_DUMP, "pid", Long.toString(pid),
                     "heap-used", Long.toString(memory.heapUsed()), "heap-committed", Long.toString(memory.heapCommitted()),
                     "metaspace", Long.toString(memory.metaspace()), "code-cache", Long.toString(memory.codeCache()));
+            m = requestsServed == null ? m : m.with("requests-served", Long.toString(requestsServed));
             return guardrailReport == null ? m : m.with("guardrail", guardrailReport);
         }
     }
@@ -227,7 +236,8 @@ public sealed interface ControlMessage {
                 }
                 case CHECKPOINT -> new Checkpoint();
                 case READY_TO_DUMP -> new ReadyToDump(number(m, "pid"), new MemoryAfterGc(number(m, "heap-used"),
-                        number(m, "heap-committed"), number(m, "metaspace"), number(m, "code-cache")), m.get("guardrail").orElse(null));
+                        number(m, "heap-committed"), number(m, "metaspace"), number(m, "code-cache")), m.get("guardrail").orElse(null),
+                        m.get("requests-served").isPresent() ? count(m, "requests-served") : null);
                 case CHECKPOINT_FAILED -> new CheckpointFailed(m.get("error").orElse("no reason given"),
                         "guardrail".equals(m.get("kind").orElse("")));
                 case ABORT -> new Abort(m.get("reason").orElse("no reason given"));

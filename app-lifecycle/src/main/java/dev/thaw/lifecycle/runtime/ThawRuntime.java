@@ -126,11 +126,14 @@ public final class ThawRuntime {
     }
 
     /**
-     * READY_TO_DUMP with what the JVM holds after the heap was made small (see HeapShrinker#memoryAfterGc)
-     * and the leader's guardrail report (null from a reforking worker).
+     * READY_TO_DUMP with what the JVM holds after the heap was made small (see HeapShrinker#memoryAfterGc),
+     * the leader's guardrail report (null from a reforking worker) and the requests it served, when
+     * something counts them: a leader that served fewer than its warm-up sent shares its port with another
+     * process, which the orchestrator refuses to dump.
      */
     static Message readyToDump(String guardrailReport) {
-        return new ControlMessage.ReadyToDump(ProcessHandle.current().pid(), HeapShrinker.memoryAfterGc(), guardrailReport).encode();
+        Long served = ControlMessage.Ready.COUNTED_BY_NONE.equals(ServerRequests.countedBy()) ? null : Requests.snapshot().total();
+        return new ControlMessage.ReadyToDump(ProcessHandle.current().pid(), HeapShrinker.memoryAfterGc(), guardrailReport, served).encode();
     }
 
     private void beforeCheckpoint(LeaderLink link) throws CheckpointException {

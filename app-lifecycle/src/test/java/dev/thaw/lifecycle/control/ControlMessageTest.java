@@ -20,6 +20,8 @@ class ControlMessageTest {
                 new ControlMessage.Checkpoint(),
                 new ControlMessage.ReadyToDump(42, new ControlMessage.MemoryAfterGc(1, 2, 3, 4), "guardrail: passed\n  - 0 sockets"),
                 new ControlMessage.ReadyToDump(42, new ControlMessage.MemoryAfterGc(1, 2, 3, 4), null),
+                new ControlMessage.ReadyToDump(42, new ControlMessage.MemoryAfterGc(1, 2, 3, 4), "guardrail: passed", 2000L),
+                new ControlMessage.ReadyToDump(42, new ControlMessage.MemoryAfterGc(1, 2, 3, 4), null, 0L),
                 new ControlMessage.CheckpointFailed("a=b\nc", true), new ControlMessage.CheckpointFailed("x", false),
                 new ControlMessage.Abort("thaw check: no dump"), new ControlMessage.Ready(2, 17), new ControlMessage.RestoreFailed(2, "db down"),
                 new ControlMessage.ReopenLogs(), new ControlMessage.Status(), new ControlMessage.Scale(4), new ControlMessage.Reload(),
