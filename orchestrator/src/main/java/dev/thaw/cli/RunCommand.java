@@ -72,8 +72,8 @@ public final class RunCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
         List<Path> swept = RunDirectory.sweepStale();
         if (!swept.isEmpty()) {
-            out.println("thaw: removed " + swept.size() + " work directories of runs that are gone (" + swept.get(0).getParent()
-                    + "/thaw-run-*)");
+            out.println("thaw: removed " + swept.size() + (swept.size() == 1 ? " work directory of a run that is" : " work directories of runs that are")
+                    + " gone (" + swept.get(0).getParent() + "/thaw-run-*)");
         }
         RunDirectory run = RunDirectory.create();
         Path runDir = run.path();
