@@ -1,9 +1,7 @@
 package dev.thaw.image;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import dev.thaw.host.HostProcess;
-import org.junit.jupiter.api.Assumptions;
+import dev.thaw.testkit.MachineRequirement;
 
 /**
  * For tests that give files away (chown), which only root can: elsewhere they are skipped with the
@@ -14,12 +12,8 @@ final class RootOnly {
     }
 
     static void require(String why) {
-        if (HostProcess.selfUid() == 0) {
-            return;
+        if (HostProcess.selfUid() != 0) {
+            MachineRequirement.unmet("not root: " + why);
         }
-        if ("1".equals(System.getenv("THAW_REQUIRE_CRIU"))) {
-            fail("THAW_REQUIRE_CRIU=1 but not root: " + why);
-        }
-        Assumptions.abort("not root: " + why + " (set THAW_REQUIRE_CRIU=1 to make this a failure)");
     }
 }

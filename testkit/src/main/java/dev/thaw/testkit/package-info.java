@@ -7,6 +7,8 @@
  *       requests; and a test listing the sockets its process holds finds none of its client's.</li>
  *   <li>{@link dev.thaw.testkit.FreePort}: a free port below the kernel's ephemeral range.</li>
  *   <li>{@link dev.thaw.testkit.TcpSockets}: listeners and held sockets, from /proc/self/net/tcp{,6}.</li>
+ *   <li>{@link dev.thaw.testkit.MachineRequirement}: a test the machine cannot run is skipped, or fails under
+ *       THAW_REQUIRE_CRIU=1.</li>
  * </ul>
  *
  * <p>A plain jar on release 17 with no thaw dependency: the first module of the reactor, used with test
