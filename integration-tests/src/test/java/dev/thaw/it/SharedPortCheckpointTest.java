@@ -48,7 +48,12 @@ class SharedPortCheckpointTest {
 
     @Test
     void a_warmup_answered_while_the_leader_still_starts_is_refused_and_the_old_image_kept() throws Exception {
-        try (ThawProcess thaw = ThawProcess.start(work, Map.of(), SampleCheckpoint.args(image, port, 200, "--force"))) {
+        // A dataset that takes the leader seconds to build before it listens (5 MB took 0.7-1.6 s here): the other
+        // process has answered the whole warm-up long before.
+        List<String> slowLeader = new java.util.ArrayList<>(List.of(SampleCheckpoint.args(image, port, 200, "--force")));
+        slowLeader.replaceAll(arg -> arg.equals("-Dsample.dataset.mb=5") ? "-Dsample.dataset.mb=60" : arg);
+        assertTrue(slowLeader.contains("-Dsample.dataset.mb=60"), slowLeader.toString());
+        try (ThawProcess thaw = ThawProcess.start(work, Map.of(), slowLeader.toArray(String[]::new))) {
             thaw.awaitLine("leader starting", BOUND); // thaw found nothing on the port before this line
             try (ReusePortResponder other = ReusePortResponder.bind(port, OTHER_LISTENERS)) {
                 other.answerFromNowOn();
