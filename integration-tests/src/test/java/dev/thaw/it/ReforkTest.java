@@ -114,15 +114,15 @@ class ReforkTest {
             assertEquals(generation + 1, w.path("generation").asLong(), status.toString());
         }
 
-        // A worker restored from now on comes from the reforked worker's memory: the leader never ran
-        // afterRestore, the worker had run it once, so every generation-2 JVM has run it exactly twice.
+        // A worker restored from now on comes from the reforked worker's memory: the leader ran afterRestore
+        // once (its checkpoint's rehearsal), the worker once more, so every generation-2 JVM has run it three times.
         long victim = pool.readyPids().stream().filter(p -> p != mold).findFirst().orElseThrow();
         Pool.signal("KILL", victim);
         pool.awaitReady(2, Set.of(victim), Duration.ofSeconds(30));
         Map<String, JsonNode> byWorker = whoamiOfEveryWorker(2);
         for (JsonNode who : byWorker.values()) {
             assertEquals(generation + 1, who.path("generation").asLong(), who.toString());
-            assertEquals(2, who.path("afterRestoreCalls").asInt(), who.toString());
+            assertEquals(3, who.path("afterRestoreCalls").asInt(), who.toString());
             assertEquals(1, who.path("datasetBuilds").asInt(), "the dataset was built once, by the leader: " + who);
         }
 

@@ -107,6 +107,16 @@ class SampleAppEndToEndTest {
     }
 
     @Test
+    void the_checkpoint_is_rehearsed_in_the_leader_and_warmed_up_again_before_the_dump() {
+        String out = checkpoint.output();
+        int rehearsal = out.indexOf("thaw: rehearsal: beforeCheckpoint once");
+        int afterRestore = out.indexOf("leader | sample: afterRestore");
+        int warmedAgain = out.indexOf("(its afterRestore after the rehearsal)");
+        int dump = out.indexOf("thaw: dumping leader");
+        assertTrue(0 <= rehearsal && rehearsal < afterRestore && afterRestore < warmedAgain && warmedAgain < dump, out);
+    }
+
+    @Test
     void every_worker_runs_the_leaders_jit_and_young_generation_options_before_the_apps_own() {
         assertEquals(WORKERS, workerCommandLines.size(), pool.output());
         for (String cmdline : workerCommandLines) {
@@ -132,9 +142,9 @@ class SampleAppEndToEndTest {
     }
 
     @Test
-    void afterRestore_ran_exactly_once_in_every_worker() {
+    void afterRestore_ran_once_in_the_leaders_rehearsal_and_once_in_every_worker() {
         for (Map.Entry<String, JsonNode> e : whoamiByWorker.entrySet()) {
-            assertEquals(1, e.getValue().path("afterRestoreCalls").asInt(), "worker " + e.getKey() + ": " + e.getValue());
+            assertEquals(2, e.getValue().path("afterRestoreCalls").asInt(), "worker " + e.getKey() + ": " + e.getValue());
             assertEquals("1", e.getValue().path("generation").asText(), e.getValue().toString());
         }
     }

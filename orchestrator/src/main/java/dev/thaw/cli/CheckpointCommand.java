@@ -66,7 +66,8 @@ public final class CheckpointCommand implements Callable<Integer> {
         CheckpointRequest request = new CheckpointRequest(image, force, command, Path.of("").toAbsolutePath(),
                 settings.warmupUrls(), settings.warmupRequests(), settings.leaderReadyTimeout(), settings.checkpointTimeout(),
                 ThawCli.agentJar(), generation, ReplayArguments.of(spec.commandLine().getParseResult().originalArgs()),
-                leaderProperties, settings.appCheckpoint(), settings.dumpTimeout(), settings.appUser(), settings.warmupJitWait());
+                leaderProperties, settings.appCheckpoint(), settings.dumpTimeout(), settings.appUser(), settings.warmupJitWait(),
+                settings.rehearse());
         Progress.printer(out).say("checkpoint of " + dev.thaw.leader.LeaderCommand.describe(command));
         Progress.printer(out).say(leader.said());
         new Checkpointer(criu, Progress.printer(out)).checkpoint(request);

@@ -13,10 +13,12 @@ import java.util.List;
  * @param appCheckpoint the app asks for its checkpoint itself: --app-checkpoint, or Spring's onRefresh in the command
  * @param compileUntakenPaths --jit-untaken-paths=compile: the leader's JIT compiles paths the warm-up never took
  * @param youngGenMaxMib --young-gen-max: the leader's young generation bound in MiB, 0 for the JVM's own sizing
+ * @param rehearse --checkpoint-rehearsal: beforeCheckpoint once and the warm-up again before the real checkpoint
  */
 public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Duration warmupJitWait, Duration leaderReadyTimeout,
                                  Duration checkpointTimeout, Duration dumpTimeout, boolean appCheckpoint, boolean privateNetwork,
-                                 AppUser appUser, boolean compileUntakenPaths, long youngGenMaxMib) {
+                                 AppUser appUser, boolean compileUntakenPaths, long youngGenMaxMib,
+                                 boolean rehearse) {
     /** Spring Framework's property that makes the app checkpoint itself once its context is refreshed. */
     public static final String SPRING_CHECKPOINT = "-Dspring.context.checkpoint=onRefresh";
 
@@ -32,7 +34,8 @@ public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Durat
                 s.value(CheckpointSettingsSpec.WARMUP_REQUESTS), s.value(CheckpointSettingsSpec.WARMUP_JIT_WAIT),
                 s.value(CheckpointSettingsSpec.LEADER_READY_TIMEOUT),
                 s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), s.value(CheckpointSettingsSpec.DUMP_TIMEOUT), askedFor || spring,
-                s.value(CheckpointSettingsSpec.PRIVATE_NETWORK), appUser(s), compileUntakenPaths(s), s.value(CheckpointSettingsSpec.YOUNG_GEN_MAX));
+                s.value(CheckpointSettingsSpec.PRIVATE_NETWORK), appUser(s), compileUntakenPaths(s), s.value(CheckpointSettingsSpec.YOUNG_GEN_MAX),
+                s.value(CheckpointSettingsSpec.CHECKPOINT_REHEARSAL) && !askedFor && !spring);
         if (!settings.appCheckpoint() && settings.warmupUrls().isEmpty()) {
             throw new SettingException("thaw cannot tell when the app is ready to be checkpointed: give --warmup-url URL (thaw waits for a 200,"
                     + " warms the app up, then dumps it) or --app-checkpoint (the app asks for the checkpoint itself)");
@@ -64,7 +67,7 @@ public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Durat
                 s.value(CheckpointSettingsSpec.WARMUP_REQUESTS), s.value(CheckpointSettingsSpec.WARMUP_JIT_WAIT),
                 s.value(CheckpointSettingsSpec.LEADER_READY_TIMEOUT),
                 s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), CheckpointSettingsSpec.DUMP_TIMEOUT.parseValue(CheckpointSettingsSpec.DUMP_TIMEOUT.defaultValue(), "its default") /* check never dumps */, false, false,
-                appUser(s), compileUntakenPaths(s), s.value(CheckpointSettingsSpec.YOUNG_GEN_MAX));
+                appUser(s), compileUntakenPaths(s), s.value(CheckpointSettingsSpec.YOUNG_GEN_MAX), false /* check never dumps */);
         if (settings.warmupUrls().isEmpty()) {
             throw new SettingException("thaw check needs --warmup-url URL: without it, it cannot tell when the app has started, and would"
                     + " check an app that has not opened anything yet");

@@ -57,7 +57,7 @@ public final class CheckpointSettingsSpec {
                     + " -XX:MaxNewSize=<MIB>m to the leader before the app's own options. Not added when the app sizes its young"
                     + " generation itself (-Xmn, -XX:NewSize, -XX:MaxNewSize, -XX:NewRatio, G1's New Size percents, also in an"
                     + " @argfile or JAVA_TOOL_OPTIONS), when its -Xmx is under 4x this, or under ZGC and Shenandoah; 0 leaves the"
-                    + " JVM's own sizing (G1: up to 60% of the heap).",
+                    + " JVM's own sizing (G1: up to 60 percent of the heap).",
             "Every young-generation page a worker allocates into is its own: the image holds live data, not eden. With the"
                     + " JVM's sizing a worker at -Xmx2g first faults in a ~500 MiB eden (the sample app: 148,000 page faults, ~400"
                     + " ms of its first second on this VM) and keeps it private after load (592 MiB per worker against 105 MiB"
@@ -66,6 +66,16 @@ public final class CheckpointSettingsSpec {
                     + " or allocate in large bursts, promotes more to the old generation with it: measure with thaw bench, and"
                     + " raise it or give 0.",
             Parsers.mebibytes());
+    public static final Setting<Boolean> CHECKPOINT_REHEARSAL = new Setting<>("checkpoint-rehearsal", "true|false", "true",
+            "After the warm-up, run the leader's beforeCheckpoint once without a dump, then its afterRestore, then the whole"
+                    + " warm-up again (--warmup-requests and --warmup-jit-wait), and only then the checkpoint. Not with"
+                    + " --app-checkpoint, where thaw does not warm the app up.",
+            "An app's beforeCheckpoint takes paths its warm-up never took (a server stopping, its connections closing), and"
+                    + " there the JIT's code for the request path meets classes not loaded yet and is thrown away right before"
+                    + " the dump: every worker compiles it again in its first second (the Spring sample: Tomcat's request path,"
+                    + " recompiled with 300-400 ms of compiler CPU in each worker's first second). The rehearsal costs the"
+                    + " checkpoint a second beforeCheckpoint, afterRestore and warm-up, each a few seconds.",
+            Parsers.bool());
     public static final Setting<Duration> LEADER_READY_TIMEOUT = new Setting<>("leader-ready-timeout", "SECONDS", "180",
             "How long the leader may take from its start to its first 200 on the first --warmup-url (with --app-checkpoint: to"
                     + " asking for its checkpoint). --ready-timeout, its older flag, still sets it.",
@@ -113,7 +123,7 @@ public final class CheckpointSettingsSpec {
     public static final List<Setting<?>> LEADER = List.of(WARMUP_URL, WARMUP_REQUESTS, WARMUP_JIT_WAIT, JIT_UNTAKEN_PATHS, YOUNG_GEN_MAX, LEADER_READY_TIMEOUT, CHECKPOINT_TIMEOUT, USER,
             GROUP);
     /** {@code thaw checkpoint}'s: the leader's, and how it is checkpointed. */
-    public static final List<Setting<?>> CHECKPOINT = Stream.concat(LEADER.stream(), Stream.of(DUMP_TIMEOUT, APP_CHECKPOINT, PRIVATE_NETWORK))
+    public static final List<Setting<?>> CHECKPOINT = Stream.concat(LEADER.stream(), Stream.of(CHECKPOINT_REHEARSAL, DUMP_TIMEOUT, APP_CHECKPOINT, PRIVATE_NETWORK))
             .toList();
 
     static List<URI> parseUrls(String text) {

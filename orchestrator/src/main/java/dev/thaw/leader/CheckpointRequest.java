@@ -22,12 +22,14 @@ import java.util.List;
  * @param appCheckpoint the app asks for the checkpoint itself (org.crac {@code Core.checkpointRestore()},
  *        e.g. Spring's {@code -Dspring.context.checkpoint=onRefresh}): no warm-up, no CHECKPOINT message
  * @param warmupJitWait how long the warm-up may go on, after its requests, while the leader's JIT is busy (--warmup-jit-wait)
+ * @param rehearse  run beforeCheckpoint once and warm up again before the real checkpoint (--checkpoint-rehearsal)
  */
 public record CheckpointRequest(Path image, boolean force, List<String> command, Path workingDirectory,
                                 List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
                                 Duration checkpointTimeout, Path agentJar, long generation,
                                 List<String> checkpointArguments, List<String> leaderProperties,
-                                boolean appCheckpoint, Duration dumpTimeout, AppUser appUser, Duration warmupJitWait) {
+                                boolean appCheckpoint, Duration dumpTimeout, AppUser appUser, Duration warmupJitWait,
+                                boolean rehearse) {
     /** --dump-timeout's default, for requests that never dump (thaw check) or do not say. */
     public static final Duration DEFAULT_DUMP_TIMEOUT = Duration.ofMinutes(10);
 
@@ -47,7 +49,7 @@ public record CheckpointRequest(Path image, boolean force, List<String> command,
                              Duration checkpointTimeout, Path agentJar, long generation, List<String> checkpointArguments,
                              List<String> leaderProperties) {
         this(image, force, command, workingDirectory, warmupUrls, warmupRequests, readyTimeout, checkpointTimeout,
-                agentJar, generation, checkpointArguments, leaderProperties, false, DEFAULT_DUMP_TIMEOUT, null, Duration.ZERO);
+                agentJar, generation, checkpointArguments, leaderProperties, false, DEFAULT_DUMP_TIMEOUT, null, Duration.ZERO, false);
     }
 
     /** With the guardrail's defaults; thaw warms the leader up and asks for the checkpoint. */
@@ -55,6 +57,6 @@ public record CheckpointRequest(Path image, boolean force, List<String> command,
                              List<URI> warmupUrls, int warmupRequests, Duration readyTimeout,
                              Duration checkpointTimeout, Path agentJar, long generation, List<String> checkpointArguments) {
         this(image, force, command, workingDirectory, warmupUrls, warmupRequests, readyTimeout, checkpointTimeout,
-                agentJar, generation, checkpointArguments, List.of(), false, DEFAULT_DUMP_TIMEOUT, null, Duration.ZERO);
+                agentJar, generation, checkpointArguments, List.of(), false, DEFAULT_DUMP_TIMEOUT, null, Duration.ZERO, false);
     }
 }

@@ -73,6 +73,9 @@ public final class Checkpointer {
                 ready = awaitAppCheckpoint(leader, request.readyTimeout().plus(request.checkpointTimeout()));
             } else {
                 Warmed warmed = warmUp(request, leader, started);
+                if (request.rehearse()) {
+                    warmed = warmed.then(rehearse(request, leader, warmed));
+                }
                 coldStartMillis = warmed.coldStartMillis();
                 ready = requestCheckpoint(leader, request.checkpointTimeout());
                 SharedPort.requireLeaderAnswered(request.warmupUrls(), warmed.answered200(), ready.requestsServed(), warmed.leaderListens());
@@ -197,9 +200,42 @@ public final class Checkpointer {
      * empty when /proc cannot tell).
      */
     private record Warmed(long coldStartMillis, long answered200, Optional<Boolean> leaderListens) {
+        /** This warm-up followed by {@code next}, in the same leader: its cold start, both answers, next's listening. */
+        Warmed then(Warmed next) {
+            return new Warmed(coldStartMillis, answered200 + next.answered200(), next.leaderListens());
+        }
+    }
+
+    /** What the leader's stderr says after the rehearsal's ABORT ("checkpoint refused: ... aborted by the orchestrator: " this). */
+    static final String REHEARSAL = "a rehearsal (--checkpoint-rehearsal): the real checkpoint follows a second warm-up";
+
+    /**
+     * The checkpoint rehearsed once before the real one: beforeCheckpoint and the guardrail, then ABORT (the leader
+     * runs its afterRestore and serves on, as after a refused checkpoint), then the warm-up again. Why: an app's
+     * beforeCheckpoint takes paths its warm-up never took (a server stopping, its connections closing), and there the
+     * JIT's code for the request path meets classes not loaded yet, hits uncommon traps and is thrown away right
+     * before the dump, so every worker compiles it again in its first second. Measured on the Spring sample: Tomcat's
+     * Http11Processor.service, Http11InputBuffer.fill, NioSocketWrapper.read and ThreadPoolExecutor.getTask were made
+     * not entrant during its graceful shutdown. The second beforeCheckpoint finds those classes loaded and, after the
+     * second warm-up, their paths compiled.
+     */
+    private Warmed rehearse(CheckpointRequest request, Process leader, Warmed first) throws InterruptedException {
+        progress.say("rehearsal: beforeCheckpoint once, then afterRestore and the warm-up again, before the real checkpoint");
+        ControlMessage.ReadyToDump rehearsed = requestCheckpoint(leader, request.checkpointTimeout());
+        // Judged on the first warm-up, while it is the leader's whole traffic: another process that answered it
+        // must not be mistaken for a slow leader that listens by the second one.
+        SharedPort.requireLeaderAnswered(request.warmupUrls(), first.answered200(), rehearsed.requestsServed(), first.leaderListens());
+        abort(leader, REHEARSAL);
+        awaitLeaderHello(leader, request.readyTimeout());
+        return warmUp(request, leader, System.nanoTime(), true);
     }
 
     private Warmed warmUp(CheckpointRequest request, Process leader, long started) throws InterruptedException {
+        return warmUp(request, leader, started, false);
+    }
+
+    /** {@code rehearsed}: the second warm-up, after the rehearsal's afterRestore (its first 200 is not a cold start). */
+    private Warmed warmUp(CheckpointRequest request, Process leader, long started, boolean rehearsed) throws InterruptedException {
         if (request.warmupUrls().isEmpty()) {
             return new Warmed(0, 0, Optional.empty());
         }
@@ -211,7 +247,7 @@ public final class Checkpointer {
                         + request.readyTimeout().toSeconds() + " s: check the URL and port, or raise --ready-timeout");
             }
             long coldStart = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            progress.say("leader answered 200 after " + coldStart + " ms (cold start)");
+            progress.say("leader answered 200 after " + coldStart + " ms" + (rehearsed ? " (its afterRestore after the rehearsal)" : " (cold start)"));
             long answered = 1; // the readiness probe
             if (request.warmupRequests() > 0) {
                 Warmup.Sent sent = warmup.send(request.warmupRequests(), progress);
