@@ -206,6 +206,13 @@ public final class Checkpointer {
         }
     }
 
+    /** How long the leader may take, after the rehearsal's afterRestore, to answer the first warm-up URL again. */
+    static final Duration AFTER_REHEARSAL_TIMEOUT = Duration.ofSeconds(60);
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
     /** What the leader's stderr says after the rehearsal's ABORT ("checkpoint refused: ... aborted by the orchestrator: " this). */
     static final String REHEARSAL = "a rehearsal (--checkpoint-rehearsal): the real checkpoint follows a second warm-up";
 
@@ -226,7 +233,12 @@ public final class Checkpointer {
         // must not be mistaken for a slow leader that listens by the second one.
         SharedPort.requireLeaderAnswered(request.warmupUrls(), first.answered200(), rehearsed.requestsServed(), first.leaderListens());
         abort(leader, REHEARSAL);
-        awaitLeaderHello(leader, request.readyTimeout());
+        try {
+            awaitLeaderHello(leader, request.readyTimeout());
+        } catch (ThawException e) {
+            throw new ThawException(e.exitCode(), e.getMessage() + " (after the checkpoint's rehearsal, in its afterRestore: make"
+                    + " afterRestore work in the JVM that ran beforeCheckpoint, as CRaC asks, or give --checkpoint-rehearsal false)", e);
+        }
         return warmUp(request, leader, System.nanoTime(), true);
     }
 
@@ -241,10 +253,13 @@ public final class Checkpointer {
         }
         try (Warmup warmup = new Warmup(request.warmupUrls())) {
             progress.say("waiting for " + request.warmupUrls().get(0) + " to answer 200");
-            if (!warmup.awaitFirst200(request.readyTimeout(), leader::isAlive)) {
+            Duration bound = rehearsed ? min(request.readyTimeout(), AFTER_REHEARSAL_TIMEOUT) : request.readyTimeout();
+            if (!warmup.awaitFirst200(bound, leader::isAlive)) {
                 failIfExited(leader, "before answering " + request.warmupUrls().get(0));
-                throw new ThawException(request.warmupUrls().get(0) + " did not answer 200 within "
-                        + request.readyTimeout().toSeconds() + " s: check the URL and port, or raise --ready-timeout");
+                throw new ThawException(request.warmupUrls().get(0) + " did not answer 200 within " + bound.toSeconds() + " s" + (rehearsed
+                        ? " of the leader's afterRestore after the checkpoint's rehearsal: the app does not reopen what its"
+                                + " beforeCheckpoint closed in the same JVM (CRaC asks it to); fix that, or give --checkpoint-rehearsal false"
+                        : ": check the URL and port, or raise --ready-timeout"));
             }
             long coldStart = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             progress.say("leader answered 200 after " + coldStart + " ms" + (rehearsed ? " (its afterRestore after the rehearsal)" : " (cold start)"));

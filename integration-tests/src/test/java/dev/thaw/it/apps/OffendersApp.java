@@ -23,7 +23,9 @@ import java.sql.SQLException;
  *
  * <pre>java -cp ... OffendersApp PORT JDBC_URL LOG_FILE UPSTREAM_URL [close]</pre>
  *
- * With {@code close}, a Thaw hook closes all four in beforeCheckpoint, as a well-behaved app does.
+ * With {@code close}, a Thaw hook closes all four in beforeCheckpoint, as a well-behaved app does, and opens
+ * the readiness endpoint again when the checkpoint does not happen (afterRestore in the leader: thaw's
+ * rehearsal of the checkpoint, or a refused one), so that thaw can warm it up once more.
  */
 public final class OffendersApp {
     private static Connection database;
@@ -39,7 +41,12 @@ public final class OffendersApp {
         openLog(args[2]);
         callUpstream(URI.create(args[3]));
         if (args.length > 4 && args[4].equals("close")) {
-            Thaw.beforeCheckpoint("offenders", OffendersApp::closeAll);
+            int port = Integer.parseInt(args[0]);
+            Thaw.register("offenders", OffendersApp::closeAll, () -> {
+                if (Thaw.identity().isEmpty()) {
+                    listen(port);
+                }
+            });
         }
         listen(Integer.parseInt(args[0]));
         System.out.println("offenders app ready");
