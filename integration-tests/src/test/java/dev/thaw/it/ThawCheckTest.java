@@ -56,8 +56,33 @@ class ThawCheckTest {
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("thaw: guardrail: passed"), r.output());
         assertTrue(r.output().contains("thaw: check passed"), r.output());
+        assertTrue(r.output().contains("thaw: the leader served again after its afterRestore"), r.output());
         try (var files = Files.list(work)) {
             assertEquals(0, files.count(), "thaw check writes nothing");
         }
+    }
+
+    @Test
+    void check_fails_in_one_line_for_an_app_that_does_not_serve_again_after_afterRestore_unless_the_rehearsal_is_off() throws Exception {
+        int port = FreePort.pick();
+        List<String> app = List.of(Environment.JAVA.toString(), "-Xmx64m", "-cp", Offenders.classPath(dev.thaw.it.apps.NoResumeApp.class),
+                dev.thaw.it.apps.NoResumeApp.class.getName(), Integer.toString(port));
+        List<String> check = new ArrayList<>(List.of("check", "--warmup-url", "http://127.0.0.1:" + port + "/", "--warmup-requests", "20",
+                "--leader-ready-timeout", "10"));
+
+        List<String> rehearsed = new ArrayList<>(check);
+        rehearsed.add("--");
+        rehearsed.addAll(app);
+        ThawProcess.Result r = ThawProcess.run(work, Map.of(), BOUND, rehearsed.toArray(new String[0]));
+        assertTrue(r.exitCode() != 0, r.output());
+        assertTrue(r.output().contains("did not answer 200 within 10 s of the leader's afterRestore after the checkpoint's rehearsal")
+                && r.output().contains("give --checkpoint-rehearsal false"), r.output());
+
+        List<String> off = new ArrayList<>(check);
+        off.addAll(List.of("--checkpoint-rehearsal", "false", "--"));
+        off.addAll(app);
+        ThawProcess.Result passed = ThawProcess.run(work, Map.of(), BOUND, off.toArray(new String[0]));
+        assertEquals(0, passed.exitCode(), passed.output());
+        assertTrue(passed.output().contains("thaw: check passed"), passed.output());
     }
 }

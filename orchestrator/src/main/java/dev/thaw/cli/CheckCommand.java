@@ -37,7 +37,7 @@ public final class CheckCommand implements Callable<Integer> {
         CheckpointRequest request = new CheckpointRequest(null, false, command, Path.of("").toAbsolutePath(), settings.warmupUrls(),
                 settings.warmupRequests(), settings.leaderReadyTimeout(), settings.checkpointTimeout(),
                 ThawCli.agentJar(), 0, List.of(), leaderProperties, false, CheckpointRequest.DEFAULT_DUMP_TIMEOUT, settings.appUser(),
-                settings.warmupJitWait(), false);
+                settings.warmupJitWait(), settings.rehearse());
         dev.thaw.leader.Progress progress = Progress.printer(out);
         progress.say("check of " + dev.thaw.leader.LeaderCommand.describe(command));
         progress.say(leader.said());

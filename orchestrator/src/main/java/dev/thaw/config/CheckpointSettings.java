@@ -67,7 +67,8 @@ public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Durat
                 s.value(CheckpointSettingsSpec.WARMUP_REQUESTS), s.value(CheckpointSettingsSpec.WARMUP_JIT_WAIT),
                 s.value(CheckpointSettingsSpec.LEADER_READY_TIMEOUT),
                 s.value(CheckpointSettingsSpec.CHECKPOINT_TIMEOUT), CheckpointSettingsSpec.DUMP_TIMEOUT.parseValue(CheckpointSettingsSpec.DUMP_TIMEOUT.defaultValue(), "its default") /* check never dumps */, false, false,
-                appUser(s), compileUntakenPaths(s), s.value(CheckpointSettingsSpec.YOUNG_GEN_MAX), false /* check never dumps */);
+                appUser(s), compileUntakenPaths(s), s.value(CheckpointSettingsSpec.YOUNG_GEN_MAX),
+                s.value(CheckpointSettingsSpec.CHECKPOINT_REHEARSAL));
         if (settings.warmupUrls().isEmpty()) {
             throw new SettingException("thaw check needs --warmup-url URL: without it, it cannot tell when the app has started, and would"
                     + " check an app that has not opened anything yet");

@@ -69,7 +69,8 @@ public final class CheckpointSettingsSpec {
     public static final Setting<Boolean> CHECKPOINT_REHEARSAL = new Setting<>("checkpoint-rehearsal", "true|false", "true",
             "After the warm-up, run the leader's beforeCheckpoint once without a dump, then its afterRestore, then the whole"
                     + " warm-up again (--warmup-requests and --warmup-jit-wait), and only then the checkpoint. Not with"
-                    + " --app-checkpoint, where thaw does not warm the app up.",
+                    + " --app-checkpoint, where thaw does not warm the app up. thaw check, with it, checks that the leader"
+                    + " connects and answers the first --warmup-url again after its afterRestore (within 60 s).",
             "An app's beforeCheckpoint takes paths its warm-up never took (a server stopping, its connections closing), and"
                     + " there the JIT's code for the request path meets classes not loaded yet and is thrown away right before"
                     + " the dump: every worker compiles it again in its first second (the Spring sample: Tomcat's request path,"
@@ -120,10 +121,10 @@ public final class CheckpointSettingsSpec {
             Parsers.bool());
 
     /** What {@code thaw check} and {@code thaw checkpoint} both take. */
-    public static final List<Setting<?>> LEADER = List.of(WARMUP_URL, WARMUP_REQUESTS, WARMUP_JIT_WAIT, JIT_UNTAKEN_PATHS, YOUNG_GEN_MAX, LEADER_READY_TIMEOUT, CHECKPOINT_TIMEOUT, USER,
+    public static final List<Setting<?>> LEADER = List.of(WARMUP_URL, WARMUP_REQUESTS, WARMUP_JIT_WAIT, JIT_UNTAKEN_PATHS, YOUNG_GEN_MAX, CHECKPOINT_REHEARSAL, LEADER_READY_TIMEOUT, CHECKPOINT_TIMEOUT, USER,
             GROUP);
     /** {@code thaw checkpoint}'s: the leader's, and how it is checkpointed. */
-    public static final List<Setting<?>> CHECKPOINT = Stream.concat(LEADER.stream(), Stream.of(CHECKPOINT_REHEARSAL, DUMP_TIMEOUT, APP_CHECKPOINT, PRIVATE_NETWORK))
+    public static final List<Setting<?>> CHECKPOINT = Stream.concat(LEADER.stream(), Stream.of(DUMP_TIMEOUT, APP_CHECKPOINT, PRIVATE_NETWORK))
             .toList();
 
     static List<URI> parseUrls(String text) {

@@ -143,6 +143,17 @@ public final class Checkpointer {
                 ControlMessage.ReadyToDump ready = requestCheckpoint(leader, request.checkpointTimeout());
                 abort(leader, "thaw check: no dump");
                 SharedPort.requireLeaderAnswered(request.warmupUrls(), warmed.answered200(), ready.requestsServed(), warmed.leaderListens());
+                if (request.rehearse()) {
+                    awaitResumed(request, leader);
+                    try (Warmup warmup = new Warmup(request.warmupUrls())) {
+                        Duration bound = afterRehearsalBound(request);
+                        if (!warmup.awaitFirst200(bound, leader::isAlive)) {
+                            failIfExited(leader, "after its afterRestore");
+                            throw notServingAgain(request, bound);
+                        }
+                    }
+                    progress.say("the leader served again after its afterRestore: the checkpoint's rehearsal (--checkpoint-rehearsal) will work");
+                }
                 return new GuardrailVerdict(true, guardrailReport(ready));
             } catch (GuardrailRefusal refusal) {
                 return new GuardrailVerdict(false, refusal.report());
@@ -233,13 +244,28 @@ public final class Checkpointer {
         // must not be mistaken for a slow leader that listens by the second one.
         SharedPort.requireLeaderAnswered(request.warmupUrls(), first.answered200(), rehearsed.requestsServed(), first.leaderListens());
         abort(leader, REHEARSAL);
+        awaitResumed(request, leader);
+        return warmUp(request, leader, System.nanoTime(), true);
+    }
+
+    /** After ABORT: the leader runs its afterRestore and connects again, or one line says why that matters. */
+    private void awaitResumed(CheckpointRequest request, Process leader) throws InterruptedException {
         try {
             awaitLeaderHello(leader, request.readyTimeout());
         } catch (ThawException e) {
             throw new ThawException(e.exitCode(), e.getMessage() + " (after the checkpoint's rehearsal, in its afterRestore: make"
                     + " afterRestore work in the JVM that ran beforeCheckpoint, as CRaC asks, or give --checkpoint-rehearsal false)", e);
         }
-        return warmUp(request, leader, System.nanoTime(), true);
+    }
+
+    private static Duration afterRehearsalBound(CheckpointRequest request) {
+        return min(request.readyTimeout(), AFTER_REHEARSAL_TIMEOUT);
+    }
+
+    private static ThawException notServingAgain(CheckpointRequest request, Duration bound) {
+        return new ThawException(request.warmupUrls().get(0) + " did not answer 200 within " + bound.toSeconds() + " s of the"
+                + " leader's afterRestore after the checkpoint's rehearsal: the app does not reopen what its beforeCheckpoint closed"
+                + " in the same JVM (CRaC asks it to); fix that, or give --checkpoint-rehearsal false");
     }
 
     private Warmed warmUp(CheckpointRequest request, Process leader, long started) throws InterruptedException {
@@ -253,13 +279,11 @@ public final class Checkpointer {
         }
         try (Warmup warmup = new Warmup(request.warmupUrls())) {
             progress.say("waiting for " + request.warmupUrls().get(0) + " to answer 200");
-            Duration bound = rehearsed ? min(request.readyTimeout(), AFTER_REHEARSAL_TIMEOUT) : request.readyTimeout();
+            Duration bound = rehearsed ? afterRehearsalBound(request) : request.readyTimeout();
             if (!warmup.awaitFirst200(bound, leader::isAlive)) {
                 failIfExited(leader, "before answering " + request.warmupUrls().get(0));
-                throw new ThawException(request.warmupUrls().get(0) + " did not answer 200 within " + bound.toSeconds() + " s" + (rehearsed
-                        ? " of the leader's afterRestore after the checkpoint's rehearsal: the app does not reopen what its"
-                                + " beforeCheckpoint closed in the same JVM (CRaC asks it to); fix that, or give --checkpoint-rehearsal false"
-                        : ": check the URL and port, or raise --ready-timeout"));
+                throw rehearsed ? notServingAgain(request, bound) : new ThawException(request.warmupUrls().get(0) + " did not answer 200"
+                        + " within " + bound.toSeconds() + " s: check the URL and port, or raise --ready-timeout");
             }
             long coldStart = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             progress.say("leader answered 200 after " + coldStart + " ms" + (rehearsed ? " (its afterRestore after the rehearsal)" : " (cold start)"));

@@ -138,13 +138,14 @@ class SettingsTest {
     }
 
     @Test
-    void a_checkpoint_is_rehearsed_unless_told_not_to_or_the_app_checkpoints_itself_and_a_check_never_is() {
+    void a_checkpoint_is_rehearsed_and_a_check_checks_the_rehearsal_unless_told_not_to_or_the_app_checkpoints_itself() {
         List<String> java = List.of("java", "-jar", "a.jar");
         SettingSources byDefault = new SettingSources(Map.of("warmup-url", "http://127.0.0.1:8080/"), Map.of(), null);
         assertTrue(CheckpointSettings.forCheckpoint(byDefault, java).rehearse());
-        assertFalse(CheckpointSettings.forCheck(byDefault).rehearse());
+        assertTrue(CheckpointSettings.forCheck(byDefault).rehearse());
         SettingSources off = new SettingSources(Map.of("warmup-url", "http://127.0.0.1:8080/", "checkpoint-rehearsal", "false"), Map.of(), null);
         assertFalse(CheckpointSettings.forCheckpoint(off, java).rehearse());
+        assertFalse(CheckpointSettings.forCheck(off).rehearse());
         SettingSources none = new SettingSources(Map.of(), Map.of(), null);
         assertFalse(CheckpointSettings.forCheckpoint(none, List.of("java", CheckpointSettings.SPRING_CHECKPOINT, "-jar", "a.jar")).rehearse(),
                 "thaw does not warm up an app that checkpoints itself");
