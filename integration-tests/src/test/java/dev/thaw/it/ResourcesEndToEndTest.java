@@ -164,7 +164,8 @@ class ResourcesEndToEndTest {
             int backend = d.path("backendPid").asInt();
             assertTrue(backendsWhileServing.contains(backend), "pg_stat_activity " + backendsWhileServing + " lacks " + d);
             assertTrue(workerBackends.add(backend), "two workers on one backend: " + db);
-            assertEquals(2, d.path("dataSourceBuilds").asInt(), "the leader's pool and the worker's own: " + d);
+            assertEquals(3, d.path("dataSourceBuilds").asInt(),
+                    "the leader's pool, the leader's again after the checkpoint's rehearsal, and the worker's own: " + d);
         }
         Set<Integer> shared = new TreeSet<>(backendsWhileServing);
         shared.retainAll(leaderBackends);
@@ -188,8 +189,8 @@ class ResourcesEndToEndTest {
         for (Map.Entry<String, JsonNode> e : greetings.entrySet()) {
             assertEquals("hello, worker " + e.getKey(), e.getValue().path("greeting").asText());
         }
-        assertEquals(1, greeterConnectionsOfLeader, "the leader's client kept one connection");
-        assertEquals(1 + WORKERS, upstream.greeterConnections.get(), "one new connection per worker");
+        assertEquals(2, greeterConnectionsOfLeader, "the leader's client: one connection, and one after the checkpoint's rehearsal");
+        assertEquals(2 + WORKERS, upstream.greeterConnections.get(), "one new connection per worker");
     }
 
     @Test
