@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -34,12 +33,14 @@ import java.util.concurrent.TimeUnit;
 public final class Checkpointer {
     private final Criu criu;
     private final Progress progress;
+    private final LeaderWarmup warmup;
     private final BlockingQueue<ControlEvent> events = new LinkedBlockingQueue<>();
     private Peer leaderPeer;
 
     public Checkpointer(Criu criu, Progress progress) {
         this.criu = criu;
         this.progress = progress;
+        this.warmup = new LeaderWarmup(progress);
     }
 
     public ImageManifest checkpoint(CheckpointRequest request) throws IOException, InterruptedException {
@@ -72,7 +73,7 @@ public final class Checkpointer {
                 coldStartMillis = 0;
                 ready = awaitAppCheckpoint(leader, request.readyTimeout().plus(request.checkpointTimeout()));
             } else {
-                Warmed warmed = warmUp(request, leader, started);
+                LeaderWarmup.Warmed warmed = warmup.first(request, leader, started);
                 if (request.rehearse()) {
                     warmed = warmed.then(rehearse(request, leader, warmed));
                 }
@@ -138,21 +139,14 @@ public final class Checkpointer {
                     request.appUser());
             leader = startLeader(command, request.workingDirectory());
             awaitLeaderHello(leader, request.readyTimeout());
-            Warmed warmed = warmUp(request, leader, System.nanoTime());
+            LeaderWarmup.Warmed warmed = warmup.first(request, leader, System.nanoTime());
             try {
                 ControlMessage.ReadyToDump ready = requestCheckpoint(leader, request.checkpointTimeout());
                 abort(leader, "thaw check: no dump");
                 SharedPort.requireLeaderAnswered(request.warmupUrls(), warmed.answered200(), ready.requestsServed(), warmed.leaderListens());
                 if (request.rehearse()) {
                     awaitResumed(request, leader);
-                    try (Warmup warmup = new Warmup(request.warmupUrls())) {
-                        Duration bound = afterRehearsalBound(request);
-                        if (!warmup.awaitFirst200(bound, leader::isAlive)) {
-                            failIfExited(leader, "after its afterRestore");
-                            throw notServingAgain(request, bound);
-                        }
-                    }
-                    progress.say("the leader served again after its afterRestore: the checkpoint's rehearsal (--checkpoint-rehearsal) will work");
+                    warmup.awaitServingAgain(request, leader);
                 }
                 return new GuardrailVerdict(true, guardrailReport(ready));
             } catch (GuardrailRefusal refusal) {
@@ -205,25 +199,6 @@ public final class Checkpointer {
                 + " s: check its output above, or raise --ready-timeout");
     }
 
-    /**
-     * What the warm-up did: how long the leader took to answer its first 200, how many requests were answered 200,
-     * and whether the leader listened on the warm-up's port right after (before beforeCheckpoint may close it;
-     * empty when /proc cannot tell).
-     */
-    private record Warmed(long coldStartMillis, long answered200, Optional<Boolean> leaderListens) {
-        /** This warm-up followed by {@code next}, in the same leader: its cold start, both answers, next's listening. */
-        Warmed then(Warmed next) {
-            return new Warmed(coldStartMillis, answered200 + next.answered200(), next.leaderListens());
-        }
-    }
-
-    /** How long the leader may take, after the rehearsal's afterRestore, to answer the first warm-up URL again. */
-    static final Duration AFTER_REHEARSAL_TIMEOUT = Duration.ofSeconds(60);
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
-    }
-
     /** What the leader's stderr says after the rehearsal's ABORT ("checkpoint refused: ... aborted by the orchestrator: " this). */
     static final String REHEARSAL = "a rehearsal (--checkpoint-rehearsal): the real checkpoint follows a second warm-up";
 
@@ -237,7 +212,8 @@ public final class Checkpointer {
      * not entrant during its graceful shutdown. The second beforeCheckpoint finds those classes loaded and, after the
      * second warm-up, their paths compiled.
      */
-    private Warmed rehearse(CheckpointRequest request, Process leader, Warmed first) throws InterruptedException {
+    private LeaderWarmup.Warmed rehearse(CheckpointRequest request, Process leader, LeaderWarmup.Warmed first)
+            throws InterruptedException {
         progress.say("rehearsal: beforeCheckpoint once, then afterRestore and the warm-up again, before the real checkpoint");
         ControlMessage.ReadyToDump rehearsed = requestCheckpoint(leader, request.checkpointTimeout());
         // Judged on the first warm-up, while it is the leader's whole traffic: another process that answered it
@@ -245,7 +221,7 @@ public final class Checkpointer {
         SharedPort.requireLeaderAnswered(request.warmupUrls(), first.answered200(), rehearsed.requestsServed(), first.leaderListens());
         abort(leader, REHEARSAL);
         awaitResumed(request, leader);
-        return warmUp(request, leader, System.nanoTime(), true);
+        return warmup.afterRehearsal(request, leader);
     }
 
     /** After ABORT: the leader runs its afterRestore and connects again, or one line says why that matters. */
@@ -255,93 +231,6 @@ public final class Checkpointer {
         } catch (ThawException e) {
             throw new ThawException(e.exitCode(), e.getMessage() + " (after the checkpoint's rehearsal, in its afterRestore: make"
                     + " afterRestore work in the JVM that ran beforeCheckpoint, as CRaC asks, or give --checkpoint-rehearsal false)", e);
-        }
-    }
-
-    private static Duration afterRehearsalBound(CheckpointRequest request) {
-        return min(request.readyTimeout(), AFTER_REHEARSAL_TIMEOUT);
-    }
-
-    private static ThawException notServingAgain(CheckpointRequest request, Duration bound) {
-        return new ThawException(request.warmupUrls().get(0) + " did not answer 200 within " + bound.toSeconds() + " s of the"
-                + " leader's afterRestore after the checkpoint's rehearsal: the app does not reopen what its beforeCheckpoint closed"
-                + " in the same JVM (CRaC asks it to); fix that, or give --checkpoint-rehearsal false");
-    }
-
-    private Warmed warmUp(CheckpointRequest request, Process leader, long started) throws InterruptedException {
-        return warmUp(request, leader, started, false);
-    }
-
-    /** {@code rehearsed}: the second warm-up, after the rehearsal's afterRestore (its first 200 is not a cold start). */
-    private Warmed warmUp(CheckpointRequest request, Process leader, long started, boolean rehearsed) throws InterruptedException {
-        if (request.warmupUrls().isEmpty()) {
-            return new Warmed(0, 0, Optional.empty());
-        }
-        try (Warmup warmup = new Warmup(request.warmupUrls())) {
-            progress.say("waiting for " + request.warmupUrls().get(0) + " to answer 200");
-            Duration bound = rehearsed ? afterRehearsalBound(request) : request.readyTimeout();
-            if (!warmup.awaitFirst200(bound, leader::isAlive)) {
-                failIfExited(leader, "before answering " + request.warmupUrls().get(0));
-                throw rehearsed ? notServingAgain(request, bound) : new ThawException(request.warmupUrls().get(0) + " did not answer 200"
-                        + " within " + bound.toSeconds() + " s: check the URL and port, or raise --ready-timeout");
-            }
-            long coldStart = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            progress.say("leader answered 200 after " + coldStart + " ms" + (rehearsed ? " (its afterRestore after the rehearsal)" : " (cold start)"));
-            long answered = 1; // the readiness probe
-            if (request.warmupRequests() > 0) {
-                Warmup.Sent sent = warmup.send(request.warmupRequests(), progress);
-                failIfExited(leader, "during warm-up");
-                if (sent.failed() == request.warmupRequests()) {
-                    throw new ThawException("no warm-up request answered 200: check --warmup-url");
-                }
-                answered += sent.answered200();
-            }
-            answered += warmUntilJitSettles(warmup, leader, request.warmupJitWait());
-            return new Warmed(coldStart, answered, ListeningPorts.holds(leader.pid(), SharedPort.portsOf(request.warmupUrls())));
-        }
-    }
-
-    /** One round of {@link #warmUntilJitSettles}: long enough for the JIT's work to show in its threads' CPU time. */
-    static final Duration JIT_ROUND = Duration.ofSeconds(1);
-
-    /**
-     * After the warm-up requests, goes on warming in rounds while the leader's JIT compilers used more than a tenth
-     * of a core in the last round, for at most {@code max}. A JIT that has not settled at the dump leaves its work to
-     * every worker: measured on the sample app after 2000 warm-up requests, a restored worker's compiler threads used
-     * 300-400 ms of CPU in each of its first 10 seconds of load, against under 400 ms in all after 60,000.
-     * Returns how many of its requests were answered 200.
-     */
-    private long warmUntilJitSettles(Warmup warmup, Process leader, Duration max) {
-        if (max.isZero()) {
-            return 0;
-        }
-        JitActivity jit = new JitActivity(leader.pid());
-        long deadline = System.nanoTime() + max.toNanos();
-        long requests = 0;
-        long answered200 = 0;
-        for (int round = 1; ; round++) {
-            long cpuBefore = jit.compilerCpuMillis();
-            long roundStart = System.nanoTime();
-            Warmup.Sent sent = warmup.sendFor(JIT_ROUND);
-            long wallMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - roundStart);
-            long compilerMillis = Math.max(0, jit.compilerCpuMillis() - cpuBefore);
-            requests += sent.requests();
-            answered200 += sent.answered200();
-            failIfExited(leader, "during warm-up");
-            if (sent.requests() > 0 && sent.failed() == sent.requests()) {
-                throw new ThawException("no warm-up request answered 200 while waiting for the JIT to settle: check --warmup-url");
-            }
-            String figures = round + " round(s), " + requests + " more requests; the JIT's compilers used " + compilerMillis
-                    + " ms of CPU in the last " + wallMillis + " ms";
-            if (compilerMillis * 10 <= wallMillis) {
-                progress.say("warm-up: the JIT has settled after " + figures);
-                return answered200;
-            }
-            if (System.nanoTime() >= deadline) {
-                progress.say("warm-up: the JIT is still compiling after --warmup-jit-wait " + max.toSeconds() + " s (" + figures
-                        + "): workers compile the rest on their first requests; a longer --warmup-jit-wait warms them further");
-                return answered200;
-            }
         }
     }
 
@@ -433,7 +322,7 @@ public final class Checkpointer {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
 
-    private static void failIfExited(Process leader, String when) {
+    static void failIfExited(Process leader, String when) {
         if (!leader.isAlive()) {
             throw new ThawException("the leader exited with code " + leader.exitValue() + " " + when
                     + ": see its output above (lines starting 'leader |')");
