@@ -12,7 +12,8 @@ import java.util.List;
  *
  * @param appCheckpoint the app asks for its checkpoint itself: --app-checkpoint, or Spring's onRefresh in the command
  * @param compileUntakenPaths --jit-untaken-paths=compile: the leader's JIT compiles paths the warm-up never took
- * @param youngGenMaxMib --young-gen-max: the leader's young generation bound in MiB, 0 for the JVM's own sizing
+ * @param youngGenMaxMib --young-gen-max: the leader's young generation bound in MiB, 0 for the JVM's own sizing,
+ *                       {@link CheckpointSettingsSpec#YOUNG_GEN_AUTO} for 1/32 of the heap (at least 64 MiB)
  * @param rehearse --checkpoint-rehearsal: beforeCheckpoint once and the warm-up again before the real checkpoint
  */
 public record CheckpointSettings(List<URI> warmupUrls, int warmupRequests, Duration warmupJitWait, Duration leaderReadyTimeout,

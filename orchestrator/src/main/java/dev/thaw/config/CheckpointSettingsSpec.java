@@ -52,12 +52,13 @@ public final class CheckpointSettingsSpec {
                     + " was the same within noise in an A/B on a quiet machine (29,553 against 29,052 requests/s with traps);"
                     + " measure your own app with thaw bench before choosing.",
             Parsers.oneOf("compile", "trap"));
-    public static final Setting<Long> YOUNG_GEN_MAX = new Setting<>("young-gen-max", "MIB", "64",
+    public static final Setting<Long> YOUNG_GEN_MAX = new Setting<>("young-gen-max", "auto|MIB", "auto",
             "The largest young generation (eden and survivors) of the leader, and so of every worker: thaw adds"
-                    + " -XX:MaxNewSize=<MIB>m to the leader before the app's own options. Not added when the app sizes its young"
-                    + " generation itself (-Xmn, -XX:NewSize, -XX:MaxNewSize, -XX:NewRatio, G1's New Size percents, also in an"
-                    + " @argfile or JAVA_TOOL_OPTIONS), when its -Xmx is under 4x this, or under ZGC and Shenandoah; 0 leaves the"
-                    + " JVM's own sizing (G1: up to 60 percent of the heap).",
+                    + " -XX:MaxNewSize to the leader before the app's own options; auto is 1/32 of the app's maximum heap (its"
+                    + " -Xmx, or the JVM's default from the memory thaw may use and -XX:MaxRAMPercentage), at least 64 MiB. Not"
+                    + " added when the app sizes its young generation itself (-Xmn, -XX:NewSize, -XX:MaxNewSize, -XX:NewRatio,"
+                    + " G1's New Size percents, also in an @argfile or JAVA_TOOL_OPTIONS), when the heap is under 4x the bound,"
+                    + " or under ZGC and Shenandoah; 0 leaves the JVM's own sizing (G1: up to 60 percent of the heap).",
             "Every young-generation page a worker allocates into is its own: the image holds live data, not eden. With the"
                     + " JVM's sizing a worker at -Xmx2g first faults in a ~500 MiB eden (the sample app: 148,000 page faults, ~400"
                     + " ms of its first second on this VM) and keeps it private after load (592 MiB per worker against 105 MiB"
@@ -65,7 +66,7 @@ public final class CheckpointSettingsSpec {
                     + " 64: ~10 a second under full load, a few ms each). An app whose requests keep much data alive for long,"
                     + " or allocate in large bursts, promotes more to the old generation with it: measure with thaw bench, and"
                     + " raise it or give 0.",
-            Parsers.mebibytes());
+            CheckpointSettingsSpec::parseYoungGenMax);
     public static final Setting<Boolean> CHECKPOINT_REHEARSAL = new Setting<>("checkpoint-rehearsal", "true|false", "true",
             "After the warm-up, run the leader's beforeCheckpoint once without a dump, then its afterRestore, then the whole"
                     + " warm-up again (--warmup-requests and --warmup-jit-wait), and only then the checkpoint. Not with"
@@ -126,6 +127,20 @@ public final class CheckpointSettingsSpec {
     /** {@code thaw checkpoint}'s: the leader's, and how it is checkpointed. */
     public static final List<Setting<?>> CHECKPOINT = Stream.concat(LEADER.stream(), Stream.of(DUMP_TIMEOUT, APP_CHECKPOINT, PRIVATE_NETWORK))
             .toList();
+
+    /** {@code auto} is {@link #YOUNG_GEN_AUTO}; a number is MiB, 0 the JVM's own sizing. */
+    public static final long YOUNG_GEN_AUTO = -1;
+
+    static Long parseYoungGenMax(String text) {
+        if (text.equals("auto")) {
+            return YOUNG_GEN_AUTO;
+        }
+        try {
+            return Parsers.mebibytes().apply(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("expected auto, or MiB (0 = the JVM's own sizing)");
+        }
+    }
 
     static List<URI> parseUrls(String text) {
         List<URI> urls = new ArrayList<>();

@@ -17,6 +17,9 @@ import java.util.Optional;
  * faults, 400 ms of the sample app's first second on this VM) and then keeps it private. A small young
  * generation is recycled instead, the way a forked worker reuses its allocator's freed memory.
  *
+ * <p>{@code auto} scales the bound with the heap, 1/32 of it and at least {@link #AUTO_FLOOR_MIB} MiB: the
+ * sample app's measured 64 MiB at -Xmx2g, and room for the larger allocation rates of larger apps.
+ *
  * <p>Nothing is added where the app decides itself: it sizes its young generation (any of
  * {@link #APP_SIZING}, on its command line, in an {@code @argfile} or in {@code JAVA_TOOL_OPTIONS} /
  * {@code JDK_JAVA_OPTIONS}), its heap is too small for the bound to matter (under 4x the bound), or its
@@ -28,6 +31,12 @@ public final class YoungGeneration {
             "-XX:G1NewSizePercent=", "-XX:G1MaxNewSizePercent=");
     private static final List<String> UNBOUNDED_COLLECTORS = List.of("-XX:+UseZGC", "-XX:+UseShenandoahGC");
     private static final List<String> ENVIRONMENT = List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS");
+    /** {@code --young-gen-max auto}: {@link dev.thaw.config.CheckpointSettingsSpec#YOUNG_GEN_AUTO}. */
+    public static final long AUTO = -1;
+    static final long AUTO_FLOOR_MIB = 64;
+    static final int AUTO_HEAP_SHARE = 32;
+    /** The JVM's default -XX:MaxRAMPercentage: without -Xmx, the heap may take a quarter of the memory. */
+    static final double DEFAULT_MAX_RAM_PERCENTAGE = 25;
 
     /**
      * @param options what thaw adds to the leader's command line (empty: nothing)
@@ -39,8 +48,12 @@ public final class YoungGeneration {
     private YoungGeneration() {
     }
 
-    /** {@code maxMib} 0 leaves the JVM's own sizing. */
+    /** {@code maxMib} 0 leaves the JVM's own sizing, {@link #AUTO} scales with the heap; the memory thaw may use decides a default heap. */
     public static Decision forLeader(long maxMib, List<String> javaCommand, Map<String, String> environment) {
+        return forLeader(maxMib, javaCommand, environment, AvailableMemory.bytes());
+    }
+
+    static Decision forLeader(long maxMib, List<String> javaCommand, Map<String, String> environment, long memoryBytes) {
         if (maxMib == 0) {
             return new Decision(List.of(), "young generation: sized by the JVM (--young-gen-max 0)");
         }
@@ -53,13 +66,33 @@ public final class YoungGeneration {
         if (collector.isPresent()) {
             return new Decision(List.of(), "young generation: " + collector.get() + " has no bound to set (--young-gen-max not applied)");
         }
-        Optional<Long> heap = maxHeapBytes(appOptions);
-        if (heap.isPresent() && heap.get() < 4 * (maxMib << 20)) {
-            return new Decision(List.of(), "young generation: sized by the JVM, the app's heap (" + (heap.get() >> 20)
-                    + " MiB) is under 4x --young-gen-max " + maxMib);
+        long heapMib = maxHeapBytes(appOptions).orElseGet(() -> defaultHeapBytes(appOptions, memoryBytes)) >> 20;
+        long bound = maxMib == AUTO ? Math.max(AUTO_FLOOR_MIB, heapMib / AUTO_HEAP_SHARE) : maxMib;
+        String setting = maxMib == AUTO ? "--young-gen-max auto" : "--young-gen-max " + maxMib;
+        if (heapMib < 4 * bound) {
+            return new Decision(List.of(), "young generation: sized by the JVM, the app's heap (" + heapMib + " MiB) is under 4x "
+                    + bound + " MiB (" + setting + ")");
         }
-        return new Decision(List.of("-XX:MaxNewSize=" + maxMib + "m"),
-                "young generation: at most " + maxMib + " MiB in the leader and every worker (--young-gen-max)");
+        return new Decision(List.of("-XX:MaxNewSize=" + bound + "m"), "young generation: at most " + bound + " MiB in the leader and"
+                + " every worker (" + setting + (maxMib == AUTO ? ": 1/32 of the " + heapMib + " MiB heap, at least 64" : "") + ")");
+    }
+
+    /** The JVM's own default heap: -XX:MaxRAMPercentage (25 by default) of -XX:MaxRAM, or of the memory it may use. */
+    static long defaultHeapBytes(List<String> options, long memoryBytes) {
+        double percentage = DEFAULT_MAX_RAM_PERCENTAGE;
+        long memory = memoryBytes;
+        for (String option : options) {
+            if (option.startsWith("-XX:MaxRAMPercentage=")) {
+                try {
+                    percentage = Double.parseDouble(option.substring("-XX:MaxRAMPercentage=".length()));
+                } catch (NumberFormatException e) {
+                    // the JVM refuses it itself
+                }
+            } else if (option.startsWith("-XX:MaxRAM=")) {
+                memory = bytes(option.substring("-XX:MaxRAM=".length())).orElse(memory);
+            }
+        }
+        return (long) (memory * percentage / 100);
     }
 
     static boolean sizesYoungGeneration(String option) {

@@ -138,6 +138,18 @@ class SettingsTest {
     }
 
     @Test
+    void the_young_generation_bound_is_auto_by_default_or_mib_and_anything_else_is_refused() {
+        List<String> java = List.of("java", "-jar", "a.jar");
+        SettingSources byDefault = new SettingSources(Map.of("warmup-url", "http://127.0.0.1:8080/"), Map.of(), null);
+        assertEquals(CheckpointSettingsSpec.YOUNG_GEN_AUTO, CheckpointSettings.forCheckpoint(byDefault, java).youngGenMaxMib());
+        SettingSources mib = new SettingSources(Map.of("warmup-url", "http://127.0.0.1:8080/", "young-gen-max", "96"), Map.of(), null);
+        assertEquals(96, CheckpointSettings.forCheck(mib).youngGenMaxMib());
+        SettingException e = assertThrows(SettingException.class, () -> new SettingSources(Map.of("young-gen-max", "lots"), Map.of(), null)
+                .value(CheckpointSettingsSpec.YOUNG_GEN_MAX));
+        assertTrue(e.getMessage().contains("expected auto, or MiB"), e.getMessage());
+    }
+
+    @Test
     void a_checkpoint_is_rehearsed_and_a_check_checks_the_rehearsal_unless_told_not_to_or_the_app_checkpoints_itself() {
         List<String> java = List.of("java", "-jar", "a.jar");
         SettingSources byDefault = new SettingSources(Map.of("warmup-url", "http://127.0.0.1:8080/"), Map.of(), null);

@@ -19,8 +19,48 @@ class YoungGenerationTest {
         YoungGeneration.Decision d = YoungGeneration.forLeader(64, List.of("java", "-Xmx2g", "-jar", "app.jar"), NO_ENV);
         assertEquals(List.of("-XX:MaxNewSize=64m"), d.options());
         assertTrue(d.said().contains("at most 64 MiB"), d.said());
-        assertEquals(List.of("-XX:MaxNewSize=64m"), YoungGeneration.forLeader(64, List.of("java", "-jar", "app.jar"), NO_ENV).options(),
+        assertEquals(List.of("-XX:MaxNewSize=64m"), YoungGeneration.forLeader(64, List.of("java", "-jar", "app.jar"), NO_ENV, 8L << 30).options(),
                 "no -Xmx: the JVM's default heap is a quarter of the memory, far above the bound");
+    }
+
+    @Test
+    void auto_is_a_32nd_of_the_heap_and_at_least_64_mib() {
+        long memory = 64L << 30;
+        assertEquals(List.of("-XX:MaxNewSize=64m"), auto(memory, "-Xmx2g").options());
+        assertEquals(List.of("-XX:MaxNewSize=128m"), auto(memory, "-Xmx4g").options());
+        YoungGeneration.Decision large = auto(memory, "-Xmx16g");
+        assertEquals(List.of("-XX:MaxNewSize=512m"), large.options());
+        assertTrue(large.said().contains("1/32 of the 16384 MiB heap"), large.said());
+        assertEquals(List.of(), auto(memory, "-Xmx200m").options(), "a heap under 4x the 64 MiB floor keeps the JVM's sizing");
+    }
+
+    @Test
+    void auto_without_xmx_follows_the_jvms_default_heap_from_the_memory_it_may_use() {
+        assertEquals(List.of("-XX:MaxNewSize=512m"), auto(64L << 30).options(), "a quarter of 64 GiB: a 16 GiB heap");
+        assertEquals(List.of("-XX:MaxNewSize=128m"), auto(8L << 30, "-XX:MaxRAMPercentage=50").options(), "half of 8 GiB");
+        assertEquals(List.of("-XX:MaxNewSize=64m"), auto(64L << 30, "-XX:MaxRAM=2g").options(), "a quarter of 2 GiB: 512 MiB");
+        assertEquals(List.of(), auto(512L << 20).options(), "a quarter of a 512 MiB container: too small to bound");
+    }
+
+    private static YoungGeneration.Decision auto(long memoryBytes, String... options) {
+        List<String> command = new java.util.ArrayList<>(List.of("java"));
+        command.addAll(List.of(options));
+        command.addAll(List.of("-jar", "app.jar"));
+        return YoungGeneration.forLeader(YoungGeneration.AUTO, command, NO_ENV, memoryBytes);
+    }
+
+    @Test
+    void the_memory_a_leader_may_use_is_its_cgroups_limit_or_the_machines(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("meminfo"), "MemTotal:       24576000 kB\nMemFree:         1000 kB\n");
+        assertEquals(Optional.of(24576000L * 1024), AvailableMemory.memTotal(dir.resolve("meminfo")));
+        Path root = Files.createDirectories(dir.resolve("cg/system.slice/thaw.service"));
+        Files.writeString(dir.resolve("self-cgroup"), "0::/system.slice/thaw.service\n");
+        Files.writeString(root.resolve("memory.max"), "2147483648\n");
+        assertEquals(Optional.of(2L << 30), AvailableMemory.cgroupLimit(dir.resolve("self-cgroup"), dir.resolve("cg")));
+        Files.writeString(root.resolve("memory.max"), "max\n");
+        assertEquals(Optional.empty(), AvailableMemory.cgroupLimit(dir.resolve("self-cgroup"), dir.resolve("cg")));
+        Files.writeString(dir.resolve("v1-cgroup"), "12:memory:/docker/abc\n");
+        assertEquals(Optional.empty(), AvailableMemory.cgroupLimit(dir.resolve("v1-cgroup"), dir.resolve("cg")));
     }
 
     @Test
