@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.thaw.metrics.MetricsDoc;
+import dev.thaw.testkit.MachineRequirement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +17,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,12 +30,7 @@ class AlertRulesTest {
     private static final Path TESTS = ManifestTest.REPO.resolve(Promtool.ALERT_TESTS);
 
     private static void requirePromtool() {
-        Promtool.missing().ifPresent(problem -> {
-            if ("1".equals(System.getenv("THAW_REQUIRE_CRIU"))) {
-                fail("THAW_REQUIRE_CRIU=1 but " + problem);
-            }
-            Assumptions.abort(problem + " (set THAW_REQUIRE_CRIU=1 to make this a failure)");
-        });
+        Promtool.missing().ifPresent(MachineRequirement::unmet);
     }
 
     @Test

@@ -1,13 +1,12 @@
 package dev.thaw.it;
 
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.thaw.ThawException;
 import dev.thaw.criu.Criu;
 import dev.thaw.host.Privileges;
+import dev.thaw.testkit.MachineRequirement;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * What the integration tests need from the machine. Outside CI a test that needs CRIU and root is
@@ -29,20 +28,12 @@ final class Environment {
     private Environment() {
     }
 
-    static boolean required() {
-        return "1".equals(System.getenv("THAW_REQUIRE_CRIU"));
-    }
-
     /** Skips (or, in CI, fails) the calling test unless CRIU works and we may run it. */
     static void requireCriu() {
         String problem = criuProblem();
-        if (problem == null) {
-            return;
+        if (problem != null) {
+            MachineRequirement.unmet(problem);
         }
-        if (required()) {
-            fail("THAW_REQUIRE_CRIU=1 but " + problem);
-        }
-        Assumptions.abort(problem + " (set THAW_REQUIRE_CRIU=1 to make this a failure)");
     }
 
     /**
@@ -54,11 +45,7 @@ final class Environment {
         if (Criu.locate().supports(dev.thaw.criu.RestoreMode.FEATURE)) {
             return;
         }
-        String problem = "CRIU at " + Criu.locate().binary() + " has no " + dev.thaw.criu.RestoreMode.FEATURE + " (run scripts/setup)";
-        if (required()) {
-            fail("THAW_REQUIRE_CRIU=1 but " + problem);
-        }
-        Assumptions.abort(problem);
+        MachineRequirement.unmet("CRIU at " + Criu.locate().binary() + " has no " + dev.thaw.criu.RestoreMode.FEATURE + " (run scripts/setup)");
     }
 
     private static String criuProblem() {

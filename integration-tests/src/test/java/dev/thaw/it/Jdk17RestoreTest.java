@@ -2,9 +2,9 @@ package dev.thaw.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.thaw.testkit.FreePort;
+import dev.thaw.testkit.MachineRequirement;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,7 +21,6 @@ import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -122,10 +121,6 @@ class Jdk17RestoreTest {
         if (Files.isExecutable(JDK17.resolve("bin/java"))) {
             return;
         }
-        String problem = "JDK 17 not found at " + JDK17 + ": run scripts/setup (it installs openjdk-17-jdk-headless)";
-        if (Environment.required()) {
-            fail("THAW_REQUIRE_CRIU=1 but " + problem);
-        }
-        Assumptions.abort(problem);
+        MachineRequirement.unmet("JDK 17 not found at " + JDK17 + ": run scripts/setup (it installs openjdk-17-jdk-headless)");
     }
 }

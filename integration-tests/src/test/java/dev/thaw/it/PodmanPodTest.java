@@ -16,6 +16,7 @@ import dev.thaw.deploy.Podman;
 import dev.thaw.deploy.PodmanPod;
 import dev.thaw.deploy.Traffic;
 import dev.thaw.testkit.FreePort;
+import dev.thaw.testkit.MachineRequirement;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +31,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -72,10 +72,7 @@ class PodmanPodTest {
         Environment.requireCriu();
         String problem = Podman.problem();
         if (problem != null) {
-            if (Environment.required()) {
-                fail("THAW_REQUIRE_CRIU=1 but " + problem);
-            }
-            Assumptions.abort(problem);
+            MachineRequirement.unmet(problem);
         }
         manifests = PodManifests.load(Environment.REPO.resolve("deploy/k8s"));
         long start = System.nanoTime();

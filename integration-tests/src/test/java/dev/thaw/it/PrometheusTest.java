@@ -2,7 +2,6 @@ package dev.thaw.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.thaw.deploy.AlertRules;
@@ -10,6 +9,7 @@ import dev.thaw.deploy.DashboardQueries;
 import dev.thaw.deploy.Promtool;
 import dev.thaw.testkit.FreePort;
 import dev.thaw.testkit.Http;
+import dev.thaw.testkit.MachineRequirement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +22,6 @@ import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -65,12 +64,7 @@ class PrometheusTest {
 
     @BeforeAll
     void startPrometheusAndAPool(SampleAppImage shared) throws Exception {
-        Promtool.missing().ifPresent(problem -> {
-            if (Environment.required()) {
-                fail("THAW_REQUIRE_CRIU=1 but " + problem);
-            }
-            Assumptions.abort(problem + " (set THAW_REQUIRE_CRIU=1 to make this a failure)");
-        });
+        Promtool.missing().ifPresent(MachineRequirement::unmet);
         work = Files.createTempDirectory("thaw-prometheus-");
         this.shared = shared;
         image = shared.dir();
