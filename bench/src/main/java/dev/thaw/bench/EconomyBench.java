@@ -264,7 +264,9 @@ final class EconomyBench {
         List<String> command = new ArrayList<>(settings.command());
         command.addAll(1, flags);
         ImageManifest manifest = images.checkpoint(dir, command, thawOptions);
-        progress.say("bench: image with " + String.join(" ", flags) + String.join(" ", thawOptions) + ": " + Bytes.human(manifest.imageBytes()));
+        List<String> made = new ArrayList<>(flags);
+        made.addAll(thawOptions);
+        progress.say("bench: image with " + String.join(" ", made) + ": " + Bytes.human(manifest.imageBytes()));
         return new Restorer(criu, dir, manifest, Files.createDirectories(settings.workDir().resolve("restores")),
                 RestoreMode.choose(settings.restoreMode(), criu).mode());
     }

@@ -7,6 +7,7 @@ import dev.thaw.bench.BenchResult.Setup;
 import dev.thaw.cli.ThawCli;
 import dev.thaw.criu.RestoreMode;
 import dev.thaw.criu.Restorer;
+import dev.thaw.host.ListeningPorts;
 import dev.thaw.host.PageMerging;
 import dev.thaw.leader.Progress;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -124,7 +126,7 @@ final class MemoryBench {
         probe.awaitFirst200(all.get(0).startedNanos(), () -> all.stream().allMatch(Jvms.Running::isAlive), n + " cold JVMs");
         int port = HttpConnection.port(settings.probe());
         long deadline = started + TimeUnit.SECONDS.toNanos(settings.readyTimeoutSeconds());
-        while (!all.stream().allMatch(j -> ListeningSockets.listens(j.jvmPid(), port))) {
+        while (!all.stream().allMatch(j -> ListeningPorts.holds(j.jvmPid(), Set.of(port)).orElse(false))) {
             if (System.nanoTime() > deadline || !all.stream().allMatch(Jvms.Running::isAlive)) {
                 throw new ThawException("not all of " + n + " cold JVMs listen on port " + port + " within "
                         + settings.readyTimeoutSeconds() + " s (or one exited): see memory-cold-*.log in " + settings.workDir()

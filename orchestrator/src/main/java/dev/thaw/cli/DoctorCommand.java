@@ -86,7 +86,7 @@ public final class DoctorCommand implements Callable<Integer> {
     private void checkKsm() {
         Path run = Path.of("/sys/kernel/mm/ksm/run");
         if (!Files.isRegularFile(run)) {
-            warn("ksm", "not available in this kernel (CONFIG_KSM): workers will not share the image's pages");
+            warn("ksm", "not available in this kernel (CONFIG_KSM): workers that copy the image (--restore-mode copy) will not share its pages; mapped workers still do");
             return;
         }
         try {

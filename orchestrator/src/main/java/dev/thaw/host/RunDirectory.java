@@ -1,17 +1,15 @@
 package dev.thaw.host;
 
+import dev.thaw.FileTrees;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
@@ -70,7 +68,7 @@ public final class RunDirectory {
 
     /** Removes what the run leaves, when it ends cleanly. */
     public void remove() throws IOException {
-        deleteTree(dir);
+        FileTrees.delete(dir);
     }
 
     /** The run directories under {@code java.io.tmpdir} whose runs are gone, removed; returns them. Never throws. */
@@ -90,7 +88,7 @@ public final class RunDirectory {
         for (Path dir : candidates) {
             try {
                 if (isOwnDirectory(dir, uid) && stale(dir, uid, self, now)) {
-                    deleteTree(dir);
+                    FileTrees.delete(dir);
                     removed.add(dir);
                 }
             } catch (IOException | RuntimeException e) {
@@ -133,26 +131,6 @@ public final class RunDirectory {
             return Optional.empty();
         }
         return Owner.parse(new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8));
-    }
-
-    /** Deletes a tree without following symlinks: a link inside is removed, never what it points to. */
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     /**

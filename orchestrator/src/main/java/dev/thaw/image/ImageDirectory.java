@@ -1,5 +1,6 @@
 package dev.thaw.image;
 
+import dev.thaw.FileTrees;
 import dev.thaw.ThawException;
 import dev.thaw.host.HostProcess;
 import dev.thaw.host.Native;
@@ -439,22 +440,8 @@ public final class ImageDirectory {
         return files.stream().mapToLong(FileDigest::size).sum();
     }
 
+    /** {@link FileTrees#delete}: images, staging directories and work directories alike. */
     public static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        FileTrees.delete(dir);
     }
 }

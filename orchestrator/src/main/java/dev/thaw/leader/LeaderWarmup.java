@@ -1,6 +1,7 @@
 package dev.thaw.leader;
 
 import dev.thaw.ThawException;
+import dev.thaw.host.ListeningPorts;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;

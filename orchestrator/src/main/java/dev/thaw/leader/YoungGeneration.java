@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * The leader's young-generation bound for {@code --young-gen-max}: {@code -XX:MaxNewSize}, before the app's
@@ -50,10 +51,11 @@ public final class YoungGeneration {
 
     /** {@code maxMib} 0 leaves the JVM's own sizing, {@link #AUTO} scales with the heap; the memory thaw may use decides a default heap. */
     public static Decision forLeader(long maxMib, List<String> javaCommand, Map<String, String> environment) {
-        return forLeader(maxMib, javaCommand, environment, AvailableMemory.bytes());
+        return forLeader(maxMib, javaCommand, environment, AvailableMemory::bytes);
     }
 
-    static Decision forLeader(long maxMib, List<String> javaCommand, Map<String, String> environment, long memoryBytes) {
+    /** {@code memoryBytes} is read only when the app gives no -Xmx. */
+    static Decision forLeader(long maxMib, List<String> javaCommand, Map<String, String> environment, LongSupplier memoryBytes) {
         if (maxMib == 0) {
             return new Decision(List.of(), "young generation: sized by the JVM (--young-gen-max 0)");
         }
@@ -78,9 +80,9 @@ public final class YoungGeneration {
     }
 
     /** The JVM's own default heap: -XX:MaxRAMPercentage (25 by default) of -XX:MaxRAM, or of the memory it may use. */
-    static long defaultHeapBytes(List<String> options, long memoryBytes) {
+    static long defaultHeapBytes(List<String> options, LongSupplier memoryBytes) {
         double percentage = DEFAULT_MAX_RAM_PERCENTAGE;
-        long memory = memoryBytes;
+        Long maxRam = null;
         for (String option : options) {
             if (option.startsWith("-XX:MaxRAMPercentage=")) {
                 try {
@@ -89,10 +91,10 @@ public final class YoungGeneration {
                     // the JVM refuses it itself
                 }
             } else if (option.startsWith("-XX:MaxRAM=")) {
-                memory = bytes(option.substring("-XX:MaxRAM=".length())).orElse(memory);
+                maxRam = bytes(option.substring("-XX:MaxRAM=".length())).orElse(maxRam);
             }
         }
-        return (long) (memory * percentage / 100);
+        return (long) ((maxRam != null ? maxRam : memoryBytes.getAsLong()) * percentage / 100);
     }
 
     static boolean sizesYoungGeneration(String option) {

@@ -19,7 +19,7 @@ class YoungGenerationTest {
         YoungGeneration.Decision d = YoungGeneration.forLeader(64, List.of("java", "-Xmx2g", "-jar", "app.jar"), NO_ENV);
         assertEquals(List.of("-XX:MaxNewSize=64m"), d.options());
         assertTrue(d.said().contains("at most 64 MiB"), d.said());
-        assertEquals(List.of("-XX:MaxNewSize=64m"), YoungGeneration.forLeader(64, List.of("java", "-jar", "app.jar"), NO_ENV, 8L << 30).options(),
+        assertEquals(List.of("-XX:MaxNewSize=64m"), YoungGeneration.forLeader(64, List.of("java", "-jar", "app.jar"), NO_ENV, () -> 8L << 30).options(),
                 "no -Xmx: the JVM's default heap is a quarter of the memory, far above the bound");
     }
 
@@ -46,7 +46,7 @@ class YoungGenerationTest {
         List<String> command = new java.util.ArrayList<>(List.of("java"));
         command.addAll(List.of(options));
         command.addAll(List.of("-jar", "app.jar"));
-        return YoungGeneration.forLeader(YoungGeneration.AUTO, command, NO_ENV, memoryBytes);
+        return YoungGeneration.forLeader(YoungGeneration.AUTO, command, NO_ENV, () -> memoryBytes);
     }
 
     @Test

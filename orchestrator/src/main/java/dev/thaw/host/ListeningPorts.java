@@ -1,4 +1,4 @@
-package dev.thaw.leader;
+package dev.thaw.host;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -14,7 +14,7 @@ import java.util.Set;
  * sockets of its network namespace ({@code /proc/PID/net/tcp} and {@code tcp6}) whose inode is one of its
  * descriptors ({@code /proc/PID/fd}).
  */
-final class ListeningPorts {
+public final class ListeningPorts {
     /** TCP_LISTEN in include/net/tcp_states.h, as /proc writes it. */
     private static final String LISTEN = "0A";
 
@@ -22,7 +22,7 @@ final class ListeningPorts {
     }
 
     /** Empty when /proc cannot tell (the process is gone, or another user's and thaw may not read its descriptors). */
-    static Optional<Boolean> holds(long pid, Set<Integer> ports) {
+    public static Optional<Boolean> holds(long pid, Set<Integer> ports) {
         Path proc = Path.of("/proc", Long.toString(pid));
         try {
             Set<String> listening = new HashSet<>(listeningInodes(Files.readAllLines(proc.resolve("net/tcp")), ports));

@@ -1,4 +1,4 @@
-package dev.thaw.leader;
+package dev.thaw.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
