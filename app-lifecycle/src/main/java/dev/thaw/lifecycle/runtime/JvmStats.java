@@ -3,6 +3,7 @@ package dev.thaw.lifecycle.runtime;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,9 +26,13 @@ final class JvmStats {
     JvmStats() {
         // ZGC and Shenandoah report their concurrent work in "... Cycles" beans next to "... Pauses" ones:
         // only the pauses stop requests. Every other collector's beans (G1, Parallel, Serial) are pauses.
-        pauseCollectors = ManagementFactory.getGarbageCollectorMXBeans().stream()
-                .filter(b -> !b.getName().endsWith("Cycles"))
-                .toList();
+        List<GarbageCollectorMXBean> pauses = new ArrayList<>();
+        for (GarbageCollectorMXBean bean : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (!bean.getName().endsWith("Cycles")) {
+                pauses.add(bean);
+            }
+        }
+        pauseCollectors = List.copyOf(pauses);
         pauseMillisAtStart = pauseMillis();
         countAtStart = count();
     }
@@ -37,11 +42,23 @@ final class JvmStats {
         return new Sample(heap.getUsed(), heap.getCommitted(), pauseMillis() - pauseMillisAtStart, count() - countAtStart);
     }
 
+    // Plain loops, not streams: a stream's mapToLong and sum would load new implementations of
+    // ToLongFunction and LongBinaryOperator in every worker, after its restore, and the JIT then throws
+    // away the app's compiled code that relied on their having one (docs/images.md, "Code a worker
+    // loads after its restore").
     private long pauseMillis() {
-        return pauseCollectors.stream().mapToLong(b -> Math.max(0, b.getCollectionTime())).sum();
+        long sum = 0;
+        for (GarbageCollectorMXBean bean : pauseCollectors) {
+            sum += Math.max(0, bean.getCollectionTime());
+        }
+        return sum;
     }
 
     private long count() {
-        return pauseCollectors.stream().mapToLong(b -> Math.max(0, b.getCollectionCount())).sum();
+        long sum = 0;
+        for (GarbageCollectorMXBean bean : pauseCollectors) {
+            sum += Math.max(0, bean.getCollectionCount());
+        }
+        return sum;
     }
 }

@@ -201,6 +201,11 @@ public final class ThawRuntime {
      * seeder holders among them), lambdas and string concatenations linked. A worker otherwise links
      * each of them on its own, after its restore, with every page it touches still to be faulted in:
      * about 50 ms of the sample app's ~170 ms to READY (docs/images.md, "Where restore time goes").
+     * The heartbeat is built once too: a class a worker loads first after its restore can break what the
+     * JIT assumed of the leader's classes (one implementation of ToLongFunction, say) and throw away the
+     * app's hottest compiled code, Jetty's selector loop among it. Loaded here during the checkpoint
+     * rehearsal, the leader's warm-up after it compiles with them (docs/images.md, "Code a worker loads
+     * after its restore").
      * Nothing here changes what a worker does after its restore: it still reads its own identity and
      * reseeds everything from the kernel. Reseeding the leader's random state first only adds entropy.
      */
@@ -214,6 +219,7 @@ public final class ThawRuntime {
             parsed.logPrefix();
             ControlMessage.Hello.worker(0).encode().encode();
             new ControlMessage.Ready(0, System.nanoTime() / 1_000_000).encode().encode();
+            WorkerSession.heartbeatMessage(0, Requests.snapshot(), new JvmStats().sample()).encode();
         } catch (ReflectiveOperationException | RestoreException | RuntimeException e) {
             // a rehearsal only: the worker does it for real and reports what fails there
         }
