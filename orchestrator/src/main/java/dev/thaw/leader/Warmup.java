@@ -1,6 +1,7 @@
 package dev.thaw.leader;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -23,11 +24,19 @@ import java.util.function.BooleanSupplier;
  * when they come in parallel and on new connections, and the worker runs slowly until it is compiled
  * again (measured: up to half a core of JIT work in a restored worker's first second). So requests go
  * over {@link #CONNECTIONS} connections at once, over HTTP/1.1 as most clients speak it, and every
- * {@link #FRESH_EVERY}th request on a connection of its own ({@code Connection: close}).
+ * {@link #FRESH_EVERY}th request on a connection of its own: closed by the server after its answer
+ * ({@code Connection: close}) or, every other time, by the client once it has read the answer, as a
+ * browser or a load balancer closes an idle kept-alive connection. The server's code for that close is
+ * otherwise met first when the warm-up's own connections close, right before the dump, and thrown away
+ * there (Tomcat's Http11Processor.service, measured: compiled again in every worker's first second). Every request
+ * says {@code Accept: *}{@code /*}, as curl and most HTTP clients do: a framework that negotiates content
+ * (Spring's MediaType parsing and sorting) runs code for it that a request without the header skips,
+ * and a worker would compile that code in its first second instead of the leader before the dump.
  */
 final class Warmup implements AutoCloseable {
     static final int CONNECTIONS = 4;
     static final int FRESH_EVERY = 4;
+    static final String ACCEPT = "*/*";
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
     private final List<URI> urls;
@@ -80,7 +89,8 @@ final class Warmup implements AutoCloseable {
             senders.add(Thread.ofVirtual().name("thaw-warmup-" + c).start(() -> {
                 for (int i = sent.incrementAndGet(); i <= count && System.nanoTime() < deadlineNanos; i = sent.incrementAndGet()) {
                     URI url = urls.get((i - 1) % urls.size());
-                    int status = i % FRESH_EVERY == 0 ? statusOnFreshConnection(url) : status(url);
+                    int status = i % FRESH_EVERY != 0 ? status(url)
+                            : statusOnFreshConnection(url, (i / FRESH_EVERY) % 2 == 0 ? Close.BY_SERVER : Close.BY_CLIENT);
                     answered.incrementAndGet();
                     int failed = status == 200 ? failures.get() : failures.incrementAndGet();
                     if (progress != null && (i % step == 0 || i == count)) {
@@ -100,8 +110,11 @@ final class Warmup implements AutoCloseable {
         return new Sent(answered.get(), failures.get());
     }
 
+    /** Who closes a fresh connection after its one request. */
+    enum Close { BY_SERVER, BY_CLIENT }
+
     /** One plain HTTP/1.1 request on a connection of its own, closed after the answer (https goes through the client). */
-    private int statusOnFreshConnection(URI url) {
+    private int statusOnFreshConnection(URI url, Close close) {
         if (!"http".equals(url.getScheme())) {
             return status(url);
         }
@@ -112,18 +125,23 @@ final class Warmup implements AutoCloseable {
             socket.connect(new InetSocketAddress(url.getHost(), port), 2000);
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + url.getHost() + ":" + port
-                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            byte[] answer = socket.getInputStream().readAllBytes();
-            String head = new String(answer, 0, Math.min(answer.length, 12), StandardCharsets.US_ASCII);
-            return head.startsWith("HTTP/1.") && head.length() >= 12 ? Integer.parseInt(head.substring(9, 12)) : -1;
+                    + "\r\nAccept: " + ACCEPT + (close == Close.BY_SERVER ? "\r\nConnection: close" : "") + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            return close == Close.BY_SERVER ? statusOf(in.readAllBytes()) : HttpAnswer.readOne(in);
         } catch (IOException | NumberFormatException e) {
             return -1;
         }
     }
 
+    static int statusOf(byte[] answer) {
+        String head = new String(answer, 0, Math.min(answer.length, 12), StandardCharsets.US_ASCII);
+        return head.startsWith("HTTP/1.") && head.length() >= 12 ? Integer.parseInt(head.substring(9, 12)) : -1;
+    }
+
     private int status(URI url) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(10)).GET().build();
+            HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(10)).header("Accept", ACCEPT).GET().build();
             return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
