@@ -21,7 +21,9 @@ public final class CheckpointSettingsSpec {
 
     public static final Setting<List<URI>> WARMUP_URL = new Setting<>("warmup-url", "URL", "",
             "URL to warm the leader up with; repeatable, requests go round robin. The first one is polled until it answers 200:"
-                    + " that is how thaw knows the app has started. Spaces separate URLs in THAW_WARMUP_URL and the config file.",
+                    + " that is how thaw knows the app has started. Spaces separate URLs in THAW_WARMUP_URL and the config file."
+                    + " Requests are HTTP/1.1 GETs with Accept: */*, 4 at once, on kept-alive connections and every 4th on a new one,"
+                    + " closed by the server (Connection: close) or, every other time, by thaw after the answer.",
             "Every worker starts as warm as these URLs made the leader: list the paths real traffic takes, or workers compile"
                     + " the others on their first requests.",
             CheckpointSettingsSpec::parseUrls).repeatable(URL_SEPARATOR);
