@@ -289,6 +289,7 @@ public final class Bench {
         Map<Mode, Traffic> steady = new EnumMap<>(Mode.class);
         Map<Mode, List<FirstSecondCost.Run>> costs = new EnumMap<>(Mode.class);
         Map<Mode, Double> steadyGcs = new EnumMap<>(Mode.class);
+        Map<Mode, Traffic> warmNew = new EnumMap<>(Mode.class);
         for (int run = 1; run <= settings.runs(); run++) {
             boolean last = run == settings.runs();
             for (Mode mode : modes) {
@@ -319,6 +320,11 @@ public final class Bench {
                     }
                 });
                 LoadGenerator.Recording load = LoadGenerator.run(settings.load(), settings.connections(), millis);
+                if (last) {
+                    // The same JVM, warm now, on 4 new connections: how much of a first second is new connections alone.
+                    warmNew.put(mode, LoadGenerator.run(settings.load(), settings.connections(), BenchSettings.FIRST_SECOND_MILLIS)
+                            .window(0, BenchSettings.FIRST_SECOND_MILLIS).traffic());
+                }
                 List<FirstSecondCost.Gc> gcs = jvm.gcs();
                 costs.computeIfAbsent(mode, m -> new ArrayList<>()).add(new FirstSecondCost.Run(oneSecondIn.join().minus(before),
                         FirstSecondCost.between(gcs, loadStart, loadStart + BenchSettings.FIRST_SECOND_MILLIS)));
@@ -340,7 +346,8 @@ public final class Bench {
                 if (last) {
                     Traffic s = load.window(millis - BenchSettings.STEADY_WINDOW_MILLIS, millis).traffic();
                     steady.put(mode, s);
-                    line += String.format("; steady: %.0f req/s, p99 %.1f ms", s.requestsPerSecond(), s.p99Ms());
+                    line += String.format("; steady: %.0f req/s, p99 %.1f ms; warm, new connections: p99 %.1f ms", s.requestsPerSecond(),
+                            s.p99Ms(), warmNew.get(mode).p99Ms());
                 }
                 progress.say(line);
             }
@@ -352,7 +359,8 @@ public final class Bench {
             result.add(new Startup(mode, firstOk.get(mode), Summary.of(firstOk.get(mode)),
                     Traffic.pool(windows(runs, 0, BenchSettings.FIRST_SECOND_MILLIS)), steady.getOrDefault(mode, Traffic.NONE),
                     timeline(runs), restoreMode == null ? null : Jvms.figures(restoreMode, restored.getOrDefault(mode, List.of())),
-                    FirstSecondCost.of(costs.getOrDefault(mode, List.of()), steadyGcs.getOrDefault(mode, -1.0))));
+                    FirstSecondCost.of(costs.getOrDefault(mode, List.of()), steadyGcs.getOrDefault(mode, -1.0)),
+                    warmNew.getOrDefault(mode, Traffic.NONE)));
         }
         return result;
     }

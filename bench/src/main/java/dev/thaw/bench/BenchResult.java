@@ -86,14 +86,22 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
      * @param timeline the first {@link BenchSettings#FRESH_LOAD_MILLIS} of load in slices of
      *                 {@link BenchSettings#SLICE_MILLIS}, all runs pooled per slice
      * @param cost what the first second cost the JVM: page faults, CPU, collections and the heap's size
+     * @param warmNewConnections the first second of load on new connections to the same JVM, warm, right after its
+     *                           steady state (last run): what new connections cost a JVM that has nothing left to warm
      */
     public record Startup(Mode mode, List<Long> firstOkMillis, Summary toFirstOk, Traffic firstSecond, Traffic steady,
-                          List<Traffic> timeline, RestoreFigures criu, FirstSecondCost cost) {
+                          List<Traffic> timeline, RestoreFigures criu, FirstSecondCost cost, Traffic warmNewConnections) {
         @JsonCreator
         public Startup {
             firstOkMillis = List.copyOf(firstOkMillis);
             timeline = List.copyOf(timeline);
             cost = cost == null ? FirstSecondCost.NONE : cost; // absent from the bench.json of older runs
+            warmNewConnections = warmNewConnections == null ? Traffic.NONE : warmNewConnections; // likewise
+        }
+
+        public Startup(Mode mode, List<Long> firstOkMillis, Summary toFirstOk, Traffic firstSecond, Traffic steady,
+                       List<Traffic> timeline, RestoreFigures criu, FirstSecondCost cost) {
+            this(mode, firstOkMillis, toFirstOk, firstSecond, steady, timeline, criu, cost, null);
         }
 
         public Startup(Mode mode, List<Long> firstOkMillis, Summary toFirstOk, Traffic firstSecond, Traffic steady,

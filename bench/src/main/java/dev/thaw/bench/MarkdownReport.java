@@ -90,7 +90,10 @@ public final class MarkdownReport {
                     .append(" URL(s) round robin; the first second of every run pooled. Steady state: a ")
                     .append(BenchSettings.STEADY_WINDOW_MILLIS / 1000).append(" s window after ")
                     .append(BenchSettings.FRESH_LOAD_MILLIS / 1000 + r.settings().steadySeconds())
-                    .append(" s of load, in the last run. The load generator runs in thaw's own JVM, on the same cores as the app.\n\n")
+                    .append(" s of load, in the last run. Warm, new connections: right after that window, the same JVM, now warm, ")
+                    .append("given ").append(r.settings().connections()).append(" new connections for one second (what new ")
+                    .append("connections alone cost a JVM that has nothing left to warm). The load generator runs in thaw's own JVM, ")
+                    .append("on the same cores as the app.\n\n")
                     .append(trafficTable(r)).append('\n')
                     .append("What the first second cost each JVM, per run (averages): its own counters from `/proc/PID/stat` between the ")
                     .append("start of the load and one second later (page faults: minor, served from memory, e.g. a page of a mapped ")
@@ -244,7 +247,14 @@ public final class MarkdownReport {
                         + fmt(judged.steady().requestsPerSecond(), 0) + " req/s" + (copyBeside.isEmpty() ? "" : copyBeside + fmt(throughputShare(copy), 2) + "x") + ")",
                         verdict(x >= FIRST_SECOND_THROUGHPUT)),
                 List.of(p99, fmt(p, 2) + "x (" + fmt(judged.firstSecond().p99Ms(), 1) + " ms vs " + fmt(judged.steady().p99Ms(), 1) + " ms"
-                        + (copyBeside.isEmpty() ? "" : copyBeside + fmt(p99Ratio(copy), 2) + "x") + ")", verdict(p <= FIRST_SECOND_P99)));
+                        + (copyBeside.isEmpty() ? "" : copyBeside + fmt(p99Ratio(copy), 2) + "x") + warmNewBeside(judged) + ")",
+                        verdict(p <= FIRST_SECOND_P99)));
+    }
+
+    /** "; the same JVM warm, on new connections: 1.56x", the floor a first second on new connections can reach here. */
+    private static String warmNewBeside(Startup s) {
+        return s.warmNewConnections().requests() == 0 ? ""
+                : "; the same JVM warm, on new connections: " + fmt(Summary.ratio(s.warmNewConnections().p99Ms(), s.steady().p99Ms()), 2) + "x";
     }
 
     private static double throughputShare(Startup s) {
@@ -587,10 +597,16 @@ public final class MarkdownReport {
             Traffic st = s.steady();
             rows.add(List.of(s.mode().label, fmt(f.requestsPerSecond(), 0), fmt(f.p50Ms(), 2) + " ms", fmt(f.p99Ms(), 2) + " ms",
                     fmt(f.maxMs(), 1) + " ms", Long.toString(f.errors()), fmt(st.requestsPerSecond(), 0), fmt(st.p50Ms(), 2) + " ms",
-                    fmt(st.p99Ms(), 2) + " ms", fmt(Summary.ratio(f.p99Ms(), st.p99Ms()), 2) + "x"));
+                    fmt(st.p99Ms(), 2) + " ms", fmt(Summary.ratio(f.p99Ms(), st.p99Ms()), 2) + "x",
+                    warmNew(s.warmNewConnections(), st)));
         }
         return table(List.of("", "first s: req/s", "p50", "p99", "max", "errors", "steady: req/s", "p50", "p99",
-                "p99 first s / steady"), rows);
+                "p99 first s / steady", "warm, new connections: p99 (/ steady)"), rows);
+    }
+
+    /** "1.90 ms (1.56x)" against the steady state, "-" for a run that did not measure it. */
+    private static String warmNew(Traffic warm, Traffic steady) {
+        return warm.requests() == 0 ? "-" : fmt(warm.p99Ms(), 2) + " ms (" + fmt(Summary.ratio(warm.p99Ms(), steady.p99Ms()), 2) + "x)";
     }
 
     static String costTable(BenchResult r) {

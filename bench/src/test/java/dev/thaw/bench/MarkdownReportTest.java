@@ -57,6 +57,25 @@ class MarkdownReportTest {
     }
 
     @Test
+    void a_warm_jvm_on_new_connections_is_shown_beside_the_first_second_and_left_out_where_not_measured() {
+        BenchResult all = Fixtures.allTargetsMet();
+        List<BenchResult.Startup> startup = all.startup().stream().map(s -> s.mode() != Mode.RESTORED ? s
+                : new BenchResult.Startup(s.mode(), s.firstOkMillis(), s.toFirstOk(), s.firstSecond(), s.steady(), s.timeline(),
+                        s.criu(), s.cost(), Fixtures.traffic(15000, 0.2, s.steady().p99Ms() * 1.6))).toList();
+        BenchResult r = new BenchResult(all.startedAt(), all.durationSeconds(), all.machine(), all.settings(), all.image(), startup,
+                all.memory(), all.reliability(), all.reference(), all.economy(), List.of());
+        String table = MarkdownReport.trafficTable(r);
+        String mapRow = Arrays.stream(table.split("\n")).filter(l -> l.startsWith("| " + Mode.RESTORED.label + " |")).findFirst()
+                .orElseThrow();
+        assertTrue(mapRow.endsWith("(1.60x) |"), table);
+        String coldRow = Arrays.stream(table.split("\n")).filter(l -> l.startsWith("| " + Mode.COLD.label + " |")).findFirst()
+                .orElseThrow();
+        assertTrue(coldRow.endsWith("| - |"), table);
+        String p99Target = MarkdownReport.firstSecondTargets("", r).get(1).get(1);
+        assertTrue(p99Target.contains("the same JVM warm, on new connections: 1.60x"), p99Target);
+    }
+
+    @Test
     void without_an_aot_cache_the_report_has_no_aot_row_and_no_aot_target() {
         BenchResult all = Fixtures.allTargetsMet();
         BenchResult noAot = new BenchResult(all.startedAt(), all.durationSeconds(), all.machine(), all.settings(), all.image(),
