@@ -82,7 +82,7 @@ public record BenchResult(Instant startedAt, double durationSeconds, Machine mac
      *
      * @param firstOkMillis process start to first HTTP 200, one per run
      * @param firstSecond the first second of load on each fresh JVM, all runs pooled
-     * @param steady a window after {@code steadySeconds} of load, in the last run
+     * @param steady a window after {@code steadySeconds} of load: every run of a restored worker pooled, the last run of a cold JVM
      * @param timeline the first {@link BenchSettings#FRESH_LOAD_MILLIS} of load in slices of
      *                 {@link BenchSettings#SLICE_MILLIS}, all runs pooled per slice
      * @param cost what the first second cost the JVM: page faults, CPU, collections and the heap's size

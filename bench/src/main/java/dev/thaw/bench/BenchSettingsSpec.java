@@ -60,8 +60,10 @@ public final class BenchSettingsSpec {
             "More connections load a worker harder; on few cores the load generator competes with the app for the CPU.",
             Parsers.intIn(1, 256));
     public static final Setting<Integer> STEADY_SECONDS = new Setting<>("steady-seconds", "S", "10",
-            "Load before the steady-state window (3 s), in the last run of each mode: the first second is compared with it.",
-            "Longer lets the JIT finish a cold JVM's hot paths before steady state is read; each second is spent once per mode.",
+            "Load before the steady-state window (3 s): in every run of a restored worker (the windows pooled) and in the last run of"
+                    + " a cold JVM. A restored worker's first second is compared with its steady state.",
+            "Longer lets the JIT finish a cold JVM's hot paths before steady state is read; each second is spent once per run of"
+                    + " each restore mode and once per cold mode.",
             Parsers.intIn(0, 3600));
     public static final Setting<Integer> KSM_WAIT = new Setting<>("ksm-wait", "SECONDS", "90",
             "Longest wait for page merging of N copied workers to settle before their memory is read.",

@@ -87,10 +87,9 @@ public final class MarkdownReport {
             md.append("### First second of traffic\n\n")
                     .append("A fresh JVM under load right after its first 200: ").append(r.settings().connections())
                     .append(" keep-alive connections, closed loop, ").append(r.settings().load().size())
-                    .append(" URL(s) round robin; the first second of every run pooled. Steady state: a ")
-                    .append(BenchSettings.STEADY_WINDOW_MILLIS / 1000).append(" s window after ")
-                    .append(BenchSettings.FRESH_LOAD_MILLIS / 1000 + r.settings().steadySeconds())
-                    .append(" s of load, in the last run. Warm, new connections: right after that window, the same JVM, now warm, ")
+                    .append(" URL(s) round robin; the first second of every run pooled. Steady state: ")
+                    .append(steadyState(r.settings().steadySeconds()))
+                    .append(". Warm, new connections: right after the last run's window, the same JVM, now warm, ")
                     .append("given ").append(r.settings().connections()).append(" new connections for one second (what new ")
                     .append("connections alone cost a JVM that has nothing left to warm). The load generator runs in thaw's own JVM, ")
                     .append("on the same cores as the app.\n\n")
@@ -602,6 +601,12 @@ public final class MarkdownReport {
         }
         return table(List.of("", "first s: req/s", "p50", "p99", "max", "errors", "steady: req/s", "p50", "p99",
                 "p99 first s / steady", "warm, new connections: p99 (/ steady)"), rows);
+    }
+
+    /** Where the steady state was measured (Bench#measureStartup): the same restored workers whose first second is judged. */
+    static String steadyState(int steadySeconds) {
+        return "a " + BenchSettings.STEADY_WINDOW_MILLIS / 1000 + " s window after " + (BenchSettings.FRESH_LOAD_MILLIS / 1000 + steadySeconds)
+                + " s of load, in every run of a restored worker (pooled, the runs whose first second is judged) and in the last run of a cold JVM";
     }
 
     /** "1.90 ms (1.56x)" against the steady state, "-" for a run that did not measure it. */

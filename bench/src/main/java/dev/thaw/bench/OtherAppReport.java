@@ -27,8 +27,7 @@ final class OtherAppReport {
                 .append("; its load: ").append(paths(s.load()))
                 .append(". Measured as the first second above: ").append(s.connections()).append(" keep-alive connections, closed loop, ")
                 .append(s.runs()).append(s.runs() == 1 ? " run" : " runs").append(" per mode, modes interleaved, the first second of every run ")
-                .append("pooled; steady state: a ").append(BenchSettings.STEADY_WINDOW_MILLIS / 1000).append(" s window after ")
-                .append(BenchSettings.FRESH_LOAD_MILLIS / 1000 + s.steadySeconds()).append(" s of load, in the last run.\n\n");
+                .append("pooled; steady state: ").append(MarkdownReport.steadyState(s.steadySeconds())).append(".\n\n");
         if (!r.failures().isEmpty()) {
             md.append(MarkdownReport.failuresSection(r).replaceFirst("^### ", "#### "));
         }

@@ -51,6 +51,14 @@ class MarkdownReportTest {
     }
 
     @Test
+    void the_report_says_the_restored_steady_state_is_pooled_over_the_runs_whose_first_second_is_judged() {
+        String md = MarkdownReport.render(Fixtures.allTargetsMet(), "img");
+        assertTrue(md.contains("Steady state: a 3 s window after " + (2 + Fixtures.allTargetsMet().settings().steadySeconds())
+                + " s of load, in every run of a restored worker (pooled, the runs whose first second is judged) and in the last run"
+                + " of a cold JVM."), md);
+    }
+
+    @Test
     void a_first_second_p99_above_1_2x_the_steady_state_misses_its_target() {
         String row = targetRow(Fixtures.result(120, 1.5, 60, 0, 300), "first-second p99 of a restored worker");
         assertTrue(row.contains("1.50x") && row.endsWith("| **no** |"), row);
