@@ -71,7 +71,8 @@ public final class CheckpointSettingsSpec {
             CheckpointSettingsSpec::parseYoungGenMax);
     public static final Setting<Boolean> CHECKPOINT_REHEARSAL = new Setting<>("checkpoint-rehearsal", "true|false", "true",
             "After the warm-up, run the leader's beforeCheckpoint once without a dump, then its afterRestore, then the whole"
-                    + " warm-up again (--warmup-requests and --warmup-jit-wait), and only then the checkpoint. Not with"
+                    + " warm-up again (--warmup-requests and --warmup-jit-wait; with a JIT wait, at least 15000 requests, enough"
+                    + " for HotSpot to compile again with C2 what the rehearsal threw away), and only then the checkpoint. Not with"
                     + " --app-checkpoint, where thaw does not warm the app up. thaw check, with it, checks that the leader"
                     + " connects and answers the first --warmup-url again after its afterRestore (within 60 s).",
             "An app's beforeCheckpoint takes paths its warm-up never took (a server stopping, its connections closing), and"

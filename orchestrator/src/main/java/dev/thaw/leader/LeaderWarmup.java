@@ -17,6 +17,17 @@ final class LeaderWarmup {
     static final Duration JIT_ROUND = Duration.ofSeconds(1);
     /** How long the leader may take, after the rehearsal's afterRestore, to answer the first warm-up URL again. */
     static final Duration AFTER_REHEARSAL_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * With a JIT wait, the warm-up after the rehearsal goes on until at least this many requests were sent since the
+     * rehearsal, settled or not. The rehearsal throws some of the request path's compiled code away (the server
+     * stopping and starting: Tomcat's ThreadPoolExecutor.getTask, AbstractQueuedSynchronizer.acquire), and HotSpot
+     * compiles a method with C2 again only after ~5,000 calls at its profiling tier (Tier4InvocationThreshold; 15,000
+     * calls and loops, Tier4CompileThreshold). Meanwhile the compilers are idle, so the JIT looks settled: the Spring
+     * sample's second warm-up stopped after 4,800 requests in one bench run, those methods were dumped at the
+     * profiling tier, and every worker compiled them in its first second (p99 2.97x its steady state's, against
+     * 1.19x in a run whose second warm-up happened to send 9,600).
+     */
+    static final long AFTER_REHEARSAL_MIN_REQUESTS = 15_000;
 
     private final Progress progress;
 
@@ -92,7 +103,8 @@ final class LeaderWarmup {
                 }
                 answered += sent.answered200();
             }
-            answered += warmUntilJitSettles(warmup, leader, request.warmupJitWait());
+            answered += warmUntilJitSettles(warmup, leader, request.warmupJitWait(),
+                    rehearsed ? AFTER_REHEARSAL_MIN_REQUESTS - request.warmupRequests() : 0);
             return new Warmed(coldStart, answered, ListeningPorts.holds(leader.pid(), SharedPort.portsOf(request.warmupUrls())));
         }
     }
@@ -102,9 +114,10 @@ final class LeaderWarmup {
      * of a core in the last round, for at most {@code max}. A JIT that has not settled at the dump leaves its work to
      * every worker: measured on the sample app after 2000 warm-up requests, a restored worker's compiler threads used
      * 300-400 ms of CPU in each of its first 10 seconds of load, against under 400 ms in all after 60,000.
+     * Rounds go on, settled or not, until {@code minRequests} were sent (see {@link #AFTER_REHEARSAL_MIN_REQUESTS}).
      * Returns how many of its requests were answered 200.
      */
-    private long warmUntilJitSettles(Warmup warmup, Process leader, Duration max) {
+    private long warmUntilJitSettles(Warmup warmup, Process leader, Duration max, long minRequests) {
         if (max.isZero()) {
             return 0;
         }
@@ -126,7 +139,7 @@ final class LeaderWarmup {
             }
             String figures = round + " round(s), " + requests + " more requests; the JIT's compilers used " + compilerMillis
                     + " ms of CPU in the last " + wallMillis + " ms";
-            if (compilerMillis * 10 <= wallMillis) {
+            if (compilerMillis * 10 <= wallMillis && requests >= minRequests) {
                 progress.say("warm-up: the JIT has settled after " + figures);
                 return answered200;
             }
