@@ -81,6 +81,11 @@ final class ThawProcess implements AutoCloseable {
         return await(start(cwd, env, args), timeout, args);
     }
 
+    /** {@link #startUnder} to completion (bounded): its exit code and output. */
+    static Result runUnder(List<String> wrapper, Path cwd, Duration timeout, String... args) throws Exception {
+        return await(startUnder(wrapper, cwd, Map.of(), args), timeout, args);
+    }
+
     private static Result await(ThawProcess started, Duration timeout, String... args) throws Exception {
         try (ThawProcess p = started) {
             if (!p.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -84,7 +84,7 @@ public final class ImageSource implements ImageStore, AutoCloseable {
 
     @Override
     public WorkerHandle restore(WorkerIdentity identity, Consumer<String> output) throws IOException {
-        return new RestoredWorker(restorer.restore(identity, output), restorer.image());
+        return new RestoredWorker(restorer.restore(identity, output), restorer.image(), log);
     }
 
     @Override

@@ -6,22 +6,26 @@ import dev.thaw.criu.WorkerExit;
 import dev.thaw.criu.WorkerProcess;
 import dev.thaw.host.OomKills;
 import dev.thaw.host.ProcessMemory;
+import dev.thaw.host.SupervisorPriority;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /** A worker JVM restored by CRIU ({@link WorkerProcess}), as the supervisor drives it. */
 final class RestoredWorker implements WorkerHandle {
     private final WorkerProcess process;
     private final Path image;
+    private final Consumer<String> log;
 
     /** The OOM kill count of its memory cgroup when it started (or when its JVM, in another cgroup, was adopted). */
     private Optional<OomKills> oomKillsAtStart;
 
-    RestoredWorker(WorkerProcess process, Path image) {
+    RestoredWorker(WorkerProcess process, Path image, Consumer<String> log) {
         this.process = process;
         this.image = image;
+        this.log = log;
         this.oomKillsAtStart = OomKills.of(process.namespace().pid()); // thaw's child: the cgroup it restores the JVM in
     }
 
@@ -59,6 +63,8 @@ final class RestoredWorker implements WorkerHandle {
             if (jvm != null && oomKillsAtStart.map(k -> !k.counter().equals(jvm.counter())).orElse(true)) {
                 oomKillsAtStart = Optional.of(jvm);
             }
+            // CRIU gave the JVM the leader's nice value and oom_score_adj: it runs at thaw's, as a forked worker would.
+            SupervisorPriority.giveTo(pid).ifPresent(changed -> log.accept(process.describe() + ": " + changed));
         }
         return refused;
     }

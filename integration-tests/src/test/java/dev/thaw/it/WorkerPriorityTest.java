@@ -1,0 +1,76 @@
+package dev.thaw.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.thaw.testkit.FreePort;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * CRIU gives a restored process the nice value and oom_score_adj its leader had. An image made under
+ * {@code nice} with a high oom_score_adj (a CI job, a batch Job) must still give workers that run at
+ * thaw run's priority, the way forked workers run at their master's.
+ */
+class WorkerPriorityTest {
+    private static final Duration BOUND = Duration.ofMinutes(3);
+
+    private Path work;
+    private Pool pool;
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        if (pool != null) {
+            pool.close();
+        }
+        TempFiles.delete(work);
+    }
+
+    @Test
+    void workers_of_an_image_made_at_nice_10_and_oom_score_adj_500_run_at_thaw_runs_own() throws Exception {
+        Environment.requireCriu();
+        work = Files.createTempDirectory("thaw-priority-");
+        Path image = work.resolve("image");
+        int port = FreePort.pick();
+        List<String> lowPriority = List.of("nice", "-n", "10", "sh", "-c", "echo 500 > /proc/self/oom_score_adj && exec \"$@\"", "sh");
+        ThawProcess.Result made = ThawProcess.runUnder(lowPriority, work, BOUND, "checkpoint", "--image", image.toString(),
+                "--warmup-url", "http://127.0.0.1:" + port + "/health", "--warmup-requests", "50", "--",
+                Environment.JAVA.toString(), "-Xmx128m", "-Dsample.port=" + port, "-Dsample.dataset.mb=2", "-jar",
+                Environment.SAMPLE_JAR.toString());
+        assertEquals(0, made.exitCode(), made.output());
+
+        pool = Pool.start(work, image, work.resolve("priority.sock"), "--workers", "2");
+        pool.thaw().awaitLine("all 2 workers ready", BOUND);
+        Set<Long> pids = pool.awaitReady(2, Set.of(), Duration.ofSeconds(10));
+        int ownNice = nice(Path.of("/proc/self/stat"));
+        String ownOom = Files.readString(Path.of("/proc/self/oom_score_adj")).trim();
+        for (long pid : pids) {
+            assertEquals(ownOom, Files.readString(Path.of("/proc", Long.toString(pid), "oom_score_adj")).trim(),
+                    "worker pid " + pid + "'s oom_score_adj\n" + pool.thaw().output());
+            for (Path task : tasks(pid)) {
+                assertEquals(ownNice, nice(task.resolve("stat")), "nice of " + task + "\n" + pool.thaw().output());
+            }
+        }
+        assertTrue(pool.thaw().output().contains("nice " + Math.min(19, ownNice + 10) + " from the image's leader, set to thaw's " + ownNice),
+                pool.thaw().output());
+    }
+
+    private static List<Path> tasks(long pid) throws IOException {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            return tasks.toList();
+        }
+    }
+
+    /** Field 19 of a /proc stat file. */
+    private static int nice(Path stat) throws IOException {
+        String s = Files.readString(stat);
+        return Integer.parseInt(s.substring(s.lastIndexOf(')') + 2).split(" ")[16]);
+    }
+}
