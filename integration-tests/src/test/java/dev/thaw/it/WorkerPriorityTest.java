@@ -3,6 +3,7 @@ package dev.thaw.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.thaw.host.SupervisorPriority;
 import dev.thaw.testkit.FreePort;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,13 +50,13 @@ class WorkerPriorityTest {
         pool = Pool.start(work, image, work.resolve("priority.sock"), "--workers", "2");
         pool.thaw().awaitLine("all 2 workers ready", BOUND);
         Set<Long> pids = pool.awaitReady(2, Set.of(), Duration.ofSeconds(10));
-        int ownNice = nice(Path.of("/proc/self/stat"));
+        int ownNice = SupervisorPriority.niceOf(Path.of("/proc/self/stat"));
         String ownOom = Files.readString(Path.of("/proc/self/oom_score_adj")).trim();
         for (long pid : pids) {
             assertEquals(ownOom, Files.readString(Path.of("/proc", Long.toString(pid), "oom_score_adj")).trim(),
                     "worker pid " + pid + "'s oom_score_adj\n" + pool.thaw().output());
             for (Path task : tasks(pid)) {
-                assertEquals(ownNice, nice(task.resolve("stat")), "nice of " + task + "\n" + pool.thaw().output());
+                assertEquals(ownNice, SupervisorPriority.niceOf(task.resolve("stat")), "nice of " + task + "\n" + pool.thaw().output());
             }
         }
         assertTrue(pool.thaw().output().contains("nice " + Math.min(19, ownNice + 10) + " from the image's leader, set to thaw's " + ownNice),
@@ -66,11 +67,5 @@ class WorkerPriorityTest {
         try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             return tasks.toList();
         }
-    }
-
-    /** Field 19 of a /proc stat file. */
-    private static int nice(Path stat) throws IOException {
-        String s = Files.readString(stat);
-        return Integer.parseInt(s.substring(s.lastIndexOf(')') + 2).split(" ")[16]);
     }
 }

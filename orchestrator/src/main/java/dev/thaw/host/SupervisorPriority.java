@@ -104,7 +104,7 @@ public final class SupervisorPriority {
     }
 
     /** Field 19 of a /proc stat file, counted after the command name (in parentheses, and it may hold spaces). */
-    static int niceOf(Path stat) throws IOException {
+    public static int niceOf(Path stat) throws IOException {
         String s = Files.readString(stat);
         return Integer.parseInt(s.substring(s.lastIndexOf(')') + 2).split(" ")[16]);
     }
