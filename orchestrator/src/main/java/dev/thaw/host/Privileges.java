@@ -15,6 +15,7 @@ public final class Privileges {
     private static final int CAP_SYS_CHROOT = 18;
     private static final int CAP_SYS_PTRACE = 19;
     private static final int CAP_SYS_ADMIN = 21;
+    private static final int CAP_SYS_RESOURCE = 24;
     private static final int CAP_SYS_TIME = 25;
 
     private Privileges() {
@@ -57,6 +58,11 @@ public final class Privileges {
     public static boolean criuUnprivileged() {
         BigInteger effective = effectiveCapabilities();
         return !(effective.testBit(CAP_SYS_TIME) && effective.testBit(CAP_NET_ADMIN) && effective.testBit(CAP_SYS_CHROOT));
+    }
+
+    /** Whether this process may raise another's hard resource limits (CAP_SYS_RESOURCE): {@link SupervisorLimits}. */
+    public static boolean mayRaiseLimits() {
+        return effectiveCapabilities().testBit(CAP_SYS_RESOURCE);
     }
 
     /** Refuses, in one line naming what is missing and the fix, when this process cannot run CRIU and the workers. */

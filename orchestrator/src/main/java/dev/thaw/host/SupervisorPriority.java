@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * value on every thread and its own {@code oom_score_adj}.
  *
  * <p>Lowering a nice value or an {@code oom_score_adj} takes {@code CAP_SYS_NICE} and {@code CAP_SYS_RESOURCE}
- * (root has both); without them the worker keeps the image's value and the log says which capability to add.
+ * (root usually has both); without them the worker keeps the image's value and the log says which capability to add.
  */
 public final class SupervisorPriority {
     private static final int PRIO_PROCESS = 0;

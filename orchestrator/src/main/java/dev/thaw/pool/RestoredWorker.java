@@ -6,6 +6,7 @@ import dev.thaw.criu.WorkerExit;
 import dev.thaw.criu.WorkerProcess;
 import dev.thaw.host.OomKills;
 import dev.thaw.host.ProcessMemory;
+import dev.thaw.host.SupervisorLimits;
 import dev.thaw.host.SupervisorPriority;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -63,8 +64,9 @@ final class RestoredWorker implements WorkerHandle {
             if (jvm != null && oomKillsAtStart.map(k -> !k.counter().equals(jvm.counter())).orElse(true)) {
                 oomKillsAtStart = Optional.of(jvm);
             }
-            // CRIU gave the JVM the leader's nice value and oom_score_adj: it runs at thaw's, as a forked worker would.
+            // CRIU gave the JVM the leader's nice value, oom_score_adj and limits: it gets thaw's, as a forked worker would.
             SupervisorPriority.giveTo(pid).ifPresent(changed -> log.accept(process.describe() + ": " + changed));
+            SupervisorLimits.giveTo(pid).ifPresent(changed -> log.accept(process.describe() + ": " + changed));
         }
         return refused;
     }
