@@ -16,9 +16,9 @@ import java.util.Optional;
  * {@code ulimit -n 4096}) would keep every worker at them where thaw run has more (systemd's
  * {@code LimitNOFILE=1048576}), and a worker would run out of file descriptors under load.
  *
- * <p>Only a limit whose hard value is below thaw's changes: its hard value becomes thaw's, and its soft value moves
- * with it when it was at the hard one (the JVM raises its soft NOFILE to the hard limit at start,
- * {@code -XX:+MaxFDLimit}), else stays. A hard value above thaw's is kept and said: lowering a running JVM's
+ * <p>Only a limit whose hard value is below thaw's changes: its hard value becomes thaw's, and its soft value stays,
+ * except a NOFILE soft value at the hard one, which follows it (the JVM raises its soft NOFILE to the hard limit at
+ * start, {@code -XX:+MaxFDLimit}). A hard value above thaw's is kept and said: lowering a running JVM's
  * address-space or stack limit under what it has reserved would fail it later, at some allocation, instead of at
  * its start. Raising a hard limit takes {@code CAP_SYS_RESOURCE} (root usually has it); without it the worker keeps the
  * image's and the log says so.
@@ -28,15 +28,21 @@ public final class SupervisorLimits {
     private static final List<String> NAMES = List.of("cpu", "fsize", "data", "stack", "core", "rss", "nproc", "nofile",
             "memlock", "as", "locks", "sigpending", "msgqueue", "nice", "rtprio", "rttime");
     private static final long INFINITY = -1; // RLIM_INFINITY, all bits set
+    static final int NOFILE = 7;
+    static final int CORE = 4;
 
     private SupervisorLimits() {
     }
 
     /** A limit: soft and hard, {@link #INFINITY} for none. */
     record Limit(long soft, long hard) {
-        /** This limit, raised to {@code newHard}: the soft value follows when it was at the hard one, else stays. */
-        Limit raisedTo(long newHard) {
-            return new Limit(soft == hard ? newHard : soft, newHard);
+        /**
+         * This limit, raised to {@code newHard}. The soft value stays, except that a NOFILE soft value at the hard one
+         * follows it: the JVM put it there at its start. Any other soft value is the app's or its environment's
+         * choice (a core size of 0 at a hard 0 must not become unlimited core dumps of the heap).
+         */
+        Limit raisedTo(long newHard, int resource) {
+            return new Limit(resource == NOFILE && soft == hard ? newHard : soft, newHard);
         }
 
         /** Whether this hard value is below {@code other}'s; unsigned, so that INFINITY is the largest. */
@@ -73,7 +79,7 @@ public final class SupervisorLimits {
                 higher.add(NAMES.get(resource) + " " + worker.get() + " (thaw's " + own.get() + ")");
                 continue;
             }
-            Limit wanted = worker.get().raisedTo(own.get().hard());
+            Limit wanted = worker.get().raisedTo(own.get().hard(), resource);
             String what = NAMES.get(resource) + " " + worker.get() + " -> " + wanted;
             (prlimit(pid, resource, wanted).isPresent() ? raised : refused).add(what);
         }

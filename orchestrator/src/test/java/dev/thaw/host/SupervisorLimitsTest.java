@@ -15,9 +15,12 @@ import org.junit.jupiter.api.Test;
 /** A worker's hard limits are raised to its supervisor's, never lowered. */
 class SupervisorLimitsTest {
     @Test
-    void a_soft_limit_at_the_hard_one_follows_it_up_and_one_below_stays() {
-        assertEquals(new SupervisorLimits.Limit(65536, 65536), new SupervisorLimits.Limit(4096, 4096).raisedTo(65536));
-        assertEquals(new SupervisorLimits.Limit(1024, 65536), new SupervisorLimits.Limit(1024, 4096).raisedTo(65536));
+    void a_nofile_soft_limit_at_the_hard_one_follows_it_up_and_every_other_soft_limit_stays() {
+        int nofile = SupervisorLimits.NOFILE;
+        assertEquals(new SupervisorLimits.Limit(65536, 65536), new SupervisorLimits.Limit(4096, 4096).raisedTo(65536, nofile));
+        assertEquals(new SupervisorLimits.Limit(1024, 65536), new SupervisorLimits.Limit(1024, 4096).raisedTo(65536, nofile));
+        assertEquals(new SupervisorLimits.Limit(0, -1), new SupervisorLimits.Limit(0, 0).raisedTo(-1, SupervisorLimits.CORE),
+                "no core dumps stays no core dumps");
     }
 
     @Test
