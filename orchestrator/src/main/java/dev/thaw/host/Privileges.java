@@ -15,6 +15,7 @@ public final class Privileges {
     private static final int CAP_SYS_CHROOT = 18;
     private static final int CAP_SYS_PTRACE = 19;
     private static final int CAP_SYS_ADMIN = 21;
+    private static final int CAP_SYS_NICE = 23;
     private static final int CAP_SYS_RESOURCE = 24;
     private static final int CAP_SYS_TIME = 25;
 
@@ -58,6 +59,11 @@ public final class Privileges {
     public static boolean criuUnprivileged() {
         BigInteger effective = effectiveCapabilities();
         return !(effective.testBit(CAP_SYS_TIME) && effective.testBit(CAP_NET_ADMIN) && effective.testBit(CAP_SYS_CHROOT));
+    }
+
+    /** Whether this process may lower another's nice value (CAP_SYS_NICE): {@link SupervisorPriority}. */
+    public static boolean mayRenice() {
+        return effectiveCapabilities().testBit(CAP_SYS_NICE);
     }
 
     /** Whether this process may raise another's hard resource limits (CAP_SYS_RESOURCE): {@link SupervisorLimits}. */

@@ -8,8 +8,10 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -25,8 +27,11 @@ import java.util.stream.Stream;
  */
 public final class SupervisorPriority {
     private static final int PRIO_PROCESS = 0;
-    /** Threads the JVM starts while the first pass runs inherit the old value: one more pass catches them. */
-    private static final int PASSES = 2;
+    /**
+     * A thread the JVM starts while a pass runs, from one not changed yet, inherits the old value: passes go on until
+     * one changes nothing, at most this many.
+     */
+    private static final int MAX_PASSES = 5;
 
     private SupervisorPriority() {
     }
@@ -51,27 +56,34 @@ public final class SupervisorPriority {
             return Optional.empty(); // nothing to compare with: leave the worker as CRIU made it
         }
         int from = Integer.MIN_VALUE;
-        int refused = 0;
-        for (int pass = 0; pass < PASSES; pass++) {
+        Set<String> refused = new HashSet<>();
+        for (int pass = 0; pass < MAX_PASSES; pass++) {
+            boolean changedAny = false;
             for (Path task : tasks(pid)) {
+                String tid = task.getFileName().toString();
                 try {
                     int nice = niceOf(task.resolve("stat"));
-                    if (nice != own) {
+                    if (nice != own && !refused.contains(tid)) {
                         from = nice;
-                        if (!setNice(Long.parseLong(task.getFileName().toString()), own)) {
-                            refused++;
+                        if (setNice(Long.parseLong(tid), own)) {
+                            changedAny = true;
+                        } else {
+                            refused.add(tid);
                         }
                     }
                 } catch (IOException | RuntimeException e) {
                     // the thread ended meanwhile
                 }
             }
+            if (!changedAny) {
+                break;
+            }
         }
         if (from == Integer.MIN_VALUE) {
             return Optional.empty();
         }
-        return Optional.of(refused == 0 ? "nice " + from + " from the image's leader, set to thaw's " + own
-                : "kept the image's nice " + from + " on " + refused + " thread(s), thaw's is " + own
+        return Optional.of(refused.isEmpty() ? "nice " + from + " from the image's leader, set to thaw's " + own
+                : "kept the image's nice " + from + " on " + refused.size() + " thread(s), thaw's is " + own
                         + ": setpriority refused (thaw needs CAP_SYS_NICE to lower a worker's nice value)");
     }
 

@@ -144,7 +144,10 @@ final class LeaderWarmup {
                 return answered200;
             }
             if (System.nanoTime() >= deadline) {
-                progress.say("warm-up: the JIT is still compiling after --warmup-jit-wait " + max.toSeconds() + " s (" + figures
+                String state = compilerMillis * 10 <= wallMillis
+                        ? "has sent fewer than " + minRequests + " requests since the checkpoint's rehearsal"
+                        : "the JIT is still compiling";
+                progress.say("warm-up: " + state + " after --warmup-jit-wait " + max.toSeconds() + " s (" + figures
                         + "): workers compile the rest on their first requests; a longer --warmup-jit-wait warms them further");
                 return answered200;
             }

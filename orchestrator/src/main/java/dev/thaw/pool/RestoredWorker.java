@@ -57,6 +57,7 @@ final class RestoredWorker implements WorkerHandle {
 
     @Override
     public Optional<String> adopt(long pid) {
+        boolean first = process.hostPid() < 0; // a reforked worker reconnecting is adopted again: the same JVM
         Optional<String> refused = process.adopt(pid);
         if (refused.isEmpty()) {
             // CRIU may have put the JVM back into the leader's cgroup: its kills count there from now on.
@@ -65,8 +66,11 @@ final class RestoredWorker implements WorkerHandle {
                 oomKillsAtStart = Optional.of(jvm);
             }
             // CRIU gave the JVM the leader's nice value, oom_score_adj and limits: it gets thaw's, as a forked worker would.
-            SupervisorPriority.giveTo(pid).ifPresent(changed -> log.accept(process.describe() + ": " + changed));
-            SupervisorLimits.giveTo(pid).ifPresent(changed -> log.accept(process.describe() + ": " + changed));
+            // Through jvm(), which checks the PID still names the adopted process (its start time), not a reused one.
+            process.jvm().filter(adopted -> first).ifPresent(adopted -> {
+                SupervisorPriority.giveTo(adopted.pid()).ifPresent(changed -> log.accept(process.describe() + ": " + changed));
+                SupervisorLimits.giveTo(adopted.pid()).ifPresent(changed -> log.accept(process.describe() + ": " + changed));
+            });
         }
         return refused;
     }
