@@ -101,13 +101,18 @@ public record HostProcess(long pid, long startTicks) {
     private static final int PPID = 4 - 3;
     private static final int STARTTIME = 22 - 3;
 
+    /** The fields of a /proc stat file (a process's or a thread's) after the command name: field n at index n - 3. */
+    static String[] statFields(Path stat) throws IOException {
+        String text = Files.readString(stat);
+        return text.substring(text.lastIndexOf(')') + 2).split(" ");
+    }
+
     private static Optional<String[]> readStat(long pid) {
         if (pid <= 0) {
             return Optional.empty();
         }
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String[] fields = statFields(Path.of("/proc", Long.toString(pid), "stat"));
             return fields.length > STARTTIME ? Optional.of(fields) : Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();

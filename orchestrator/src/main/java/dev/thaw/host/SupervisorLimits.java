@@ -28,6 +28,9 @@ public final class SupervisorLimits {
     private static final List<String> NAMES = List.of("cpu", "fsize", "data", "stack", "core", "rss", "nproc", "nofile",
             "memlock", "as", "locks", "sigpending", "msgqueue", "nice", "rtprio", "rttime");
     private static final long INFINITY = -1; // RLIM_INFINITY, all bits set
+    private static final MethodHandle PRLIMIT = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().find("prlimit").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     static final int NOFILE = 7;
     static final int CORE = 4;
 
@@ -100,10 +103,6 @@ public final class SupervisorLimits {
     /** prlimit(2): sets {@code set} unless null; returns the limit before, empty when the call failed. */
     private static Optional<Limit> prlimit(long pid, int resource, Limit set) {
         try (Arena arena = Arena.ofConfined()) {
-            Linker linker = Linker.nativeLinker();
-            MethodHandle prlimit = linker.downcallHandle(linker.defaultLookup().find("prlimit").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                            ValueLayout.ADDRESS));
             MemorySegment old = arena.allocate(ValueLayout.JAVA_LONG, 2);
             MemorySegment wanted = MemorySegment.NULL;
             if (set != null) {
@@ -111,7 +110,7 @@ public final class SupervisorLimits {
                 wanted.setAtIndex(ValueLayout.JAVA_LONG, 0, set.soft());
                 wanted.setAtIndex(ValueLayout.JAVA_LONG, 1, set.hard());
             }
-            if ((int) prlimit.invokeExact((int) pid, resource, wanted, old) != 0) {
+            if ((int) PRLIMIT.invokeExact((int) pid, resource, wanted, old) != 0) {
                 return Optional.empty();
             }
             return Optional.of(new Limit(old.getAtIndex(ValueLayout.JAVA_LONG, 0), old.getAtIndex(ValueLayout.JAVA_LONG, 1)));

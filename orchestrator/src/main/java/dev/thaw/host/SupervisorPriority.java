@@ -27,6 +27,10 @@ import java.util.stream.Stream;
  */
 public final class SupervisorPriority {
     private static final int PRIO_PROCESS = 0;
+    private static final int NICE = 19 - 3;
+    private static final MethodHandle SETPRIORITY = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().find("setpriority").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     /**
      * A thread the JVM starts while a pass runs, from one not changed yet, inherits the old value: passes go on until
      * one changes nothing, at most this many.
@@ -115,18 +119,14 @@ public final class SupervisorPriority {
         }
     }
 
-    /** Field 19 of a /proc stat file, counted after the command name (in parentheses, and it may hold spaces). */
+    /** The nice value in a /proc stat file, a process's or a thread's (field 19). */
     public static int niceOf(Path stat) throws IOException {
-        String s = Files.readString(stat);
-        return Integer.parseInt(s.substring(s.lastIndexOf(')') + 2).split(" ")[16]);
+        return Integer.parseInt(HostProcess.statFields(stat)[NICE]);
     }
 
     private static boolean setNice(long tid, int nice) {
         try {
-            Linker linker = Linker.nativeLinker();
-            MethodHandle setpriority = linker.downcallHandle(linker.defaultLookup().find("setpriority").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-            return (int) setpriority.invokeExact(PRIO_PROCESS, (int) tid, nice) == 0;
+            return (int) SETPRIORITY.invokeExact(PRIO_PROCESS, (int) tid, nice) == 0;
         } catch (Throwable t) {
             return false;
         }
